@@ -1,0 +1,206 @@
+//! Checking files and folders: one file at a time ([`check_path`]) or many in
+//! parallel, streamed as they finish ([`check_paths`]).
+
+use crate::check::{self, Verdict, Violation};
+use crate::error::Error;
+use crate::info::Format;
+use crate::probe::probe;
+use crate::profile::Profile;
+use crate::read::ProbeLimits;
+use crate::report::FileReport;
+use crate::sniff;
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use rayon::prelude::*;
+use serde_json::{json, Value};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// How a batch is run.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    /// Worker threads; 0 means one per core.
+    pub jobs: usize,
+    /// Follow symbolic links while walking (loops are detected and reported).
+    pub follow_links: bool,
+    /// Only files matching one of these globs are checked (all when empty).
+    pub include: Vec<String>,
+    /// Files matching one of these globs are skipped.
+    pub exclude: Vec<String>,
+    /// Resource caps for each probe.
+    pub limits: ProbeLimits,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions {
+            jobs: 0,
+            follow_links: false,
+            include: Vec::new(),
+            exclude: Vec::new(),
+            limits: ProbeLimits::default(),
+        }
+    }
+}
+
+fn error_report(path: &Path, bytes: Option<u64>, rule: &'static str, message: String) -> FileReport {
+    FileReport {
+        path: path.to_path_buf(),
+        info: None,
+        bytes,
+        verdict: Verdict::Error,
+        violations: vec![Violation::new(rule, Value::Null, Value::Null, message)],
+        warnings: Vec::new(),
+    }
+}
+
+/// Checks one file. Never panics and never fails: an unreadable or corrupt
+/// file is a report with verdict [`Verdict::Error`] and the rule that says why.
+pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileReport {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => return error_report(path, None, "file.unreadable", format!("cannot read: {e}")),
+    };
+    if !meta.is_file() {
+        let what = if meta.is_dir() { "a directory" } else { "not a regular file (FIFO, socket or device)" };
+        return error_report(path, None, "file.unreadable", format!("cannot check: {what}"));
+    }
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => return error_report(path, Some(meta.len()), "file.unreadable", format!("cannot open: {e}")),
+    };
+    let info = match probe(file, limits) {
+        Ok(info) => info,
+        Err(e) => {
+            let rule = e.rule();
+            let msg = match &e {
+                Error::Io(io) => format!("cannot read: {io}"),
+                other => format!("headers could not be parsed: {other}"),
+            };
+            return error_report(path, Some(meta.len()), rule, msg);
+        }
+    };
+    let mut report = check::check(&info, profile);
+    let ext = path.extension().and_then(|e| e.to_str());
+    if info.format != Format::Unknown && info.bytes > 0 && !sniff::extension_matches(info.format, ext) {
+        report.warnings.push(Violation::new(
+            "file.extension_mismatch",
+            json!(ext),
+            json!(info.format.extensions()),
+            format!(
+                "the extension .{} does not match the content, which is {}",
+                ext.unwrap_or(""),
+                info.format.name().to_uppercase()
+            ),
+        ));
+    }
+    FileReport {
+        path: path.to_path_buf(),
+        bytes: Some(info.bytes),
+        verdict: report.verdict(),
+        info: Some(info),
+        violations: report.violations,
+        warnings: report.warnings,
+    }
+}
+
+fn globset(globs: &[String]) -> Result<Option<GlobSet>, String> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        b.add(Glob::new(g).map_err(|e| format!("bad glob {g:?}: {e}"))?);
+    }
+    b.build().map(Some).map_err(|e| e.to_string())
+}
+
+/// One unit of work found while walking: a file to check, or a walk error.
+enum Item {
+    File(PathBuf),
+    Failed(FileReport),
+}
+
+struct Filter {
+    include: Option<GlobSet>,
+    exclude: Option<GlobSet>,
+}
+
+impl Filter {
+    fn keep(&self, path: &Path) -> bool {
+        let name = path.file_name().map(Path::new).unwrap_or(path);
+        let hit = |set: &GlobSet| set.is_match(path) || set.is_match(name);
+        self.include.as_ref().is_none_or(hit) && !self.exclude.as_ref().is_some_and(hit)
+    }
+}
+
+fn walk_error(err: walkdir::Error) -> Item {
+    let path = err.path().map(Path::to_path_buf).unwrap_or_default();
+    let msg = if err.loop_ancestor().is_some() {
+        "symbolic link loop".to_string()
+    } else {
+        match err.io_error() {
+            Some(e) => format!("cannot walk: {e}"),
+            None => format!("cannot walk: {err}"),
+        }
+    };
+    Item::Failed(error_report(&path, None, "file.unreadable", msg))
+}
+
+fn walk(roots: Vec<PathBuf>, follow_links: bool, filter: Filter) -> impl Iterator<Item = Item> + Send {
+    let filter = Arc::new(filter);
+    roots.into_iter().flat_map(move |root| -> Box<dyn Iterator<Item = Item> + Send> {
+        if !std::fs::metadata(&root).is_ok_and(|m| m.is_dir()) {
+            // A path named directly is always checked, whatever the filters say.
+            return Box::new(std::iter::once(Item::File(root)));
+        }
+        let filter = Arc::clone(&filter);
+        let entries = walkdir::WalkDir::new(root)
+            .follow_links(follow_links)
+            .sort_by_file_name()
+            .into_iter();
+        Box::new(entries.filter_map(move |entry| match entry {
+            Ok(e) if e.file_type().is_dir() => None,
+            Ok(e) => filter.keep(e.path()).then(|| Item::File(e.into_path())),
+            Err(err) => Some(walk_error(err)),
+        }))
+    })
+}
+
+/// Checks files and folders (recursively) in parallel and yields each
+/// report as it finishes, in no particular order. Memory stays flat: paths
+/// are walked lazily and reports are handed out as they come.
+///
+/// Symbolic links inside folders are reported, not followed, unless
+/// `opts.follow_links`; a path named directly is always followed.
+pub fn check_paths(
+    paths: Vec<PathBuf>,
+    profile: &Profile,
+    opts: &BatchOptions,
+) -> Result<impl Iterator<Item = FileReport>, String> {
+    let filter = Filter {
+        include: globset(&opts.include)?,
+        exclude: globset(&opts.exclude)?,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let profile = Arc::new(profile.clone());
+    let limits = opts.limits.clone();
+    let follow = opts.follow_links;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<FileReport>(1024);
+    std::thread::spawn(move || {
+        pool.install(|| {
+            walk(paths, follow, filter).par_bridge().for_each_with(tx, |tx, item| {
+                let report = match item {
+                    Item::File(p) => check_path(&p, &profile, &limits),
+                    Item::Failed(r) => r,
+                };
+                // The receiver may have gone (broken pipe): stop quietly.
+                let _ = tx.send(report);
+            })
+        });
+    });
+    Ok(rx.into_iter())
+}

@@ -1,0 +1,376 @@
+//! Checking a [`MediaInfo`] against a [`Profile`] (SPEC §1, rule ids of SPEC §2).
+//!
+//! A failed rule is data, a [`Violation`], never an error. Every violation
+//! carries the value that broke the rule (`actual`) and the bound it broke
+//! (`limit`), so that a test or a user can see why.
+
+use crate::info::{Format, Kind, MediaInfo};
+use crate::profile::Profile;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// The outcome for one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Inside every limit (warnings allowed).
+    Pass,
+    /// At least one violation.
+    Fail,
+    /// The file could not be read or parsed.
+    Error,
+}
+
+impl Verdict {
+    /// `"pass"`, `"fail"` or `"error"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+        }
+    }
+}
+
+/// One broken rule, or one warning.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Violation {
+    /// Stable rule id (SPEC §2), e.g. `image.width`.
+    pub rule: &'static str,
+    /// The value found (`null` when it could not be determined).
+    pub actual: Value,
+    /// The bound it was judged against.
+    pub limit: Value,
+    /// A sentence for people.
+    pub message: String,
+}
+
+impl Violation {
+    /// Builds a violation.
+    pub fn new(rule: &'static str, actual: Value, limit: Value, message: impl Into<String>) -> Self {
+        Violation {
+            rule,
+            actual,
+            limit,
+            message: message.into(),
+        }
+    }
+}
+
+/// The result of checking one [`MediaInfo`].
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Report {
+    /// Broken rules; the file fails when this is not empty.
+    pub violations: Vec<Violation>,
+    /// Notes that do not fail the file (`video.codec`, `file.extension_mismatch`).
+    pub warnings: Vec<Violation>,
+}
+
+impl Report {
+    /// Pass when there is no violation, else fail.
+    pub fn verdict(&self) -> Verdict {
+        if self.violations.is_empty() {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        }
+    }
+
+    /// Whether any violation or warning has this rule id.
+    pub fn has(&self, rule: &str) -> bool {
+        self.violations.iter().chain(&self.warnings).any(|v| v.rule == rule)
+    }
+}
+
+/// Checks `info` against every limit of `profile` that applies to its kind.
+pub fn check(info: &MediaInfo, profile: &Profile) -> Report {
+    let mut r = Report::default();
+    if info.bytes == 0 {
+        r.violations.push(Violation::new("file.empty", json!(0), json!(1), "the file is empty"));
+        return r;
+    }
+    if info.format == Format::Unknown {
+        r.violations.push(Violation::new(
+            "file.unknown_type",
+            Value::Null,
+            json!(accepted(profile)),
+            "not a media type preflight recognises",
+        ));
+        return r;
+    }
+    if !info.format.is_supported() {
+        r.violations.push(Violation::new(
+            "file.unsupported_type",
+            json!(info.format.name()),
+            json!(accepted(profile)),
+            format!(
+                "{} {} is not a type the service takes (`preflight fix` can convert it)",
+                info.format.name().to_uppercase(),
+                info.kind
+            ),
+        ));
+        return r;
+    }
+    match info.kind {
+        Kind::Image => check_image(info, profile, &mut r),
+        Kind::Video => check_video(info, profile, &mut r),
+        Kind::Audio => check_audio(info, profile, &mut r),
+        Kind::Unknown => {}
+    }
+    r
+}
+
+fn accepted(p: &Profile) -> Vec<&str> {
+    p.image
+        .formats
+        .iter()
+        .chain(&p.video.formats)
+        .chain(&p.audio.formats)
+        .map(String::as_str)
+        .collect()
+}
+
+fn check_format(rule: &'static str, info: &MediaInfo, formats: &[String], r: &mut Report) {
+    if !formats.iter().any(|f| f == info.format.name()) {
+        r.violations.push(Violation::new(
+            rule,
+            json!(info.format.name()),
+            json!(formats),
+            format!("format {} is not accepted by this profile", info.format.name()),
+        ));
+    }
+}
+
+fn check_size(rule: &'static str, bytes: u64, max: u64, r: &mut Report) {
+    if bytes >= max {
+        r.violations.push(Violation::new(
+            rule,
+            json!(bytes),
+            json!(max),
+            format!("size {} is not below the {} limit", human_bytes(bytes), human_bytes(max)),
+        ));
+    }
+}
+
+/// An inclusive range check on an optional number; `None` is a violation of its own.
+fn check_range(
+    rule: &'static str,
+    what: &str,
+    unit: &str,
+    actual: Option<f64>,
+    min: f64,
+    max: f64,
+    r: &mut Report,
+) {
+    let Some(v) = actual else {
+        r.violations.push(Violation::new(
+            rule,
+            Value::Null,
+            json!({ "min": num(min), "max": num(max) }),
+            format!("{what} could not be determined"),
+        ));
+        return;
+    };
+    let (bound, side) = if v < min {
+        (min, "below")
+    } else if v > max {
+        (max, "above")
+    } else {
+        return;
+    };
+    r.violations.push(Violation::new(
+        rule,
+        num(v),
+        json!({ "min": num(min), "max": num(max) }),
+        format!("{what} {}{unit} is {side} the {}{unit} limit", fmt_num(v), fmt_num(bound)),
+    ));
+}
+
+fn check_dimensions(
+    prefix: Kind,
+    info: &MediaInfo,
+    (min_w, max_w, min_h, max_h, min_a, max_a): (u32, u32, u32, u32, f64, f64),
+    r: &mut Report,
+) {
+    let (rw, rh, ra) = match prefix {
+        Kind::Video => ("video.width", "video.height", "video.aspect"),
+        _ => ("image.width", "image.height", "image.aspect"),
+    };
+    let w = info.width.map(f64::from);
+    let h = info.height.map(f64::from);
+    check_range(rw, "width", " px", w, min_w as f64, max_w as f64, r);
+    check_range(rh, "height", " px", h, min_h as f64, max_h as f64, r);
+    if let (Some(w), Some(h)) = (info.width, info.height) {
+        let aspect = if h == 0 { None } else { Some(w as f64 / h as f64) };
+        check_range(ra, "aspect ratio", "", aspect, min_a, max_a, r);
+    }
+}
+
+fn check_image(info: &MediaInfo, p: &Profile, r: &mut Report) {
+    let l = &p.image;
+    check_format("image.format", info, &l.formats, r);
+    check_size("image.size", info.bytes, l.max_bytes, r);
+    check_dimensions(
+        Kind::Image,
+        info,
+        (l.min_width, l.max_width, l.min_height, l.max_height, l.min_aspect, l.max_aspect),
+        r,
+    );
+}
+
+fn check_video(info: &MediaInfo, p: &Profile, r: &mut Report) {
+    let l = &p.video;
+    check_format("video.format", info, &l.formats, r);
+    check_size("video.size", info.bytes, l.max_bytes, r);
+    check_range("video.duration", "duration", " s", info.duration_s, l.min_duration_s, l.max_duration_s, r);
+    if info.has_video == Some(false) {
+        r.violations.push(Violation::new(
+            "video.no_video_track",
+            json!(0),
+            json!(1),
+            "the file has no video track",
+        ));
+        return;
+    }
+    let pixels = match (info.width, info.height) {
+        (Some(w), Some(h)) => Some(w as f64 * h as f64),
+        _ => None,
+    };
+    check_range("video.pixels", "pixel count", "", pixels, l.min_pixels as f64, l.max_pixels as f64, r);
+    check_dimensions(
+        Kind::Video,
+        info,
+        (l.min_width, l.max_width, l.min_height, l.max_height, l.min_aspect, l.max_aspect),
+        r,
+    );
+    check_range("video.fps", "frame rate", " fps", info.fps.map(|f| f.to_f64()), l.min_fps, l.max_fps, r);
+    match &info.codec {
+        Some(c) if l.codecs.iter().any(|a| a == c) => {}
+        other => r.warnings.push(Violation::new(
+            "video.codec",
+            json!(other),
+            json!(l.codecs),
+            format!(
+                "codec {} is not H.264 or H.265/HEVC: the service may reject it",
+                other.as_deref().unwrap_or("unknown")
+            ),
+        )),
+    }
+}
+
+fn check_audio(info: &MediaInfo, p: &Profile, r: &mut Report) {
+    let l = &p.audio;
+    check_format("audio.format", info, &l.formats, r);
+    check_size("audio.size", info.bytes, l.max_bytes, r);
+    check_range("audio.duration", "duration", " s", info.duration_s, l.min_duration_s, l.max_duration_s, r);
+}
+
+/// A JSON number that keeps integers integral.
+fn num(v: f64) -> Value {
+    if v.fract() == 0.0 && v.abs() < 9.0e15 {
+        json!(v as i64)
+    } else {
+        json!(v)
+    }
+}
+
+/// A number for messages: integers as integers, else up to 3 decimals.
+pub fn fmt_num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 9.0e15 {
+        format!("{}", v as i64)
+    } else {
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// Bytes for people: `41.2 MB` (decimal units, as the limits are read).
+pub fn human_bytes(b: u64) -> String {
+    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+    if b < 1000 {
+        return format!("{b} B");
+    }
+    let mut v = b as f64;
+    let mut unit = "B";
+    for u in UNITS {
+        if v < 1000.0 {
+            break;
+        }
+        v /= 1000.0;
+        unit = u;
+    }
+    format!("{v:.1} {unit}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::info::Rational;
+
+    fn image(w: u32, h: u32) -> MediaInfo {
+        let mut m = MediaInfo::new(Format::Jpeg, 1000);
+        m.width = Some(w);
+        m.height = Some(h);
+        m
+    }
+
+    fn rules(r: &Report) -> Vec<&'static str> {
+        r.violations.iter().map(|v| v.rule).collect()
+    }
+
+    #[test]
+    fn image_bounds_are_inclusive() {
+        let p = Profile::seedance2();
+        assert!(rules(&check(&image(300, 300), &p)).is_empty());
+        assert_eq!(rules(&check(&image(299, 400), &p)), ["image.width"]);
+        assert_eq!(rules(&check(&image(400, 1000), &p)), Vec::<&str>::new());
+        assert_eq!(rules(&check(&image(1000, 400), &p)), Vec::<&str>::new());
+        assert_eq!(rules(&check(&image(399, 1000), &p)), ["image.aspect"]);
+        assert_eq!(rules(&check(&image(1001, 400), &p)), ["image.aspect"]);
+    }
+
+    #[test]
+    fn message_names_value_and_limit() {
+        let r = check(&image(6400, 4000), &Profile::seedance2());
+        let v = &r.violations[0];
+        assert_eq!(v.rule, "image.width");
+        assert_eq!(v.message, "width 6400 px is above the 6000 px limit");
+        assert_eq!(v.actual, json!(6400));
+        assert_eq!(v.limit, json!({"min": 300, "max": 6000}));
+    }
+
+    #[test]
+    fn size_bound_is_strict() {
+        let p = Profile::seedance2();
+        let mut m = image(1000, 1000);
+        m.bytes = 29_999_999;
+        assert!(check(&m, &p).violations.is_empty());
+        m.bytes = 30_000_000;
+        assert_eq!(rules(&check(&m, &p)), ["image.size"]);
+    }
+
+    #[test]
+    fn video_unknown_fps_fails_and_codec_warns() {
+        let mut m = MediaInfo::new(Format::Mp4, 1000);
+        m.width = Some(1280);
+        m.height = Some(720);
+        m.duration_s = Some(5.0);
+        m.has_video = Some(true);
+        m.codec = Some("vp09".into());
+        let r = check(&m, &Profile::seedance2());
+        assert_eq!(rules(&r), ["video.fps"]);
+        assert_eq!(r.warnings[0].rule, "video.codec");
+        m.fps = Rational::new(24000, 1001);
+        assert_eq!(rules(&check(&m, &Profile::seedance2())), ["video.fps"]);
+        m.fps = Rational::new(24, 1);
+        assert!(check(&m, &Profile::seedance2()).violations.is_empty());
+    }
+
+    #[test]
+    fn human_units() {
+        assert_eq!(human_bytes(41_200_000), "41.2 MB");
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(fmt_num(2.5), "2.5");
+        assert_eq!(fmt_num(15.2), "15.2");
+    }
+}

@@ -1,0 +1,51 @@
+//! Command-line front end: clap arguments → library calls → exit code.
+
+mod check;
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit codes of SPEC §3.
+pub mod exit {
+    /// Every checked file passes.
+    pub const PASS: u8 = 0;
+    /// At least one file fails or errors.
+    pub const FAIL: u8 = 1;
+    /// Usage error, or nothing could be checked.
+    pub const USAGE: u8 = 2;
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "preflight",
+    version,
+    about = "Check media against the Seedance 2.0 asset-library limits, repair it, upload it.",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check files and folders (recursively) against a profile.
+    Check(check::CheckArgs),
+}
+
+/// Parses the arguments and runs the command.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::USAGE } else { exit::PASS };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let code = match cli.command {
+        Command::Check(args) => check::run(args),
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,1 @@
+//! ISO base media file format box reader (to be written).

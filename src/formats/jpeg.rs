@@ -1,0 +1,12 @@
+//! jpeg header reader (to be written).
+
+use crate::error::{Error, Result};
+use crate::info::MediaInfo;
+use crate::read::ProbeLimits;
+use std::io::{Read, Seek};
+
+/// Reads the headers of a jpeg file into a [`MediaInfo`].
+pub fn probe<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<MediaInfo> {
+    let _ = (r, size, limits);
+    Err(Error::unsupported("jpeg", "reader not written yet"))
+}

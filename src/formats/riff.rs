@@ -1,0 +1,1 @@
+//! RIFF chunk helpers shared by WebP and WAV (to be written).

@@ -1,0 +1,81 @@
+//! Probing: sniff the format, then read that format's headers.
+
+use crate::error::{Error, Result};
+use crate::formats;
+use crate::info::{Format, MediaInfo};
+use crate::read::{Counter, ProbeLimits};
+use crate::sniff;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+/// Buffer size between the counted file and the format readers: small, so
+/// that skipping media by seeking never drags in much of it.
+const BUF_LEN: usize = 8 * 1024;
+
+/// What a probe found, and how much of the file it read to find it.
+#[derive(Debug)]
+pub struct Probed {
+    /// The result.
+    pub result: Result<MediaInfo>,
+    /// Bytes read from the underlying reader (seeks cost nothing).
+    pub bytes_read: u64,
+}
+
+/// Reads the headers of `reader` (a file of `size` bytes) into a [`MediaInfo`].
+///
+/// The format is judged by content. Unknown data and types the service does
+/// not take come back as `Ok` with `format` [`Format::Unknown`] or the
+/// unsupported format: they are verdicts, not errors.
+pub fn probe<R: Read + Seek>(reader: R, limits: &ProbeLimits) -> Result<MediaInfo> {
+    probe_counted(reader, limits).result
+}
+
+/// [`probe`], also telling how many bytes were read.
+pub fn probe_counted<R: Read + Seek>(reader: R, limits: &ProbeLimits) -> Probed {
+    let mut r = BufReader::with_capacity(BUF_LEN, Counter::new(reader, limits.max_bytes_read));
+    let result = probe_inner(&mut r, limits);
+    Probed {
+        result,
+        bytes_read: r.get_ref().bytes_read(),
+    }
+}
+
+/// Opens `path` and probes it.
+pub fn probe_path(path: &Path, limits: &ProbeLimits) -> Result<MediaInfo> {
+    let file = File::open(path).map_err(Error::Io)?;
+    if file.metadata().map_err(Error::Io)?.is_dir() {
+        return Err(Error::Io(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "is a directory",
+        )));
+    }
+    probe(file, limits)
+}
+
+fn probe_inner<R: Read + Seek>(r: &mut R, limits: &ProbeLimits) -> Result<MediaInfo> {
+    let size = r.seek(SeekFrom::End(0)).map_err(crate::read::io_error)?;
+    if size == 0 {
+        return Ok(MediaInfo::new(Format::Unknown, 0));
+    }
+    let format = sniff::sniff(r)?;
+    r.seek(SeekFrom::Start(0)).map_err(crate::read::io_error)?;
+    let mut info = match format {
+        Format::Jpeg => formats::jpeg::probe(r, size, limits),
+        Format::Png => formats::png::probe(r, size, limits),
+        Format::Gif => formats::gif::probe(r, size, limits),
+        Format::Webp => formats::webp::probe(r, size, limits),
+        Format::Bmp => formats::bmp::probe(r, size, limits),
+        Format::Tiff => formats::tiff::probe(r, size, limits),
+        Format::Heic | Format::Heif => formats::heif::probe(r, size, limits),
+        Format::Mp4 | Format::Mov => formats::mp4::probe(r, size, limits),
+        Format::Mp3 => formats::mp3::probe(r, size, limits),
+        Format::Wav => formats::wav::probe(r, size, limits),
+        other => Ok(MediaInfo::new(other, size)),
+    }
+    .map_err(|e| e.in_format(format.name()))?;
+    info.format = format;
+    info.kind = format.kind();
+    info.bytes = size;
+    Ok(info)
+}

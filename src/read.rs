@@ -1,0 +1,259 @@
+//! Bounded reading helpers shared by every format reader.
+//!
+//! Nothing in the crate allocates a buffer sized by a header field without
+//! going through [`alloc_table`], and every reader the probe uses is wrapped
+//! in a [`Counter`] that enforces [`ProbeLimits::max_bytes_read`].
+
+use crate::error::{Error, Result};
+use std::io::{self, Read, Seek, SeekFrom};
+
+/// Resource caps applied while probing one file. Every field is enforced;
+/// the defaults suit any real media file the service takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeLimits {
+    /// Bytes that may be read from one file (seeks are free). Default 32 MiB.
+    pub max_bytes_read: u64,
+    /// Deepest nesting of ISOBMFF boxes. Default 32.
+    pub max_box_depth: u32,
+    /// Boxes, chunks or frames visited in one file. Default 2,000,000.
+    pub max_items: u64,
+    /// Entries of one table (stts, iloc, ipma, …). Default 16,777,216.
+    pub max_table_entries: u64,
+    /// Bytes of one allocation sized from the file. Default 64 MiB.
+    pub max_alloc: u64,
+}
+
+impl Default for ProbeLimits {
+    fn default() -> Self {
+        ProbeLimits {
+            max_bytes_read: 32 << 20,
+            max_box_depth: 32,
+            max_items: 2_000_000,
+            max_table_entries: 1 << 24,
+            max_alloc: 64 << 20,
+        }
+    }
+}
+
+impl ProbeLimits {
+    /// Checks a table's entry count against the limits before it is read or allocated.
+    pub fn check_entries(&self, entries: u64) -> Result<()> {
+        if entries > self.max_table_entries {
+            return Err(Error::Limit {
+                kind: "table entries",
+                actual: entries,
+                max: self.max_table_entries,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Allocates an empty `Vec` with room for `count` elements of `T`, or fails
+/// with [`Error::Limit`] when that is more than the limits allow.
+pub fn alloc_table<T>(count: u64, limits: &ProbeLimits) -> Result<Vec<T>> {
+    limits.check_entries(count)?;
+    let bytes = count.saturating_mul(std::mem::size_of::<T>().max(1) as u64);
+    if bytes > limits.max_alloc {
+        return Err(Error::Limit {
+            kind: "allocation bytes",
+            actual: bytes,
+            max: limits.max_alloc,
+        });
+    }
+    let mut v = Vec::new();
+    v.try_reserve_exact(count as usize).map_err(|_| Error::Limit {
+        kind: "allocation bytes",
+        actual: bytes,
+        max: limits.max_alloc,
+    })?;
+    Ok(v)
+}
+
+/// A reader that counts the bytes read through it and fails once more than
+/// `max` have been read. Seeks are passed through and cost nothing.
+#[derive(Debug)]
+pub struct Counter<R> {
+    inner: R,
+    read: u64,
+    max: u64,
+}
+
+impl<R> Counter<R> {
+    /// Wraps `inner`, allowing at most `max` bytes to be read.
+    pub fn new(inner: R, max: u64) -> Self {
+        Counter {
+            inner,
+            read: 0,
+            max,
+        }
+    }
+
+    /// Bytes read so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.read
+    }
+
+    /// The wrapped reader.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+}
+
+impl<R: Read> Read for Counter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.read >= self.max {
+            return Err(io::Error::other(LimitExceeded {
+                actual: self.read.saturating_add(buf.len() as u64),
+                max: self.max,
+            }));
+        }
+        let room = (self.max - self.read).min(buf.len() as u64) as usize;
+        let n = self.inner.read(&mut buf[..room])?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Counter<R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+/// The payload of the `io::Error` a [`Counter`] returns when its budget is spent.
+#[derive(Debug)]
+pub(crate) struct LimitExceeded {
+    pub actual: u64,
+    pub max: u64,
+}
+
+impl std::fmt::Display for LimitExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "read budget of {} bytes spent", self.max)
+    }
+}
+
+impl std::error::Error for LimitExceeded {}
+
+/// Turns an `io::Error` into the crate's error, recognising a spent read budget.
+pub(crate) fn io_error(e: io::Error) -> Error {
+    if let Some(l) = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<LimitExceeded>())
+    {
+        return Error::Limit {
+            kind: "bytes read",
+            actual: l.actual,
+            max: l.max,
+        };
+    }
+    Error::from(e)
+}
+
+/// Reads exactly `N` bytes.
+pub fn array<const N: usize, R: Read + ?Sized>(r: &mut R) -> Result<[u8; N]> {
+    let mut b = [0u8; N];
+    r.read_exact(&mut b).map_err(io_error)?;
+    Ok(b)
+}
+
+/// Big- and little-endian integer reads on any reader.
+pub trait ReadExt: Read {
+    /// One byte.
+    fn u8(&mut self) -> Result<u8> {
+        Ok(array::<1, _>(self)?[0])
+    }
+    /// Big-endian u16.
+    fn u16_be(&mut self) -> Result<u16> {
+        Ok(u16::from_be_bytes(array(self)?))
+    }
+    /// Big-endian u24.
+    fn u24_be(&mut self) -> Result<u32> {
+        let b: [u8; 3] = array(self)?;
+        Ok(u32::from_be_bytes([0, b[0], b[1], b[2]]))
+    }
+    /// Big-endian u32.
+    fn u32_be(&mut self) -> Result<u32> {
+        Ok(u32::from_be_bytes(array(self)?))
+    }
+    /// Big-endian u64.
+    fn u64_be(&mut self) -> Result<u64> {
+        Ok(u64::from_be_bytes(array(self)?))
+    }
+    /// Little-endian u16.
+    fn u16_le(&mut self) -> Result<u16> {
+        Ok(u16::from_le_bytes(array(self)?))
+    }
+    /// Little-endian u32.
+    fn u32_le(&mut self) -> Result<u32> {
+        Ok(u32::from_le_bytes(array(self)?))
+    }
+    /// Little-endian u64.
+    fn u64_le(&mut self) -> Result<u64> {
+        Ok(u64::from_le_bytes(array(self)?))
+    }
+}
+
+impl<R: Read + ?Sized> ReadExt for R {}
+
+/// Moves `n` bytes forward without reading them.
+pub fn skip<R: Seek + ?Sized>(r: &mut R, n: u64) -> Result<()> {
+    let n = i64::try_from(n).map_err(|_| Error::malformed("file", "skip beyond 2^63 bytes"))?;
+    r.seek(SeekFrom::Current(n)).map_err(io_error)?;
+    Ok(())
+}
+
+/// Current position.
+pub fn pos<R: Seek + ?Sized>(r: &mut R) -> Result<u64> {
+    r.stream_position().map_err(io_error)
+}
+
+/// Moves to absolute `offset`.
+pub fn seek_to<R: Seek + ?Sized>(r: &mut R, offset: u64) -> Result<()> {
+    r.seek(SeekFrom::Start(offset)).map_err(io_error)?;
+    Ok(())
+}
+
+/// Reads up to `buf.len()` bytes, stopping early only at end of file.
+pub fn read_up_to<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_error(e)),
+        }
+    }
+    Ok(filled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    #[test]
+    fn counter_stops_at_budget() {
+        let mut c = Counter::new(Cursor::new(vec![7u8; 100]), 10);
+        let mut buf = [0u8; 64];
+        let err = read_up_to(&mut c, &mut buf).unwrap_err();
+        assert!(matches!(err, Error::Limit { kind: "bytes read", max: 10, .. }), "{err}");
+        assert_eq!(c.bytes_read(), 10);
+    }
+
+    #[test]
+    fn alloc_table_refuses_huge_counts() {
+        let l = ProbeLimits::default();
+        assert!(matches!(alloc_table::<u64>(1 << 31, &l), Err(Error::Limit { kind: "table entries", .. })));
+        let v: Vec<u32> = alloc_table(1000, &l).unwrap();
+        assert!(v.capacity() >= 1000);
+    }
+
+    #[test]
+    fn eof_maps_to_truncated() {
+        let mut c = Cursor::new(vec![1u8, 2]);
+        assert!(matches!(c.u32_be(), Err(Error::Truncated { .. })));
+    }
+}

@@ -1,0 +1,115 @@
+//! Per-file reports and the run summary, in the JSON shape of SPEC §4.
+
+use crate::check::{Verdict, Violation};
+use crate::info::{Kind, MediaInfo};
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Everything known about one checked file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileReport {
+    /// The path as given or found while walking.
+    pub path: PathBuf,
+    /// What the probe found; `None` when the file could not be read or parsed.
+    pub info: Option<MediaInfo>,
+    /// Size in bytes, when known (also for unreadable-but-present files).
+    pub bytes: Option<u64>,
+    /// Pass, fail or error.
+    pub verdict: Verdict,
+    /// Broken rules (for an error: the `file.*` rule that says why).
+    pub violations: Vec<Violation>,
+    /// Warnings.
+    pub warnings: Vec<Violation>,
+}
+
+impl FileReport {
+    /// The path as text for reports (lossy for non-UTF-8 names).
+    pub fn path_str(&self) -> String {
+        self.path.to_string_lossy().into_owned()
+    }
+}
+
+fn round(v: f64, places: i32) -> f64 {
+    let m = 10f64.powi(places);
+    (v * m).round() / m
+}
+
+impl Serialize for FileReport {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("path", &self.path_str())?;
+        let info = self.info.as_ref();
+        m.serialize_entry("kind", &info.map(|i| i.kind).unwrap_or(Kind::Unknown))?;
+        m.serialize_entry("format", &info.map(|i| i.format.name()))?;
+        m.serialize_entry("bytes", &info.map(|i| i.bytes).or(self.bytes))?;
+        if let Some(i) = info {
+            let opt = |x: Option<f64>| x.map(|v| round(v, 6));
+            if i.width.is_some() {
+                m.serialize_entry("width", &i.width)?;
+                m.serialize_entry("height", &i.height)?;
+            }
+            if let Some(r) = i.rotation {
+                m.serialize_entry("rotation", &r)?;
+            }
+            if let Some(d) = i.duration_s {
+                m.serialize_entry("duration_s", &round(d, 6))?;
+            }
+            if i.fps.is_some() || i.kind == Kind::Video {
+                m.serialize_entry("fps", &opt(i.fps.map(|f| f.to_f64())))?;
+                m.serialize_entry("fps_min", &opt(i.fps_min.map(|f| f.to_f64())))?;
+                m.serialize_entry("fps_max", &opt(i.fps_max.map(|f| f.to_f64())))?;
+                m.serialize_entry("vfr", &i.vfr)?;
+            }
+            if let Some(f) = i.frames {
+                m.serialize_entry("frames", &f)?;
+            }
+            if let Some(c) = &i.codec {
+                m.serialize_entry("codec", c)?;
+            }
+            if let Some(sr) = i.sample_rate {
+                m.serialize_entry("sample_rate", &sr)?;
+            }
+            if let Some(ch) = i.channels {
+                m.serialize_entry("channels", &ch)?;
+            }
+        }
+        m.serialize_entry("verdict", &self.verdict)?;
+        m.serialize_entry("violations", &self.violations)?;
+        m.serialize_entry("warnings", &self.warnings)?;
+        m.end()
+    }
+}
+
+/// Counts over a run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Files checked.
+    pub files: u64,
+    /// Files that passed.
+    pub passed: u64,
+    /// Files that failed a rule.
+    pub failed: u64,
+    /// Files that could not be read or parsed.
+    pub errors: u64,
+    /// Wall-clock seconds for the run.
+    pub elapsed_s: f64,
+    /// How many files broke each rule (violations and warnings).
+    pub rules: BTreeMap<&'static str, u64>,
+}
+
+impl Summary {
+    /// Counts one report in.
+    pub fn add(&mut self, r: &FileReport) {
+        self.files += 1;
+        match r.verdict {
+            Verdict::Pass => self.passed += 1,
+            Verdict::Fail => self.failed += 1,
+            Verdict::Error => self.errors += 1,
+        }
+        for v in r.violations.iter().chain(&r.warnings) {
+            *self.rules.entry(v.rule).or_default() += 1;
+        }
+    }
+}

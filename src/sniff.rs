@@ -1,0 +1,440 @@
+//! Content sniffing: what a file really is, from its first bytes.
+//!
+//! [`classify`] runs one ordered table of signatures over the head of a file.
+//! The order matters and is documented beside each row: exact, long magic
+//! numbers first; weak ones (ICO, QuickTime without `ftyp`, MP3 and ADTS frame
+//! sync) last, each checked beyond its magic so that random data is not taken
+//! for media. `infer` is asked only when nothing here matched, for the long
+//! tail of types the service does not take.
+//!
+//! [`sniff`] adds what needs more than the head: it skips ID3v2 tags (which
+//! may hold megabytes of cover art) to look at what they precede.
+
+use crate::error::Result;
+use crate::formats::mp3;
+use crate::info::Format;
+use crate::read::{read_up_to, seek_to};
+use std::io::{Read, Seek};
+
+/// Bytes read from the start of a file (and after an ID3v2 tag) to sniff it.
+pub const HEAD_LEN: usize = 16 * 1024;
+
+/// Consecutive MPEG audio frames that must chain for a file without an ID3v2
+/// tag to be taken for MP3 (fewer only where the data ends first).
+pub const MP3_SYNC_FRAMES: usize = 4;
+
+/// Judges `r` by its content. Reads at most a few `HEAD_LEN` blocks.
+pub fn sniff<R: Read + Seek>(r: &mut R) -> Result<Format> {
+    let mut head = vec![0u8; HEAD_LEN];
+    seek_to(r, 0)?;
+    let n = read_up_to(r, &mut head)?;
+    head.truncate(n);
+    // ID3v2 tags can be stacked; follow at most a few.
+    let mut offset = 0u64;
+    let mut tagged = false;
+    for _ in 0..4 {
+        let Some(len) = id3v2_len(&head) else { break };
+        tagged = true;
+        offset += len;
+        seek_to(r, offset)?;
+        head.resize(HEAD_LEN, 0);
+        let n = read_up_to(r, &mut head)?;
+        head.truncate(n);
+    }
+    if tagged {
+        // After an ID3v2 tag: MP3 needs only two chained frames (or one at the end).
+        return Ok(after_id3(&head));
+    }
+    Ok(classify(&head))
+}
+
+/// The total length of an ID3v2 tag at the start of `b` (header, body and footer).
+pub fn id3v2_len(b: &[u8]) -> Option<u64> {
+    if b.len() < 10 || &b[..3] != b"ID3" || b[3] == 0xFF || b[4] == 0xFF {
+        return None;
+    }
+    let s = &b[6..10];
+    if s.iter().any(|&x| x & 0x80 != 0) {
+        return None;
+    }
+    let body = (s[0] as u64) << 21 | (s[1] as u64) << 14 | (s[2] as u64) << 7 | s[3] as u64;
+    let footer = if b[5] & 0x10 != 0 { 10 } else { 0 };
+    Some(10 + body + footer)
+}
+
+fn after_id3(head: &[u8]) -> Format {
+    if head.starts_with(b"fLaC") {
+        return Format::Flac;
+    }
+    if mp3_chain(head, 2) {
+        return Format::Mp3;
+    }
+    if adts_chain(head) {
+        return Format::Aac;
+    }
+    // A tag with no audio we know behind it: still an ID3-tagged file, most
+    // likely MP3 whose first frame is damaged; the MP3 reader decides.
+    match classify(head) {
+        Format::Unknown => Format::Mp3,
+        f => f,
+    }
+}
+
+/// Classifies the first bytes of a file. Ordered table; see the module docs.
+pub fn classify(b: &[u8]) -> Format {
+    // 1. Images with long, exact signatures.
+    if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Format::Jpeg;
+    }
+    if b.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Format::Png;
+    }
+    if b.starts_with(b"GIF87a") || b.starts_with(b"GIF89a") {
+        return Format::Gif;
+    }
+    // 2. RIFF family: WebP, WAV, AVI; RF64/BW64 WAV.
+    if b.len() >= 12 {
+        let (id, form) = (&b[..4], &b[8..12]);
+        match (id, form) {
+            (b"RIFF", b"WEBP") => return Format::Webp,
+            (b"RIFF", b"WAVE") | (b"RF64", b"WAVE") | (b"BW64", b"WAVE") => return Format::Wav,
+            (b"RIFF", b"AVI ") => return Format::Avi,
+            (b"FORM", b"AIFF") | (b"FORM", b"AIFC") => return Format::OtherAudio("aiff"),
+            _ => {}
+        }
+    }
+    // 3. TIFF (either byte order) and BigTIFF.
+    if b.starts_with(b"II*\0") || b.starts_with(b"MM\0*") {
+        return Format::Tiff;
+    }
+    if b.starts_with(b"II+\0") || b.starts_with(b"MM\0+") {
+        return Format::OtherImage("bigtiff");
+    }
+    // 4. BMP: "BM" plus a known DIB header size, so text starting "BM" is not a bitmap.
+    if b.len() >= 18 && b.starts_with(b"BM") {
+        let dib = u32::from_le_bytes([b[14], b[15], b[16], b[17]]);
+        if matches!(dib, 12 | 16 | 40 | 52 | 56 | 64 | 108 | 124) {
+            return Format::Bmp;
+        }
+    }
+    // 5. ISO base media: MP4, MOV, HEIF/HEIC, AVIF, M4A, JPEG XL container, … by brand.
+    if b.len() >= 12 && &b[4..8] == b"ftyp" {
+        return ftyp_format(b);
+    }
+    if b.starts_with(&[0, 0, 0, 0x0C, b'J', b'X', b'L', b' ', 0x0D, 0x0A, 0x87, 0x0A])
+        || b.starts_with(&[0xFF, 0x0A])
+    {
+        return Format::Jxl;
+    }
+    if b.starts_with(&[0, 0, 0, 0x0C, b'j', b'P', b' ', b' ']) {
+        return Format::OtherImage("jp2");
+    }
+    // 6. Other exact signatures of types the service does not take.
+    if b.starts_with(b"8BPS") {
+        return Format::Psd;
+    }
+    if b.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
+        let window = &b[..b.len().min(64)];
+        if window.windows(4).any(|w| w == b"webm") {
+            return Format::Webm;
+        }
+        return Format::Mkv;
+    }
+    if b.starts_with(b"fLaC") {
+        return Format::Flac;
+    }
+    if b.starts_with(b"OggS") {
+        return Format::Ogg;
+    }
+    if b.starts_with(b"#!AMR") {
+        return Format::OtherAudio("amr");
+    }
+    if b.starts_with(b"FLV\x01") {
+        return Format::OtherVideo("flv");
+    }
+    if b.starts_with(&[0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11]) {
+        return Format::OtherVideo("asf");
+    }
+    if b.starts_with(&[0, 0, 1, 0xBA]) {
+        return Format::OtherVideo("mpeg");
+    }
+    if b.len() > 376 && b[0] == 0x47 && b[188] == 0x47 && b[376] == 0x47 {
+        return Format::OtherVideo("mpegts");
+    }
+    if b.starts_with(b"qoif") {
+        return Format::OtherImage("qoi");
+    }
+    if b.starts_with(&[0x76, 0x2F, 0x31, 0x01]) {
+        return Format::OtherImage("exr");
+    }
+    if b.starts_with(b"#?RADIANCE") || b.starts_with(b"#?RGBE") {
+        return Format::OtherImage("hdr");
+    }
+    if b.starts_with(b"DDS ") {
+        return Format::OtherImage("dds");
+    }
+    if b.len() >= 3 && b[0] == b'P' && (b'1'..=b'7').contains(&b[1]) && b[2].is_ascii_whitespace() {
+        return Format::OtherImage("pnm");
+    }
+    // 7. Weak signatures, each checked beyond the magic.
+    if is_ico(b) {
+        return Format::Ico;
+    }
+    if is_quicktime_without_ftyp(b) {
+        return Format::Mov;
+    }
+    if mp3_chain(b, MP3_SYNC_FRAMES) {
+        return Format::Mp3;
+    }
+    if adts_chain(b) {
+        return Format::Aac;
+    }
+    // 8. The long tail, from `infer`.
+    infer_fallback(b)
+}
+
+/// Decides MP4, MOV, HEIC, HEIF, AVIF, M4A, … from an `ftyp` box at the start of `b`.
+pub fn ftyp_format(b: &[u8]) -> Format {
+    let size = u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize;
+    let end = size.clamp(8, b.len());
+    let major: [u8; 4] = [b[8], b[9], b[10], b[11]];
+    let compatible: Vec<[u8; 4]> = b
+        .get(16..end)
+        .unwrap_or(&[])
+        .chunks_exact(4)
+        .map(|c| [c[0], c[1], c[2], c[3]])
+        .collect();
+    brands_format(major, &compatible)
+}
+
+/// Decides the format from a major brand and the compatible brands.
+pub fn brands_format(major: [u8; 4], compatible: &[[u8; 4]]) -> Format {
+    const HEVC_IMAGE: [&[u8; 4]; 6] = [b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"];
+    let is = |set: &[&[u8; 4]], x: &[u8; 4]| set.iter().any(|s| *s == x);
+    match &major {
+        b"qt  " => return Format::Mov,
+        b"avif" | b"avis" => return Format::Avif,
+        b"M4A " | b"M4B " | b"M4P " | b"F4A " | b"F4B " => return Format::M4a,
+        b"crx " => return Format::OtherImage("cr3"),
+        b"jxl " => return Format::Jxl,
+        b"3gp4" | b"3gp5" | b"3gp6" | b"3g2a" | b"3gp7" | b"3ge6" | b"3gg6" => {
+            return Format::OtherVideo("3gp")
+        }
+        _ => {}
+    }
+    if is(&HEVC_IMAGE, &major) {
+        return Format::Heic;
+    }
+    if &major == b"mif1" || &major == b"msf1" || &major == b"miaf" {
+        if compatible.iter().any(|c| is(&HEVC_IMAGE, c)) {
+            return Format::Heic;
+        }
+        if compatible.iter().any(|c| c == b"avif" || c == b"avis") {
+            return Format::Avif;
+        }
+        return Format::Heif;
+    }
+    Format::Mp4
+}
+
+fn is_ico(b: &[u8]) -> bool {
+    // ICONDIR: reserved 0, type 1 (icon) or 2 (cursor), count ≥ 1; first entry's reserved byte 0.
+    b.len() >= 22
+        && b[0] == 0
+        && b[1] == 0
+        && (b[2] == 1 || b[2] == 2)
+        && b[3] == 0
+        && u16::from_le_bytes([b[4], b[5]]) >= 1
+        && b[6 + 3] == 0
+        && u32::from_le_bytes([b[6 + 8], b[6 + 9], b[6 + 10], b[6 + 11]]) > 0
+}
+
+fn is_quicktime_without_ftyp(b: &[u8]) -> bool {
+    if b.len() < 8 {
+        return false;
+    }
+    let size = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    let plausible = size == 1 || size >= 8;
+    plausible && matches!(&b[4..8], b"moov" | b"mdat" | b"wide" | b"free" | b"skip" | b"pnot")
+}
+
+/// True when `need` MPEG Layer III frames chain from offset 0 (or the data ends
+/// after at least one whole frame).
+fn mp3_chain(b: &[u8], need: usize) -> bool {
+    let mut at = 0usize;
+    let mut first: Option<mp3::FrameHeader> = None;
+    for i in 0..need {
+        let Some(h) = b.get(at..at + 4) else {
+            return i >= 1 && at == b.len();
+        };
+        let Some(fh) = mp3::frame_header([h[0], h[1], h[2], h[3]]) else {
+            return false;
+        };
+        if let Some(f) = first {
+            if f.version != fh.version || f.sample_rate != fh.sample_rate {
+                return false;
+            }
+        }
+        first = Some(fh);
+        at += fh.frame_len as usize;
+        if at > b.len() {
+            // A frame that runs past the head: fine once enough have chained,
+            // and if the head is the whole file it is a truncated stream.
+            return i + 1 >= need.min(2);
+        }
+    }
+    true
+}
+
+/// ADTS AAC: 12-bit sync, layer 0, and two chained frames.
+fn adts_chain(b: &[u8]) -> bool {
+    let frame = |at: usize| -> Option<usize> {
+        let h = b.get(at..at + 7)?;
+        if h[0] != 0xFF || h[1] & 0xF6 != 0xF0 {
+            return None;
+        }
+        let len = ((h[3] as usize & 3) << 11) | ((h[4] as usize) << 3) | (h[5] as usize >> 5);
+        (len >= 7).then_some(len)
+    };
+    match frame(0) {
+        Some(len) => frame(len).is_some() || len == b.len(),
+        None => false,
+    }
+}
+
+fn infer_fallback(b: &[u8]) -> Format {
+    let Some(t) = infer::get(b) else {
+        return Format::Unknown;
+    };
+    // `infer`'s checks for the formats we read are weaker than ours (MP3 on one
+    // sync word, BMP on "BM"): when ours said no, its yes does not count.
+    const OURS: [&str; 12] = ["jpg", "png", "gif", "webp", "bmp", "tif", "heif", "heic", "mp4", "mov", "mp3", "wav"];
+    if OURS.contains(&t.extension()) {
+        return Format::Unknown;
+    }
+    match t.matcher_type() {
+        infer::MatcherType::Image => Format::OtherImage(t.extension()),
+        infer::MatcherType::Video => Format::OtherVideo(t.extension()),
+        infer::MatcherType::Audio => Format::OtherAudio(t.extension()),
+        _ => Format::Unknown,
+    }
+}
+
+/// Whether `ext` (without the dot, any case) is usual for `format`. Formats
+/// with no usual extension, and files with none, never mismatch.
+pub fn extension_matches(format: Format, ext: Option<&str>) -> bool {
+    let Some(ext) = ext else { return true };
+    let exts = format.extensions();
+    if exts.is_empty() {
+        return true;
+    }
+    let ext = ext.to_ascii_lowercase();
+    exts.contains(&ext.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn ftyp(major: &[u8; 4], compat: &[&[u8; 4]]) -> Vec<u8> {
+        let mut v = Vec::new();
+        let size = 16 + 4 * compat.len() as u32;
+        v.extend_from_slice(&size.to_be_bytes());
+        v.extend_from_slice(b"ftyp");
+        v.extend_from_slice(major);
+        v.extend_from_slice(&[0, 0, 2, 0]);
+        for c in compat {
+            v.extend_from_slice(*c);
+        }
+        v
+    }
+
+    #[test]
+    fn brands_decide_isobmff_formats() {
+        assert_eq!(classify(&ftyp(b"isom", &[b"isom", b"avc1"])), Format::Mp4);
+        assert_eq!(classify(&ftyp(b"qt  ", &[b"qt  "])), Format::Mov);
+        assert_eq!(classify(&ftyp(b"heic", &[b"mif1", b"heic"])), Format::Heic);
+        assert_eq!(classify(&ftyp(b"mif1", &[b"mif1", b"heic"])), Format::Heic);
+        assert_eq!(classify(&ftyp(b"mif1", &[b"mif1"])), Format::Heif);
+        assert_eq!(classify(&ftyp(b"msf1", &[b"msf1", b"hevc"])), Format::Heic);
+        assert_eq!(classify(&ftyp(b"avif", &[b"mif1", b"avif"])), Format::Avif);
+        assert_eq!(classify(&ftyp(b"mif1", &[b"mif1", b"avif"])), Format::Avif);
+        assert_eq!(classify(&ftyp(b"M4A ", &[b"M4A ", b"mp42"])), Format::M4a);
+        for b in [b"heix", b"heim", b"heis", b"hevc", b"hevx"] {
+            assert_eq!(classify(&ftyp(b, &[])), Format::Heic);
+        }
+    }
+
+    #[test]
+    fn quicktime_without_ftyp() {
+        let mut v = vec![0, 0, 0, 8];
+        v.extend_from_slice(b"wide");
+        v.extend_from_slice(&[0, 0, 0, 16]);
+        v.extend_from_slice(b"mdat");
+        assert_eq!(classify(&v), Format::Mov);
+        // A size of 3 is no box.
+        assert_eq!(classify(&[0, 0, 0, 3, b'm', b'o', b'o', b'v']), Format::Unknown);
+    }
+
+    fn mp3_frames(n: usize) -> Vec<u8> {
+        // MPEG-1 Layer III, 128 kbit/s, 44.1 kHz, no padding: 417 bytes a frame.
+        let mut v = Vec::new();
+        for _ in 0..n {
+            let mut f = vec![0u8; 417];
+            f[..4].copy_from_slice(&[0xFF, 0xFB, 0x90, 0x64]);
+            v.extend_from_slice(&f);
+        }
+        v
+    }
+
+    #[test]
+    fn mp3_frame_sync_needs_a_chain() {
+        assert_eq!(classify(&mp3_frames(6)), Format::Mp3);
+        // One lone sync word followed by garbage is not MP3.
+        let mut v = mp3_frames(1);
+        v.extend_from_slice(&[0x55; 2000]);
+        assert_eq!(classify(&v), Format::Unknown);
+    }
+
+    #[test]
+    fn id3_tag_is_skipped_however_large() {
+        let body = 3 << 20; // 3 MiB of "cover art"
+        let mut v = b"ID3\x04\x00\x00".to_vec();
+        v.extend_from_slice(&[(body >> 21) as u8 & 0x7F, (body >> 14) as u8 & 0x7F, (body >> 7) as u8 & 0x7F, body as u8 & 0x7F]);
+        v.resize(10 + body, 0);
+        v.extend_from_slice(&mp3_frames(3));
+        assert_eq!(sniff(&mut Cursor::new(&v)).unwrap(), Format::Mp3);
+        let mut flac = v[..10 + body].to_vec();
+        flac.extend_from_slice(b"fLaC\0\0\0\x22");
+        assert_eq!(sniff(&mut Cursor::new(&flac)).unwrap(), Format::Flac);
+    }
+
+    #[test]
+    fn riff_family() {
+        let riff = |id: &[u8; 4], form: &[u8; 4]| {
+            let mut v = id.to_vec();
+            v.extend_from_slice(&[0, 0, 0, 0]);
+            v.extend_from_slice(form);
+            v
+        };
+        assert_eq!(classify(&riff(b"RIFF", b"WEBP")), Format::Webp);
+        assert_eq!(classify(&riff(b"RIFF", b"WAVE")), Format::Wav);
+        assert_eq!(classify(&riff(b"RF64", b"WAVE")), Format::Wav);
+        assert_eq!(classify(&riff(b"RIFF", b"AVI ")), Format::Avi);
+    }
+
+    #[test]
+    fn text_is_unknown() {
+        assert_eq!(classify(b"BM is not a bitmap, just some text here"), Format::Unknown);
+        assert_eq!(classify(b"hello world\n"), Format::Unknown);
+        assert_eq!(classify(b""), Format::Unknown);
+    }
+
+    #[test]
+    fn extension_check() {
+        assert!(extension_matches(Format::Jpeg, Some("JPG")));
+        assert!(!extension_matches(Format::Png, Some("jpg")));
+        assert!(extension_matches(Format::Png, None));
+    }
+}
