@@ -81,7 +81,10 @@ impl Error {
     /// Re-labels a generic truncation (from an `UnexpectedEof`) with the format that was read.
     pub fn in_format(self, format: &'static str) -> Self {
         match self {
-            Error::Truncated { format: "file", reason } => Error::Truncated { format, reason },
+            Error::Truncated {
+                format: "file",
+                reason,
+            } => Error::Truncated { format, reason },
             other => other,
         }
     }

@@ -31,7 +31,7 @@ pub mod read;
 pub mod report;
 pub mod sniff;
 
-pub use batch::{check_paths, check_path, BatchOptions};
+pub use batch::{check_path, check_paths, BatchOptions};
 pub use check::{check, Report, Verdict, Violation};
 pub use error::{Error, Result};
 pub use info::{Format, Kind, MediaInfo, Rational};
