@@ -24,6 +24,8 @@ pub mod batch;
 pub mod check;
 pub mod error;
 pub mod formats;
+#[doc(hidden)]
+pub mod harness;
 pub mod info;
 pub mod probe;
 pub mod profile;
