@@ -84,6 +84,7 @@ pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileR
             let rule = e.rule();
             let msg = match &e {
                 Error::Io(io) => format!("cannot read: {io}"),
+                Error::Unsupported { .. } => format!("cannot be measured: {e}"),
                 other => format!("headers could not be parsed: {other}"),
             };
             return error_report(path, Some(meta.len()), rule, msg);

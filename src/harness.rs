@@ -90,7 +90,7 @@ pub fn probe_and_check(data: &[u8]) {
             serde_json::to_string(&file).expect("report serialises");
         }
         Err(e) => {
-            assert!(matches!(e.rule(), "file.corrupt" | "file.unreadable"));
+            assert!(matches!(e.rule(), "file.corrupt" | "file.unreadable" | "file.unsupported_type"));
             assert!(!e.to_string().is_empty());
         }
     }
