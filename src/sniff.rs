@@ -468,7 +468,9 @@ mod tests {
 
     #[test]
     fn tga_by_header_fields() {
-        let mut h = vec![0u8, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x90, 1, 0x2c, 1, 24, 0];
+        let mut h = vec![
+            0u8, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x90, 1, 0x2c, 1, 24, 0,
+        ];
         assert_eq!(classify(&h), Format::OtherImage("tga"));
         h[16] = 7; // no such depth
         assert_eq!(classify(&h), Format::Unknown);

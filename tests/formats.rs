@@ -8,7 +8,11 @@ use std::path::Path;
 
 fn expected() -> Vec<Value> {
     let text = std::fs::read_to_string("testdata/expected.json").expect("testdata/expected.json");
-    serde_json::from_str::<Value>(&text).unwrap().as_array().unwrap().clone()
+    serde_json::from_str::<Value>(&text)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 fn f(v: &Value) -> Option<f64> {
@@ -21,7 +25,11 @@ fn every_fixture_matches_the_manifest() {
     let limits = ProbeLimits::default();
     let mut failures = Vec::new();
     let entries = expected();
-    assert!(entries.len() >= 100, "manifest has {} entries", entries.len());
+    assert!(
+        entries.len() >= 100,
+        "manifest has {} entries",
+        entries.len()
+    );
     for e in &entries {
         let rel = e["path"].as_str().unwrap();
         let path = Path::new("testdata").join(rel);
@@ -30,10 +38,25 @@ fn every_fixture_matches_the_manifest() {
             failures.push(format!("{rel}: {what}: got {got}, expected {want}"));
         };
         // Verdict and rules, exactly.
-        let rules: Vec<&str> = e["expect_rules"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-        let want_verdict = if rules.contains(&"file.corrupt") { Verdict::Error } else if rules.is_empty() { Verdict::Pass } else { Verdict::Fail };
+        let rules: Vec<&str> = e["expect_rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let want_verdict = if rules.contains(&"file.corrupt") {
+            Verdict::Error
+        } else if rules.is_empty() {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        };
         if r.verdict != want_verdict {
-            bad("verdict", format!("{:?} {:?}", r.verdict, r.violations), format!("{want_verdict:?}"));
+            bad(
+                "verdict",
+                format!("{:?} {:?}", r.verdict, r.violations),
+                format!("{want_verdict:?}"),
+            );
         }
         let mut got_rules: Vec<&str> = r.violations.iter().map(|v| v.rule).collect();
         got_rules.sort();
@@ -43,9 +66,18 @@ fn every_fixture_matches_the_manifest() {
             bad("rules", format!("{got_rules:?}"), format!("{want_rules:?}"));
         }
         let got_warn: Vec<&str> = r.warnings.iter().map(|v| v.rule).collect();
-        let want_warn: Vec<&str> = e["expect_warnings"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let want_warn: Vec<&str> = e["expect_warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
         if got_warn != want_warn {
-            bad("warnings", format!("{got_warn:?}"), format!("{want_warn:?}"));
+            bad(
+                "warnings",
+                format!("{got_warn:?}"),
+                format!("{want_warn:?}"),
+            );
         }
         let Some(info) = &r.info else { continue };
         if info.kind.as_str() != e["kind"].as_str().unwrap() {
@@ -80,7 +112,11 @@ fn every_fixture_matches_the_manifest() {
         if let Some(want) = f(&e["duration_s"]) {
             match info.duration_s {
                 Some(d) if (d - want).abs() <= 0.05 => {}
-                other => bad("duration_s (±50 ms)", format!("{other:?}"), want.to_string()),
+                other => bad(
+                    "duration_s (±50 ms)",
+                    format!("{other:?}"),
+                    want.to_string(),
+                ),
             }
         }
         if let Some(want) = f(&e["fps"]) {
@@ -100,16 +136,27 @@ fn every_fixture_matches_the_manifest() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn every_fixture_on_disk_is_in_the_manifest() {
-    let listed: Vec<String> = expected().iter().map(|e| e["path"].as_str().unwrap().to_string()).collect();
+    let listed: Vec<String> = expected()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap().to_string())
+        .collect();
     for dir in ["image", "video", "audio", "unsupported", "unknown"] {
         for entry in std::fs::read_dir(Path::new("testdata").join(dir)).unwrap() {
             let name = format!("{dir}/{}", entry.unwrap().file_name().to_string_lossy());
-            assert!(listed.contains(&name), "{name} is not in testdata/expected.json");
+            assert!(
+                listed.contains(&name),
+                "{name} is not in testdata/expected.json"
+            );
         }
     }
 }

@@ -201,12 +201,6 @@ pub(crate) fn seek_forward<R: Seek + ?Sized>(r: &mut R, n: i64) -> Result<()> {
     r.seek_relative(n).map_err(io_error)
 }
 
-/// Skips `n` bytes forward (see [`seek_forward`]).
-pub(crate) fn skip_bytes<R: Seek + ?Sized>(r: &mut R, n: u64) -> Result<()> {
-    let n = i64::try_from(n).map_err(|_| Error::malformed("file", "skip beyond 2^63 bytes"))?;
-    seek_forward(r, n)
-}
-
 /// A cursor over a TIFF structure of `len` bytes inside `r`: `cur` is the
 /// offset from the TIFF header, every move is checked against `len`.
 struct Walker<'a, R: ?Sized> {
@@ -241,7 +235,7 @@ impl<'a, R: Read + Seek + ?Sized> Walker<'a, R> {
 
     /// Moves to the end of the structure.
     fn goto_end(&mut self) -> Result<()> {
-        skip_bytes(self.r, self.len - self.cur)?;
+        crate::read::skip(self.r, self.len - self.cur)?;
         self.cur = self.len;
         Ok(())
     }

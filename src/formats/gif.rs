@@ -18,13 +18,12 @@
 //! Blocks and sub-blocks visited are capped by [`ProbeLimits::max_items`].
 //!
 //! Judged size: the canvas (logical screen), as for every animated image.
-//! `frames` is `Some(n)` for n ≥ 2 image descriptors and `None` for a still.
+//! `frames` is `Some(n)`, the number of image descriptors (1 for a still).
 //! Counting frames touches every sub-block's length byte, so the whole file
 //! passes through the read buffer: when the read budget
 //! ([`ProbeLimits::max_bytes_read`]) runs out first, the canvas is still
 //! reported and `frames` is `None` (unknown) rather than failing the file.
 
-use super::exif;
 use crate::error::{Error, Result};
 use crate::info::{Format, MediaInfo};
 use crate::read::{array, read_up_to, ProbeLimits};
@@ -59,7 +58,7 @@ fn read<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<Me
             ))
         }
         Ok((0, _)) => return Err(Error::malformed(FORMAT, "no image in the file")),
-        Ok((n, _)) => Some(n).filter(|&n| n >= 2),
+        Ok((n, _)) => Some(n),
         Err(Error::Limit {
             kind: "bytes read", ..
         }) => None,
@@ -75,7 +74,7 @@ fn read<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<Me
 /// Skips the color table announced by a packed field (§ 18, § 20).
 fn skip_color_table<R: Seek>(r: &mut R, packed: u8) -> Result<()> {
     if packed & 0x80 != 0 {
-        exif::skip_bytes(r, 3 << ((packed & 7) + 1))?;
+        crate::read::skip(r, 3 << ((packed & 7) + 1))?;
     }
     Ok(())
 }
@@ -145,7 +144,7 @@ fn count_frames<R: Read + Seek>(r: &mut R, limits: &ProbeLimits) -> Result<(u64,
             match next_byte(r)? {
                 None => return Ok((frames, End::Data)),
                 Some(0) => break,
-                Some(n) => exif::skip_bytes(r, u64::from(n))?,
+                Some(n) => crate::read::skip(r, u64::from(n))?,
             }
         }
     }
@@ -229,7 +228,7 @@ mod tests {
     fn still_and_animated() {
         assert_eq!(
             dims(&run(&gif(500, 300, 1)).unwrap()),
-            (500, 300, None, None)
+            (500, 300, Some(1), None)
         );
         assert_eq!(
             dims(&run(&gif(400, 400, 3)).unwrap()),
@@ -244,7 +243,7 @@ mod tests {
         v.extend_from_slice(&[10, 0, 20, 0, 0, 0, 0]);
         v.extend(&frame(10, 20, false, 3)[8..]);
         v.push(0x3B);
-        assert_eq!(dims(&run(&v).unwrap()), (10, 20, None, None));
+        assert_eq!(dims(&run(&v).unwrap()), (10, 20, Some(1), None));
     }
 
     #[test]
@@ -284,7 +283,7 @@ mod tests {
                     "cut at {n}: {e}"
                 );
             } else {
-                let want = Some(complete).filter(|&c| c >= 2);
+                let want = Some(complete);
                 assert_eq!(got.unwrap().frames, want, "cut at {n}");
             }
         }
@@ -353,7 +352,7 @@ mod tests {
         for _ in 0..10_000 {
             v.extend_from_slice(&[0x21, 0xFE, 0]);
         }
-        assert_eq!(run(&v).unwrap().frames, None);
+        assert_eq!(run(&v).unwrap().frames, Some(1));
     }
 
     #[test]
@@ -386,7 +385,7 @@ mod tests {
             if let Some(b) = v.get_mut(i) { *b ^= x; }
             v.truncate(cut);
             if let Ok(info) = run(&v) {
-                prop_assert!(info.frames.is_none_or(|n| n >= 2));
+                prop_assert!(info.frames.is_none_or(|n| n >= 1));
             }
         }
     }

@@ -88,11 +88,11 @@ fn read<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<Me
                 exif_seen = true;
                 orientation = exif::orientation_in(r, u64::from(body - 6), limits)?;
             } else {
-                exif::skip_bytes(r, u64::from(body - 6))?;
+                crate::read::skip(r, u64::from(body - 6))?;
             }
             continue;
         }
-        exif::skip_bytes(r, u64::from(body))?;
+        crate::read::skip(r, u64::from(body))?;
     }
 }
 

@@ -86,14 +86,14 @@ fn read<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<Me
             b"eXIf" if !exif_seen => {
                 exif_seen = true;
                 orientation = exif::orientation_in(r, len, limits)?;
-                exif::skip_bytes(r, 4)?;
+                crate::read::skip(r, 4)?;
             }
             b"acTL" if frames.is_none() && len >= 8 => {
                 let a: [u8; 8] = array(r)?;
                 frames = Some(u32::from_be_bytes([a[0], a[1], a[2], a[3]]));
-                exif::skip_bytes(r, len - 8 + 4)?;
+                crate::read::skip(r, len - 8 + 4)?;
             }
-            _ => exif::skip_bytes(r, len + 4)?,
+            _ => crate::read::skip(r, len + 4)?,
         }
     }
     let mut info = MediaInfo::new(Format::Png, size);

@@ -24,8 +24,8 @@
 //! from its first chunk. An extended
 //! file is judged on its `VP8X` canvas; the walk then visits every chunk
 //! header, seeking over the data, to read the first `EXIF` chunk and count
-//! `ANMF` chunks. `frames` is `Some(n)` when the animation flag is set and
-//! n ≥ 2 frames are present, else `None` (a still). The `EXIF` chunk is read
+//! `ANMF` chunks. `frames` is `Some(n)` for n `ANMF` frames when the animation
+//! flag is set, else `Some(1)` (a still). The `EXIF` chunk is read
 //! whether or not its flag is set, as exiftool does.
 
 use super::exif;
@@ -90,6 +90,7 @@ fn read<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<Me
         ));
     };
     let mut info = MediaInfo::new(Format::Webp, size);
+    info.frames = Some(1);
     match &first.id {
         b"VP8 " => {
             let (w, h) = vp8(r, first.len)?;
@@ -112,13 +113,15 @@ fn read<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<Me
             let h = u32::from_le_bytes([x[7], x[8], x[9], 0]) + 1;
             pos += 10;
             let rest = first.len - 10 + (first.len & 1);
-            exif::skip_bytes(r, rest)?;
+            crate::read::skip(r, rest)?;
             pos += rest;
             let (orientation, anmf) = walk_extended(r, pos, riff_end, limits)?;
             exif::set_displayed(&mut info, w, h, orientation);
-            if flags & FLAG_ANIMATION != 0 && anmf >= 2 {
-                info.frames = Some(anmf);
-            }
+            info.frames = Some(if flags & FLAG_ANIMATION != 0 && anmf >= 1 {
+                anmf
+            } else {
+                1
+            });
         }
         _ => {
             return Err(Error::malformed(
@@ -200,13 +203,13 @@ fn walk_extended<R: Read + Seek>(
             b"EXIF" if !exif_seen => {
                 exif_seen = true;
                 orientation = exif::orientation_in(r, c.len, limits)?;
-                exif::skip_bytes(r, c.len & 1)?;
+                crate::read::skip(r, c.len & 1)?;
             }
             b"ANMF" => {
                 anmf += 1;
-                exif::skip_bytes(r, padded)?;
+                crate::read::skip(r, padded)?;
             }
-            _ => exif::skip_bytes(r, padded)?,
+            _ => crate::read::skip(r, padded)?,
         }
         pos += padded;
     }
@@ -289,22 +292,22 @@ mod tests {
     fn simple_lossy_and_lossless() {
         assert_eq!(
             dims(&run(&riff(&[vp8_chunk(800, 600)])).unwrap()),
-            (800, 600, None, false, None)
+            (800, 600, None, false, Some(1))
         );
         // The top 2 bits of each VP8 dimension are a scale, not size.
         let v = riff(&[vp8_chunk(800 | 0xC000, 600 | 0x4000)]);
-        assert_eq!(dims(&run(&v).unwrap()), (800, 600, None, false, None));
+        assert_eq!(dims(&run(&v).unwrap()), (800, 600, None, false, Some(1)));
         assert_eq!(
             dims(&run(&riff(&[vp8l_chunk(640, 480)])).unwrap()),
-            (640, 480, None, false, None)
+            (640, 480, None, false, Some(1))
         );
         assert_eq!(
             dims(&run(&riff(&[vp8l_chunk(16384, 16384)])).unwrap()),
-            (16384, 16384, None, false, None)
+            (16384, 16384, None, false, Some(1))
         );
         assert_eq!(
             dims(&run(&riff(&[vp8l_chunk(1, 1)])).unwrap()),
-            (1, 1, None, false, None)
+            (1, 1, None, false, Some(1))
         );
     }
 
@@ -320,7 +323,7 @@ mod tests {
             let (w, h) = if o >= 5 { (600, 1000) } else { (1000, 600) };
             assert_eq!(
                 dims(&run(&v).unwrap()),
-                (w, h, Some(t.rotation), t.mirrored, None),
+                (w, h, Some(t.rotation), t.mirrored, Some(1)),
                 "o={o}"
             );
         }
@@ -332,7 +335,10 @@ mod tests {
             vp8l_chunk(1000, 600),
             chunk(b"EXIF", &d),
         ]);
-        assert_eq!(dims(&run(&v).unwrap()), (600, 1000, Some(90), false, None));
+        assert_eq!(
+            dims(&run(&v).unwrap()),
+            (600, 1000, Some(90), false, Some(1))
+        );
     }
 
     #[test]
@@ -352,18 +358,21 @@ mod tests {
             chunk(b"ANIM", &[0; 6]),
             anmf(),
         ]);
-        assert_eq!(run(&v).unwrap().frames, None);
-        // ANMF without the animation flag is not an animation.
+        assert_eq!(run(&v).unwrap().frames, Some(1));
+        // ANMF without the animation flag is not an animation: a still.
         let v = riff(&[vp8x_chunk(0, 400, 400), anmf(), anmf()]);
-        assert_eq!(run(&v).unwrap().frames, None);
+        assert_eq!(run(&v).unwrap().frames, Some(1));
         // Largest canvas: 2^24 x 2^24, reported as is.
         let v = riff(&[vp8x_chunk(0, 1 << 24, 1 << 24), vp8_chunk(8, 8)]);
         assert_eq!(
             dims(&run(&v).unwrap()),
-            (1 << 24, 1 << 24, None, false, None)
+            (1 << 24, 1 << 24, None, false, Some(1))
         );
         let v = riff(&[vp8x_chunk(0, 65535, 65535), vp8_chunk(8, 8)]);
-        assert_eq!(dims(&run(&v).unwrap()), (65535, 65535, None, false, None));
+        assert_eq!(
+            dims(&run(&v).unwrap()),
+            (65535, 65535, None, false, Some(1))
+        );
     }
 
     #[test]
@@ -376,7 +385,7 @@ mod tests {
         v.pop(); // drop the last pad byte
         let riff_size = (v.len() - 8) as u32;
         v[4..8].copy_from_slice(&riff_size.to_le_bytes());
-        assert_eq!(dims(&run(&v).unwrap()), (100, 100, None, false, None));
+        assert_eq!(dims(&run(&v).unwrap()), (100, 100, None, false, Some(1)));
     }
 
     #[test]
@@ -533,7 +542,7 @@ mod tests {
         // Bytes after the RIFF end are ignored.
         let mut v = v;
         v.extend_from_slice(b"trailing");
-        assert_eq!(dims(&run(&v).unwrap()), (800, 600, None, false, None));
+        assert_eq!(dims(&run(&v).unwrap()), (800, 600, None, false, Some(1)));
     }
 
     #[test]

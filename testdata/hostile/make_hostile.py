@@ -45,7 +45,7 @@ sig = b'\x89PNG\r\n\x1a\n'
 ihdr = struct.pack('>IIBBBBB', 65535, 65535, 8, 2, 0, 0, 0)
 out('bomb_png_65535x65535.png', sig + png_chunk(b'IHDR', ihdr) + png_chunk(b'IDAT', zlib.compress(b'\0' * 64)) + png_chunk(b'IEND', b''))
 ihdr = struct.pack('>IIBBBBB', 2**31 - 1, 2**31 - 1, 8, 6, 0, 0, 0)
-out('bomb_png_2e31x2e31.png', sig + png_chunk(b'IHDR', ihdr) + png_chunk(b'IEND', b''))
+out('bomb_png_2e31x2e31.png', sig + png_chunk(b'IHDR', ihdr) + png_chunk(b'IDAT', zlib.compress(b'\0' * 64)) + png_chunk(b'IEND', b''))
 bmp_info = struct.pack('<IiiHHIIiiII', 40, 65535, 65535, 1, 24, 0, 0, 2835, 2835, 0, 0)
 out('bomb_bmp_65535x65535.bmp', b'BM' + struct.pack('<IHHI', 54 + 16, 0, 0, 54) + bmp_info + b'\0' * 16)
 sof = b'\xff\xc0' + struct.pack('>HBHHB', 17, 8, 65535, 65535, 3) + b'\x01\x22\x00\x02\x11\x01\x03\x11\x01'
