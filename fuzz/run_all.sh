@@ -32,6 +32,9 @@ for t in "${targets[@]}"; do
     *) seed "$t" '*/*' ;;
   esac
   echo "== $t for ${SECONDS_EACH}s"
+  status=0
   cargo fuzz run "$t" "corpus/$t" -- -max_total_time="$SECONDS_EACH" -timeout=1 -rss_limit_mb=256 \
-    -malloc_limit_mb=256 -max_len=1048576 -print_final_stats=1 2>&1 | tail -n 25 | tee "run-$t.log"
+    -malloc_limit_mb=256 -max_len=1048576 -print_final_stats=1 >"run-$t.log" 2>&1 || status=$?
+  tail -n 12 "run-$t.log"
+  echo "== $t exit $status (artifacts, if any, in fuzz/artifacts/$t/)"
 done

@@ -188,6 +188,16 @@ fn walk(
         })
 }
 
+/// Counts the files [`check_paths`] would check with these options, by
+/// walking the same way (used for a progress bar's length and ETA).
+pub fn count_files(paths: &[PathBuf], opts: &BatchOptions) -> Result<u64, String> {
+    let filter = Filter {
+        include: globset(&opts.include)?,
+        exclude: globset(&opts.exclude)?,
+    };
+    Ok(walk(paths.to_vec(), opts.follow_links, filter).count() as u64)
+}
+
 /// Checks files and folders (recursively) in parallel and yields each
 /// report as it finishes, in no particular order. Memory stays flat: paths
 /// are walked lazily and reports are handed out as they come.

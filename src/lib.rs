@@ -33,7 +33,7 @@ pub mod read;
 pub mod report;
 pub mod sniff;
 
-pub use batch::{check_path, check_paths, BatchOptions};
+pub use batch::{check_path, check_paths, count_files, BatchOptions};
 pub use check::{check, Report, Verdict, Violation};
 pub use error::{Error, Result};
 pub use info::{Format, Kind, MediaInfo, Rational};
