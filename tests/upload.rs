@@ -1,0 +1,1165 @@
+//! The asset-API client, the batch uploader and the `upload`, `groups`,
+//! `assets` and `request` commands, against a fake service on 127.0.0.1.
+
+#![cfg(feature = "upload")]
+
+mod support;
+
+use preflight::check::Verdict;
+use preflight::upload::{
+    upload_files, AssetFilter, AssetStatus, Client, ClientConfig, Manifest, Mode, Payload,
+    RetryPolicy, Source, Timeouts, Token, UploadOptions,
+};
+use preflight::{CheckedFile, FileReport, Format, MediaInfo, UploadError};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use support::{FakeServer, Fault, PREFIX, TOKEN};
+
+fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_millis(2),
+        max_delay: Duration::from_millis(10),
+        max_retry_after: Duration::from_secs(5),
+    }
+}
+
+fn config(server: &FakeServer) -> ClientConfig {
+    let mut c = ClientConfig::new(server.url(), Token::new(TOKEN).unwrap());
+    c.retry = fast_retry();
+    c.timeouts = Timeouts {
+        connect: Duration::from_secs(2),
+        response: Duration::from_secs(5),
+    };
+    c.page_size = 3;
+    c.poll_interval = Duration::from_millis(1);
+    c
+}
+
+fn client(server: &FakeServer) -> Client {
+    Client::new(config(server)).unwrap()
+}
+
+/// A passing report for a file written with `bytes`: the readers are not
+/// needed to test the upload path.
+fn checked(
+    dir: &Path,
+    name: &str,
+    format: Format,
+    bytes: &[u8],
+    duration_s: Option<f64>,
+) -> CheckedFile {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    let mut info = MediaInfo::new(format, bytes.len() as u64);
+    info.duration_s = duration_s;
+    let report = FileReport {
+        path,
+        bytes: Some(bytes.len() as u64),
+        info: Some(info),
+        verdict: Verdict::Pass,
+        violations: vec![],
+        warnings: vec![],
+    };
+    CheckedFile::from_report(&report).unwrap()
+}
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+// ---------------------------------------------------------------- calls
+
+#[test]
+fn groups_are_created_found_with_or_without_prefix_and_listed_across_pages() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    assert_eq!(c.find_group("refs").unwrap(), None);
+    let id = c.create_group("refs").unwrap();
+    assert!(id.starts_with("group-"));
+    assert_eq!(s.groups()[0].name, format!("{PREFIX}refs"));
+    // Found by the chosen name and by the stored, prefixed one.
+    assert_eq!(c.find_group("refs").unwrap().unwrap().id, id);
+    assert_eq!(
+        c.find_group(&format!("{PREFIX}refs")).unwrap().unwrap().id,
+        id
+    );
+    assert_eq!(c.find_group("ref").unwrap(), None);
+    // find_or_create never makes a second group of the same name.
+    assert_eq!(c.find_or_create_group("refs").unwrap().id, id);
+    assert_eq!(s.groups().len(), 1);
+    for i in 0..7 {
+        s.add_group(&format!("g{i}"));
+    }
+    let before = s.count("ListAssetGroups");
+    let all = c.list_groups().unwrap();
+    assert_eq!(all.len(), 8);
+    assert_eq!(
+        s.count("ListAssetGroups") - before,
+        3,
+        "page size 3 → 3 pages"
+    );
+    // Every call carried the token, the user agent and the group model.
+    for r in s.seen() {
+        assert_eq!(
+            r.authorization.as_deref(),
+            Some(format!("Bearer {TOKEN}").as_str())
+        );
+        assert_eq!(
+            r.user_agent.as_deref(),
+            Some(concat!("preflight/", env!("CARGO_PKG_VERSION")))
+        );
+        assert_eq!(r.body["model"], "volc-asset");
+    }
+    // Two groups answering to one name are an error, not a guess.
+    s.with(|st| {
+        st.groups.push(support::Group {
+            id: "group-x".into(),
+            name: "refs".into(),
+        })
+    });
+    assert!(
+        matches!(c.find_group("refs"), Err(UploadError::AmbiguousGroup { ids, .. }) if ids.len() == 2)
+    );
+}
+
+#[test]
+fn assets_are_listed_across_pages_with_filters_and_fetched() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g1 = c.create_group("one").unwrap();
+    let g2 = c.create_group("two").unwrap();
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        let f = checked(
+            d.path(),
+            &format!("p{i}.png"),
+            Format::Png,
+            format!("png{i}").as_bytes(),
+            None,
+        );
+        let g = if i < 5 { &g1 } else { &g2 };
+        ids.push(
+            c.create_asset(g, &format!("p{i}"), Payload::Multipart(&f))
+                .unwrap(),
+        );
+    }
+    let all = c.list_assets(&AssetFilter::default()).unwrap();
+    assert_eq!(all.len(), 7);
+    let in_g1 = c
+        .list_assets(&AssetFilter {
+            group_ids: vec![g1.clone()],
+            ..AssetFilter::default()
+        })
+        .unwrap();
+    assert_eq!(
+        in_g1.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
+        &ids[..5]
+    );
+    let sent = s
+        .seen()
+        .into_iter()
+        .rfind(|r| r.action == "ListAssets")
+        .unwrap();
+    assert_eq!(sent.body["Filter"], json!({"GroupIds": [g1]}));
+    assert_eq!(sent.body["PageSize"], 3);
+    // Status filter.
+    let a = c.get_asset(&ids[0]).unwrap();
+    assert_eq!(a.status, AssetStatus::Processing);
+    assert_eq!(a.asset_type, "Image");
+    assert_eq!(a.name, "p0");
+    assert_eq!(a.extra["ProjectName"], "default");
+    c.get_asset(&ids[0]).unwrap(); // second poll: Active
+    let active = c
+        .list_assets(&AssetFilter {
+            statuses: vec!["Active".into()],
+            ..AssetFilter::default()
+        })
+        .unwrap();
+    assert_eq!(active.len(), 1);
+    assert_eq!(active[0].id, ids[0]);
+    // find_asset is exact on the name within the group.
+    assert_eq!(c.find_asset(&g1, "p1").unwrap().unwrap().id, ids[1]);
+    assert!(c.find_asset(&g2, "p1").unwrap().is_none());
+    assert!(
+        c.find_asset(&g1, "p").unwrap().is_none(),
+        "the fake filter is fuzzy; the match is exact"
+    );
+    // An unknown id is the service's 404 message, at once.
+    let before = s.count("GetAsset");
+    let e = c.get_asset("asset-nope").unwrap_err();
+    assert_eq!(s.count("GetAsset"), before + 1, "a 404 is not retried");
+    assert_eq!(
+        e.to_string(),
+        "GetAsset: HTTP 404 NotFound: asset asset-nope not found (request req-fake-1)"
+    );
+}
+
+#[test]
+fn wait_active_polls_until_active_or_failed_or_timeout() {
+    let s = FakeServer::start();
+    s.with(|st| {
+        st.polls_to_active = 3;
+        st.fail_names_containing = Some("bad".into());
+    });
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("w").unwrap();
+    let f1 = checked(d.path(), "a.jpg", Format::Jpeg, b"aaaa", None);
+    let f2 = checked(d.path(), "b.jpg", Format::Jpeg, b"bbbb", None);
+    let ok = c.create_asset(&g, "good", Payload::Multipart(&f1)).unwrap();
+    let bad = c.create_asset(&g, "bad", Payload::Multipart(&f2)).unwrap();
+    let out = c
+        .wait_active(&[ok.clone(), bad.clone()], Duration::from_secs(5))
+        .unwrap();
+    assert_eq!(out.len(), 2);
+    assert_eq!(
+        (out[0].id.as_str(), &out[0].status),
+        (ok.as_str(), &AssetStatus::Active)
+    );
+    assert_eq!(
+        (out[1].id.as_str(), &out[1].status),
+        (bad.as_str(), &AssetStatus::Failed)
+    );
+    assert_eq!(out[1].extra["Error"]["Code"], "ContentRejected");
+    assert_eq!(
+        s.count("GetAsset"),
+        6,
+        "three polls each, none after the final state"
+    );
+    // A timeout returns the last state seen.
+    s.with(|st| st.polls_to_active = 1000);
+    let f3 = checked(d.path(), "c.jpg", Format::Jpeg, b"cccc", None);
+    let slow = c.create_asset(&g, "slow", Payload::Multipart(&f3)).unwrap();
+    let out = c.wait_active(&[slow], Duration::from_millis(30)).unwrap();
+    assert_eq!(out[0].status, AssetStatus::Processing);
+}
+
+// ------------------------------------------------------------ payloads
+
+#[test]
+fn multipart_streams_the_file_with_the_sniffed_mime_and_the_kind_model() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("m").unwrap();
+    let cases = [
+        (
+            "shot.mov",
+            Format::Mov,
+            "Video",
+            "volc-asset-video",
+            "video/quicktime",
+            "mov",
+        ),
+        (
+            "shot.mp4",
+            Format::Mp4,
+            "Video",
+            "volc-asset-video",
+            "video/mp4",
+            "mp4",
+        ),
+        (
+            "take.mp3",
+            Format::Mp3,
+            "Audio",
+            "volc-asset-audio",
+            "audio/mpeg",
+            "mp3",
+        ),
+        (
+            "take.wav",
+            Format::Wav,
+            "Audio",
+            "volc-asset-audio",
+            "audio/wav",
+            "wav",
+        ),
+        (
+            "pic.webp",
+            Format::Webp,
+            "Image",
+            "volc-asset",
+            "image/webp",
+            "webp",
+        ),
+        (
+            "pic.heic",
+            Format::Heic,
+            "Image",
+            "volc-asset",
+            "image/heic",
+            "heic",
+        ),
+    ];
+    for (i, (file, format, ty, model, mime, ext)) in cases.iter().enumerate() {
+        // 200 kB of non-text bytes, CR LF and "--" included.
+        let bytes: Vec<u8> = (0..200_000u32)
+            .map(|k| ((k * 7 + i as u32) % 256) as u8)
+            .collect();
+        let f = checked(d.path(), file, *format, &bytes, Some(3.0));
+        let name = format!("n{i}");
+        let id = c.create_asset(&g, &name, Payload::Multipart(&f)).unwrap();
+        let r = s
+            .seen()
+            .into_iter()
+            .rfind(|r| r.action == "CreateAsset")
+            .unwrap();
+        assert!(r
+            .content_type
+            .as_deref()
+            .unwrap()
+            .starts_with("multipart/form-data; boundary="));
+        assert!(!r.chunked, "a known Content-Length is sent");
+        assert!(r.content_length.unwrap() > bytes.len() as u64);
+        assert_eq!(
+            r.body,
+            json!({"model": model, "GroupId": g, "Name": name, "AssetType": ty})
+        );
+        let up = r.upload.unwrap();
+        assert_eq!(up.form, "multipart");
+        assert_eq!(up.mime.as_deref(), Some(*mime));
+        assert_eq!(up.filename, Some(format!("{name}.{ext}")));
+        assert!(up.bytes == bytes, "{file}: the bytes arrive intact");
+        let a = s.assets().into_iter().find(|a| a.id == id).unwrap();
+        assert_eq!(a.asset_type, *ty);
+    }
+}
+
+#[test]
+fn data_uri_carries_the_sniffed_mime_never_png_for_a_non_png() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("d").unwrap();
+    for (file, format, ty, model, mime) in [
+        (
+            "photo.png",
+            Format::Jpeg,
+            "Image",
+            "volc-asset",
+            "image/jpeg",
+        ),
+        ("x.png", Format::Png, "Image", "volc-asset", "image/png"),
+        (
+            "clip.mp4",
+            Format::Mp4,
+            "Video",
+            "volc-asset-video",
+            "video/mp4",
+        ),
+        (
+            "voice.wav",
+            Format::Wav,
+            "Audio",
+            "volc-asset-audio",
+            "audio/wav",
+        ),
+        ("g.gif", Format::Gif, "Image", "volc-asset", "image/gif"),
+    ] {
+        let bytes = format!("content of {file}").repeat(50).into_bytes();
+        let f = checked(d.path(), file, format, &bytes, None);
+        c.create_asset(&g, file, Payload::DataUri(&f)).unwrap();
+        let r = s
+            .seen()
+            .into_iter()
+            .rfind(|r| r.action == "CreateAsset")
+            .unwrap();
+        assert_eq!(r.content_type.as_deref(), Some("application/json"));
+        assert_eq!(r.body["model"], model);
+        assert_eq!(r.body["AssetType"], ty);
+        let url = r.body["URL"].as_str().unwrap();
+        assert!(
+            url.starts_with(&format!("data:{mime};base64,")),
+            "{file}: {}",
+            &url[..30]
+        );
+        let up = r.upload.unwrap();
+        assert_eq!((up.form, up.bytes), ("data-uri", bytes));
+    }
+    // Too large for one 64 MB body: refused before anything is sent.
+    let mut cfg = config(&s);
+    cfg.max_body_bytes = 2000;
+    let small = Client::new(cfg).unwrap();
+    let f = checked(d.path(), "big.jpg", Format::Jpeg, &[7u8; 1600], None);
+    let before = s.seen().len();
+    assert!(matches!(
+        small.create_asset(&g, "big", Payload::DataUri(&f)),
+        Err(UploadError::TooLarge {
+            bytes: 1600,
+            max: 2000,
+            ..
+        })
+    ));
+    assert_eq!(s.seen().len(), before);
+}
+
+#[test]
+fn url_payload_takes_type_and_model_from_the_checked_file() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("u").unwrap();
+    let f = checked(d.path(), "v.mp4", Format::Mp4, b"movie", Some(4.0));
+    c.create_asset(&g, "v", Payload::Url("https://example.com/v.mp4", &f))
+        .unwrap();
+    let r = s
+        .seen()
+        .into_iter()
+        .rfind(|r| r.action == "CreateAsset")
+        .unwrap();
+    assert_eq!(
+        r.body,
+        json!({"model": "volc-asset-video", "GroupId": g, "Name": "v", "AssetType": "Video", "URL": "https://example.com/v.mp4"})
+    );
+}
+
+#[test]
+fn a_file_changed_after_its_check_is_not_sent() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("c").unwrap();
+    let f = checked(d.path(), "a.jpg", Format::Jpeg, b"12345", None);
+    std::fs::write(f.path(), b"123456").unwrap();
+    assert!(matches!(
+        c.create_asset(&g, "a", Payload::Multipart(&f)),
+        Err(UploadError::Changed { .. })
+    ));
+    assert_eq!(s.count("CreateAsset"), 0);
+}
+
+// ---------------------------------------------------------------- faults
+
+#[test]
+fn a_429_is_retried_after_its_retry_after() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    s.fail_next(Some("ListAssetGroups"), Fault::TooMany(Some(1)));
+    let t = Instant::now();
+    assert!(c.list_groups().unwrap().is_empty());
+    assert!(
+        t.elapsed() >= Duration::from_secs(1),
+        "Retry-After: 1 was honoured"
+    );
+    assert_eq!(s.count("ListAssetGroups"), 2);
+    // A Retry-After beyond the client's patience ends the call.
+    let mut cfg = config(&s);
+    cfg.retry.max_retry_after = Duration::from_secs(2);
+    let impatient = Client::new(cfg).unwrap();
+    s.fail_next(None, Fault::TooMany(Some(3600)));
+    let e = impatient.list_groups().unwrap_err();
+    assert!(
+        matches!(
+            e,
+            UploadError::RateLimited {
+                retry_after_s: 3600,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    // Without Retry-After, the backoff applies; after max_attempts the service's message shows.
+    for _ in 0..4 {
+        s.fail_next(None, Fault::TooMany(None));
+    }
+    let e = c.list_groups().unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "ListAssetGroups: HTTP 429 TooManyRequests: slow down (request req-fake-1)"
+    );
+}
+
+#[test]
+fn server_errors_are_retried_and_bounded() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    s.fail_next(Some("CreateAssetGroup"), Fault::ServerError);
+    s.fail_next(Some("CreateAssetGroup"), Fault::BadGateway);
+    let g = c.create_group("r").unwrap();
+    assert_eq!(s.groups().len(), 1);
+    assert_eq!(s.count("CreateAssetGroup"), 3);
+    for _ in 0..4 {
+        s.fail_next(Some("GetAsset"), Fault::BadGateway);
+    }
+    let e = c.get_asset("asset-1").unwrap_err();
+    assert_eq!(s.count("GetAsset"), 4, "max_attempts = 4");
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with("GetAsset: unexpected response (HTTP 502): <html>"),
+        "{msg}"
+    );
+    let _ = g;
+}
+
+#[test]
+fn other_client_errors_fail_at_once_with_the_service_message() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    s.fail_next(None, Fault::Status(403, "AccessDenied"));
+    let e = c.create_group("x").unwrap_err();
+    assert_eq!(s.count("CreateAssetGroup"), 1);
+    match &e {
+        UploadError::Api {
+            status,
+            code,
+            message,
+            ..
+        } => assert_eq!(
+            (*status, code.as_str(), message.as_str()),
+            (403, "AccessDenied", "refused by fault injection")
+        ),
+        other => panic!("{other:?}"),
+    }
+    // A wrong model is the service's 400.
+    let d = tmp();
+    let g = c.create_group("x").unwrap();
+    let f = checked(d.path(), "a.jpg", Format::Jpeg, b"1", None);
+    s.fail_next(Some("CreateAsset"), Fault::Status(400, "InvalidParameter"));
+    let e = c.create_asset(&g, "a", Payload::Multipart(&f)).unwrap_err();
+    assert_eq!(e.status(), Some(400));
+    assert_eq!(s.count("CreateAsset"), 1);
+}
+
+#[test]
+fn malformed_json_shows_status_and_the_start_of_the_body() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    s.fail_next(None, Fault::Malformed);
+    let e = c.list_groups().unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with("ListAssetGroups: unexpected response (HTTP 200): <html>xxx"),
+        "{msg}"
+    );
+    match e {
+        UploadError::Unexpected { body_start, .. } => {
+            assert_eq!(
+                body_start.chars().count(),
+                201,
+                "200 characters and an ellipsis"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        s.count("ListAssetGroups"),
+        1,
+        "a malformed 200 is not retried"
+    );
+}
+
+#[test]
+fn a_lost_reply_never_makes_a_duplicate_asset() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("lost").unwrap();
+    let f = checked(d.path(), "a.jpg", Format::Jpeg, b"abc", None);
+    s.fail_next(Some("CreateAsset"), Fault::DropAfter);
+    let id = c.create_asset(&g, "a-1", Payload::Multipart(&f)).unwrap();
+    let assets = s.assets();
+    assert_eq!(assets.len(), 1, "created once");
+    assert_eq!(assets[0].id, id);
+    assert_eq!(
+        s.count("CreateAsset"),
+        1,
+        "the retry found it by name instead of sending"
+    );
+    let lookup = s
+        .seen()
+        .into_iter()
+        .find(|r| r.action == "ListAssets")
+        .unwrap();
+    assert_eq!(
+        lookup.body["Filter"],
+        json!({"Name": "a-1", "GroupIds": [g]})
+    );
+    // The same for a data URI and for a group.
+    s.fail_next(Some("CreateAsset"), Fault::DropAfter);
+    c.create_asset(&g, "a-2", Payload::DataUri(&f)).unwrap();
+    assert_eq!(s.assets().len(), 2);
+    s.fail_next(Some("CreateAssetGroup"), Fault::DropAfter);
+    c.create_group("lost-too").unwrap();
+    assert_eq!(s.groups().len(), 2);
+    assert_eq!(s.count("CreateAssetGroup"), 2);
+}
+
+#[test]
+fn a_reply_slower_than_the_timeout_never_makes_a_duplicate() {
+    let s = FakeServer::start();
+    let mut cfg = config(&s);
+    cfg.timeouts.response = Duration::from_millis(300);
+    let c = Client::new(cfg).unwrap();
+    let d = tmp();
+    let g = c.create_group("slow").unwrap();
+    let f = checked(d.path(), "a.wav", Format::Wav, b"RIFF....", Some(3.0));
+    s.fail_next(
+        Some("CreateAsset"),
+        Fault::SlowAfter(Duration::from_millis(1500)),
+    );
+    let t = Instant::now();
+    let id = c.create_asset(&g, "a", Payload::Multipart(&f)).unwrap();
+    assert!(
+        t.elapsed() < Duration::from_millis(1400),
+        "did not wait for the slow reply"
+    );
+    assert_eq!(s.assets().len(), 1);
+    assert_eq!(s.assets()[0].id, id);
+    assert_eq!(s.count("CreateAsset"), 1);
+}
+
+#[test]
+fn a_connection_refused_is_a_transport_error_after_every_attempt() {
+    // A port that was just free: nothing listens.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cfg = ClientConfig::new(
+        format!("http://127.0.0.1:{port}"),
+        Token::new(TOKEN).unwrap(),
+    );
+    cfg.retry = fast_retry();
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let l2 = Arc::clone(&lines);
+    cfg.log = Some(Arc::new(move |s: &str| {
+        l2.lock().unwrap().push(s.to_string())
+    }));
+    let c = Client::new(cfg).unwrap();
+    let e = c.list_groups().unwrap_err();
+    assert!(
+        matches!(e, UploadError::Transport { attempts: 4, .. }),
+        "{e}"
+    );
+    assert!(e.to_string().ends_with("(after 4 attempts)"), "{e}");
+    assert_eq!(
+        lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.starts_with("→ POST"))
+            .count(),
+        4
+    );
+}
+
+// ------------------------------------------------------------- the token
+
+#[test]
+fn the_token_never_appears_in_debug_errors_or_log_lines() {
+    let s = FakeServer::start();
+    s.with(|st| st.echo_auth = true);
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let l2 = Arc::clone(&lines);
+    let mut cfg = config(&s);
+    cfg.log = Some(Arc::new(move |s: &str| {
+        l2.lock().unwrap().push(s.to_string())
+    }));
+    let c = Client::new(cfg.clone()).unwrap();
+    let mut texts = vec![
+        format!("{c:?}"),
+        format!("{cfg:?}"),
+        format!("{}", cfg.token),
+    ];
+    // Every kind of failure, with the relay echoing the Authorization header back.
+    let mut wrong = cfg.clone();
+    wrong.token = Token::new(format!("{TOKEN}-but-wrong")).unwrap();
+    let e = Client::new(wrong).unwrap().list_groups().unwrap_err();
+    texts.push(e.to_string());
+    texts.push(format!("{e:?}"));
+    s.fail_next(None, Fault::Malformed);
+    let e = c.list_groups().unwrap_err();
+    texts.push(format!("{e} {e:?}"));
+    for _ in 0..4 {
+        s.fail_next(None, Fault::ServerError);
+    }
+    let e = c.list_groups().unwrap_err();
+    texts.push(format!("{e} {e:?}"));
+    let g = c.create_group("t").unwrap();
+    let d = tmp();
+    let f = checked(d.path(), "a.jpg", Format::Jpeg, b"abc", None);
+    s.fail_next(Some("CreateAsset"), Fault::DropAfter);
+    c.create_asset(&g, "a", Payload::Multipart(&f)).unwrap();
+    texts.extend(lines.lock().unwrap().iter().cloned());
+    let all = texts.join("\n");
+    assert!(!all.contains(TOKEN), "token leaked:\n{all}");
+    assert!(
+        !all.contains("7f3a9c2e"),
+        "part of the token leaked:\n{all}"
+    );
+    assert!(
+        all.contains("invalid credentials: Bearer ***"),
+        "the echo was scrubbed:\n{all}"
+    );
+    assert!(all.contains("Authorization: Bearer ***"));
+    assert!(
+        lines.lock().unwrap().len() > 10,
+        "the log saw every request and reply"
+    );
+}
+
+// ----------------------------------------------------------- the batch
+
+fn make_batch(dir: &Path, n: usize) -> Vec<CheckedFile> {
+    (0..n)
+        .map(|i| {
+            let (name, fmt, dur) = match i % 3 {
+                0 => (format!("img{i:02}.jpg"), Format::Jpeg, None),
+                1 => (format!("clip{i:02}.mp4"), Format::Mp4, Some(3.0)),
+                _ => (format!("voice{i:02}.mp3"), Format::Mp3, Some(2.5)),
+            };
+            checked(
+                dir,
+                &name,
+                fmt,
+                format!("content {i}").repeat(20).as_bytes(),
+                dur,
+            )
+        })
+        .collect()
+}
+
+fn quiet(_: &preflight::upload::Outcome) {}
+
+#[test]
+fn thirty_files_four_jobs_every_fifth_request_failing_once_make_exactly_thirty_assets() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("bulk").unwrap();
+    let files = make_batch(d.path(), 30);
+    s.with(|st| {
+        st.every = Some((
+            5,
+            vec![
+                Fault::DropAfter,
+                Fault::ServerError,
+                Fault::TooMany(Some(0)),
+                Fault::BadGateway,
+                Fault::DropAfter,
+            ],
+        ))
+    });
+    let mut m = Manifest::new(d.path().join("m.json"));
+    let opts = UploadOptions {
+        mode: Mode::Multipart,
+        jobs: 4,
+        cancel: None,
+    };
+    let out = upload_files(&c, &g, &files, &mut m, &opts, &quiet).unwrap();
+    for o in &out {
+        assert!(o.result.is_ok(), "{}: {:?}", o.path.display(), o.result);
+    }
+    let assets = s.assets();
+    assert_eq!(assets.len(), 30, "exactly one asset per file");
+    let mut names: Vec<&str> = assets.iter().map(|a| a.name.as_str()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 30);
+    assert!(s.with(|st| st.every_used) >= 6, "faults were injected");
+    assert!(
+        s.seen()
+            .iter()
+            .any(|r| r.action == "CreateAsset" && r.fault == Some(Fault::DropAfter)),
+        "at least one reply to a create was lost"
+    );
+    // The manifest holds all 30, each with the id the service gave.
+    let back = Manifest::load(d.path().join("m.json")).unwrap();
+    assert_eq!(back.entries().len(), 30);
+    for (o, f) in out.iter().zip(&files) {
+        let u = o.result.as_ref().unwrap();
+        let e = back.find(&g, &u.hash).unwrap();
+        assert_eq!(e.asset_id, u.asset_id);
+        assert_eq!(e.path, f.path().to_string_lossy());
+        assert_eq!(e.asset_type, f.asset_type().as_str());
+        let a = assets.iter().find(|a| a.id == u.asset_id).unwrap();
+        assert_eq!(a.name, u.name);
+        assert_eq!(a.upload.bytes, std::fs::read(f.path()).unwrap());
+    }
+}
+
+#[test]
+fn an_interrupted_batch_resumes_without_duplicates_and_loses_nothing() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("resume").unwrap();
+    let files = make_batch(d.path(), 10);
+    let mpath = d.path().join("m.json");
+    // The network dies for good after 5 creations.
+    let cancel = Arc::new(AtomicBool::new(false));
+    let (cancel2, count) = (Arc::clone(&cancel), Arc::new(Mutex::new(0)));
+    let on_done = move |o: &preflight::upload::Outcome| {
+        if o.result.is_ok() {
+            let mut n = count.lock().unwrap();
+            *n += 1;
+            if *n == 5 {
+                cancel2.store(true, Ordering::SeqCst);
+            }
+        }
+    };
+    let mut m = Manifest::load(&mpath).unwrap();
+    let opts = UploadOptions {
+        mode: Mode::DataUri,
+        jobs: 1,
+        cancel: Some(Arc::clone(&cancel)),
+    };
+    let out = upload_files(&c, &g, &files, &mut m, &opts, &on_done).unwrap();
+    let done: Vec<&preflight::upload::Uploaded> =
+        out.iter().filter_map(|o| o.result.as_ref().ok()).collect();
+    assert_eq!(done.len(), 5);
+    assert!(out[5..]
+        .iter()
+        .all(|o| matches!(o.result, Err(UploadError::Cancelled))));
+    // The manifest on disk holds exactly the finished uploads.
+    let on_disk = Manifest::load(&mpath).unwrap();
+    let mut recorded: Vec<&str> = on_disk
+        .entries()
+        .iter()
+        .map(|e| e.asset_id.as_str())
+        .collect();
+    let mut created: Vec<String> = s.assets().into_iter().map(|a| a.id).collect();
+    recorded.sort();
+    created.sort();
+    assert_eq!(recorded, created);
+    assert_eq!(created.len(), 5);
+    // A re-run uploads the other five only.
+    let mut m = Manifest::load(&mpath).unwrap();
+    let opts = UploadOptions {
+        mode: Mode::DataUri,
+        jobs: 3,
+        cancel: None,
+    };
+    let creates_before = s.count("CreateAsset");
+    let out = upload_files(&c, &g, &files, &mut m, &opts, &quiet).unwrap();
+    assert!(out.iter().all(|o| o.result.is_ok()));
+    let sources: Vec<Source> = out
+        .iter()
+        .map(|o| o.result.as_ref().unwrap().source)
+        .collect();
+    assert_eq!(&sources[..5], &[Source::Manifest; 5]);
+    assert_eq!(&sources[5..], &[Source::Created; 5]);
+    assert_eq!(s.count("CreateAsset"), creates_before + 5);
+    assert_eq!(s.assets().len(), 10);
+    assert_eq!(Manifest::load(&mpath).unwrap().entries().len(), 10);
+    // And a third run sends nothing at all.
+    let requests = s.seen().len();
+    let out = upload_files(&c, &g, &files, &mut m, &opts, &quiet).unwrap();
+    assert!(out
+        .iter()
+        .all(|o| o.result.as_ref().unwrap().source == Source::Manifest));
+    assert_eq!(s.seen().len(), requests);
+}
+
+#[test]
+fn a_lost_manifest_is_healed_from_the_group_listing() {
+    // The process died between the service's reply and the manifest write:
+    // the asset exists, the manifest does not know it.
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("heal").unwrap();
+    let files = make_batch(d.path(), 4);
+    let mut m = Manifest::new(d.path().join("m.json"));
+    upload_files(
+        &c,
+        &g,
+        &files[..2],
+        &mut m,
+        &UploadOptions::default(),
+        &quiet,
+    )
+    .unwrap();
+    std::fs::remove_file(d.path().join("m.json")).unwrap();
+    let mut m = Manifest::load(d.path().join("m.json")).unwrap();
+    let out = upload_files(&c, &g, &files, &mut m, &UploadOptions::default(), &quiet).unwrap();
+    let sources: Vec<Source> = out
+        .iter()
+        .map(|o| o.result.as_ref().unwrap().source)
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            Source::Existing,
+            Source::Existing,
+            Source::Created,
+            Source::Created
+        ]
+    );
+    assert_eq!(s.assets().len(), 4);
+    assert_eq!(m.entries().len(), 4);
+}
+
+#[test]
+fn identical_files_are_uploaded_once() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("same").unwrap();
+    let a = checked(d.path(), "a.jpg", Format::Jpeg, b"same bytes", None);
+    let b = checked(d.path(), "b.jpg", Format::Jpeg, b"same bytes", None);
+    let mut m = Manifest::new(d.path().join("m.json"));
+    let opts = UploadOptions {
+        jobs: 2,
+        ..UploadOptions::default()
+    };
+    let out = upload_files(&c, &g, &[a, b], &mut m, &opts, &quiet).unwrap();
+    let ids: Vec<&str> = out
+        .iter()
+        .map(|o| o.result.as_ref().unwrap().asset_id.as_str())
+        .collect();
+    assert_eq!(ids[0], ids[1]);
+    assert_eq!(s.assets().len(), 1);
+}
+
+// ------------------------------------------------------------------ CLI
+
+fn preflight(server: Option<&FakeServer>, dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_preflight"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("PREFLIGHT_BASE_URL")
+        .env_remove("PREFLIGHT_API_KEY")
+        .env("PREFLIGHT_RETRY_DELAY_MS", "2");
+    for v in [
+        "ALL_PROXY",
+        "all_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+    ] {
+        cmd.env_remove(v);
+    }
+    if let Some(s) = server {
+        cmd.env("PREFLIGHT_BASE_URL", s.url())
+            .env("PREFLIGHT_API_KEY", TOKEN);
+    }
+    let out = cmd.output().unwrap();
+    let so = String::from_utf8_lossy(&out.stdout).into_owned();
+    let se = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !so.contains(TOKEN) && !se.contains(TOKEN),
+        "token leaked:\n{so}\n{se}"
+    );
+    (out.status.code().unwrap_or(-1), so, se)
+}
+
+#[test]
+fn cli_groups_and_assets_in_table_and_json() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("cli").unwrap();
+    s.add_group("other");
+    let f = checked(d.path(), "a.mp4", Format::Mp4, b"movie", Some(3.0));
+    let id = c
+        .create_asset(&g, "a-0123456789ab", Payload::Multipart(&f))
+        .unwrap();
+
+    let (code, out, err) = preflight(Some(&s), d.path(), &["groups", "list"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&g) && out.contains("cli") && out.contains("other"),
+        "{out}"
+    );
+    let (code, out, _) = preflight(Some(&s), d.path(), &["groups", "list", "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    assert_eq!(v[0]["Id"], g.as_str());
+    assert_eq!(v[0]["Name"], format!("{PREFIX}cli"));
+
+    let (code, out, _) = preflight(Some(&s), d.path(), &["assets", "list", "--group-id", &g]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains(&id) && out.contains("Video") && out.contains("Processing"),
+        "{out}"
+    );
+    let (code, out, _) = preflight(
+        Some(&s),
+        d.path(),
+        &["assets", "list", "--status", "Active", "--format", "json"],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap(), json!([]));
+    let (code, out, _) = preflight(
+        Some(&s),
+        d.path(),
+        &["assets", "get", &id, "--format", "json"],
+    );
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (v["Id"].as_str(), v["AssetType"].as_str()),
+        (Some(id.as_str()), Some("Video"))
+    );
+    let (code, out, _) = preflight(
+        Some(&s),
+        d.path(),
+        &["assets", "get", &format!("asset://{id}")],
+    );
+    assert_eq!(code, 0);
+    assert!(out.contains(&format!("asset://{id}")), "{out}");
+    // A service error: exit 1, its message on stderr.
+    let (code, _, err) = preflight(Some(&s), d.path(), &["assets", "get", "asset-missing"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("NotFound: asset asset-missing not found"),
+        "{err}"
+    );
+}
+
+#[test]
+fn cli_needs_a_token_and_a_base_url_and_never_prints_the_token() {
+    let s = FakeServer::start();
+    s.with(|st| st.echo_auth = true);
+    let d = tmp();
+    let (code, _, err) = preflight(None, d.path(), &["groups", "list"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("PREFLIGHT_BASE_URL"), "{err}");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_preflight"));
+    let out = cmd
+        .args(["groups", "list", "--base-url", &s.url()])
+        .env_remove("PREFLIGHT_API_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PREFLIGHT_API_KEY"));
+    // --verbose shows every request, but never the token; nor does an error
+    // whose body echoes the Authorization header.
+    let (code, _, err) = preflight(Some(&s), d.path(), &["groups", "list", "--verbose"]);
+    assert_eq!(code, 0);
+    assert!(
+        err.contains("→ POST") && err.contains("Bearer ***"),
+        "{err}"
+    );
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_preflight"));
+    let out = cmd
+        .args(["assets", "list", "--verbose", "--base-url", &s.url()])
+        .env("PREFLIGHT_API_KEY", format!("{TOKEN}x"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!err.contains(TOKEN), "{err}");
+    assert!(err.contains("invalid credentials: Bearer ***"), "{err}");
+}
+
+#[test]
+fn cli_upload_uploads_nothing_that_fails_the_check() {
+    let s = FakeServer::start();
+    let d = tmp();
+    // FLAC and an unknown blob: real files the service does not take.
+    std::fs::write(d.path().join("a.flac"), b"fLaC\0\0\0\x22 not really").unwrap();
+    std::fs::write(d.path().join("b.jpg"), b"hello, not a picture").unwrap();
+    let (code, out, err) = preflight(Some(&s), d.path(), &["upload", ".", "--group", "g"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        err.contains("file.unsupported_type") && err.contains("file.unknown_type"),
+        "{err}"
+    );
+    assert_eq!(s.count("CreateAsset"), 0);
+    assert_eq!(
+        s.count("CreateAssetGroup"),
+        0,
+        "nothing to upload: no group made"
+    );
+    assert!(!d.path().join("preflight-manifest.json").exists());
+}
+
+fn write_manifest(dir: &Path, entries: Value) -> PathBuf {
+    let p = dir.join("preflight-manifest.json");
+    std::fs::write(
+        &p,
+        json!({"version": 1, "hash": "blake3", "entries": entries}).to_string(),
+    )
+    .unwrap();
+    p
+}
+
+fn entry(id: &str, ty: &str, dur: Option<f64>) -> Value {
+    json!({"hash": format!("{id:0>64}"), "bytes": 1, "path": format!("{id}.bin"), "name": id, "asset_id": id,
+           "group_id": "group-1", "asset_type": ty, "format": "x", "duration_s": dur, "status": "Active",
+           "uploaded_at": 0})
+}
+
+#[test]
+fn cli_request_prints_the_ordered_content_and_checks_the_rules() {
+    let d = tmp();
+    write_manifest(
+        d.path(),
+        json!([
+            entry("asset-v1", "Video", Some(8.0)),
+            entry("asset-v2", "Video", Some(7.5)),
+            entry("asset-i1", "Image", None),
+            entry("asset-a1", "Audio", Some(4.0)),
+        ]),
+    );
+    let (code, out, err) = preflight(
+        None,
+        d.path(),
+        &[
+            "request",
+            "--text",
+            "a cat dances",
+            "asset://asset-a1",
+            "asset-v1",
+            "asset://asset-i1",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v,
+        json!([
+            {"type": "text", "text": "a cat dances"},
+            {"type": "image_url", "image_url": {"url": "asset://asset-i1"}, "role": "reference_image"},
+            {"type": "video_url", "video_url": {"url": "asset://asset-v1"}, "role": "reference_video"},
+            {"type": "audio_url", "audio_url": {"url": "asset://asset-a1"}, "role": "reference_audio"},
+        ])
+    );
+    // 8 + 7.5 s of video is over 15 s: a violation, exit 1, the rule id on stderr.
+    let (code, out, err) = preflight(
+        None,
+        d.path(),
+        &["request", "--text", "x", "asset-v1", "asset-v2"],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("request.total_video_duration"), "{err}");
+    assert!(
+        out.is_empty(),
+        "no content array for a failing bundle: {out}"
+    );
+    // Audio alone.
+    let (code, _, err) = preflight(None, d.path(), &["request", "--text", "x", "asset-a1"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("request.audio_only"), "{err}");
+    // An asset nobody knows, with no API configured: a usage error naming it.
+    let (code, _, err) = preflight(None, d.path(), &["request", "--text", "x", "asset-zzz"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("asset-zzz"), "{err}");
+}
+
+#[test]
+fn cli_request_asks_the_service_for_an_asset_missing_from_the_manifest() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("r").unwrap();
+    let f = checked(d.path(), "p.png", Format::Png, b"png", None);
+    let id = c.create_asset(&g, "p", Payload::Multipart(&f)).unwrap();
+    let (code, out, err) = preflight(Some(&s), d.path(), &["request", "--text", "go", &id]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[1]["type"], "image_url");
+    assert_eq!(v[1]["image_url"]["url"], format!("asset://{id}"));
+}
