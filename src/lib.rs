@@ -25,6 +25,8 @@ pub mod bundle;
 pub mod check;
 pub mod error;
 pub mod formats;
+#[doc(hidden)]
+pub mod harness;
 pub mod info;
 pub mod probe;
 pub mod profile;
@@ -33,7 +35,7 @@ pub mod report;
 pub mod sniff;
 pub mod upload;
 
-pub use batch::{check_paths, check_path, BatchOptions};
+pub use batch::{check_path, check_paths, BatchOptions};
 pub use check::{check, Report, Verdict, Violation};
 pub use error::{Error, Result};
 pub use info::{Format, Kind, MediaInfo, Rational};

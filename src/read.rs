@@ -62,11 +62,12 @@ pub fn alloc_table<T>(count: u64, limits: &ProbeLimits) -> Result<Vec<T>> {
         });
     }
     let mut v = Vec::new();
-    v.try_reserve_exact(count as usize).map_err(|_| Error::Limit {
-        kind: "allocation bytes",
-        actual: bytes,
-        max: limits.max_alloc,
-    })?;
+    v.try_reserve_exact(count as usize)
+        .map_err(|_| Error::Limit {
+            kind: "allocation bytes",
+            actual: bytes,
+            max: limits.max_alloc,
+        })?;
     Ok(v)
 }
 
@@ -239,14 +240,30 @@ mod tests {
         let mut c = Counter::new(Cursor::new(vec![7u8; 100]), 10);
         let mut buf = [0u8; 64];
         let err = read_up_to(&mut c, &mut buf).unwrap_err();
-        assert!(matches!(err, Error::Limit { kind: "bytes read", max: 10, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                Error::Limit {
+                    kind: "bytes read",
+                    max: 10,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert_eq!(c.bytes_read(), 10);
     }
 
     #[test]
     fn alloc_table_refuses_huge_counts() {
         let l = ProbeLimits::default();
-        assert!(matches!(alloc_table::<u64>(1 << 31, &l), Err(Error::Limit { kind: "table entries", .. })));
+        assert!(matches!(
+            alloc_table::<u64>(1 << 31, &l),
+            Err(Error::Limit {
+                kind: "table entries",
+                ..
+            })
+        ));
         let v: Vec<u32> = alloc_table(1000, &l).unwrap();
         assert!(v.capacity() >= 1000);
     }

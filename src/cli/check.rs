@@ -101,7 +101,9 @@ pub fn run(args: CheckArgs) -> u8 {
     kept.sort_by(|a, b| a.path.cmp(&b.path));
     if write_result.is_ok() {
         write_result = match args.format {
-            OutputFormat::Ndjson => write_json_line(&mut out, &serde_json::json!({ "summary": summary })),
+            OutputFormat::Ndjson => {
+                write_json_line(&mut out, &serde_json::json!({ "summary": summary }))
+            }
             OutputFormat::Json => write_json_line(
                 &mut out,
                 &serde_json::json!({ "files": kept, "summary": summary }),
@@ -161,7 +163,10 @@ fn describe(r: &FileReport) -> String {
     }
     if let Some(f) = i.fps {
         let vfr = if i.vfr { " vfr" } else { "" };
-        parts.push(format!("{} fps{vfr}", fmt_num((f.to_f64() * 1000.0).round() / 1000.0)));
+        parts.push(format!(
+            "{} fps{vfr}",
+            fmt_num((f.to_f64() * 1000.0).round() / 1000.0)
+        ));
     }
     if let Some(d) = i.duration_s {
         parts.push(format!("{d:.2} s"));
@@ -176,14 +181,24 @@ fn describe(r: &FileReport) -> String {
     parts.join(" ")
 }
 
-fn write_table<W: Write>(out: &mut W, files: &[FileReport], s: &Summary, p: &Profile) -> io::Result<()> {
+fn write_table<W: Write>(
+    out: &mut W,
+    files: &[FileReport],
+    s: &Summary,
+    p: &Profile,
+) -> io::Result<()> {
     for r in files {
         let verdict = match r.verdict {
             Verdict::Pass => "PASS ",
             Verdict::Fail => "FAIL ",
             Verdict::Error => "ERROR",
         };
-        writeln!(out, "{verdict}  {}  {}", sanitize(&r.path_str()), describe(r))?;
+        writeln!(
+            out,
+            "{verdict}  {}  {}",
+            sanitize(&r.path_str()),
+            describe(r)
+        )?;
         for v in &r.violations {
             writeln!(out, "         ✗ {}: {}", v.rule, v.message)?;
         }
