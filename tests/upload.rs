@@ -748,6 +748,8 @@ fn thirty_files_four_jobs_every_fifth_request_failing_once_make_exactly_thirty_a
             ],
         ))
     });
+    // And, for certain, one create whose reply is lost.
+    s.fail_next(Some("CreateAsset"), Fault::DropAfter);
     let mut m = Manifest::new(d.path().join("m.json"));
     let opts = UploadOptions {
         mode: Mode::Multipart,
@@ -1162,4 +1164,270 @@ fn cli_request_asks_the_service_for_an_asset_missing_from_the_manifest() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v[1]["type"], "image_url");
     assert_eq!(v[1]["image_url"]["url"], format!("asset://{id}"));
+}
+
+// ------------------------------------------- CLI on real fixtures (audio)
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(rel)
+}
+
+/// Copies fixtures into `dir/in/`.
+fn copy_fixtures(dir: &Path, names: &[&str]) -> Vec<PathBuf> {
+    let inp = dir.join("in");
+    std::fs::create_dir_all(&inp).unwrap();
+    names
+        .iter()
+        .map(|n| {
+            let to = inp.join(Path::new(n).file_name().unwrap());
+            std::fs::copy(fixture(n), &to).unwrap();
+            to
+        })
+        .collect()
+}
+
+#[test]
+fn cli_upload_checks_first_uploads_the_rest_and_a_rerun_sends_nothing() {
+    let s = FakeServer::start();
+    let d = tmp();
+    copy_fixtures(
+        d.path(),
+        &[
+            "audio/ok_wav_2.0s.wav",
+            "audio/ok_mp3_cbr128_stereo_5s.mp3",
+            "audio/ok_wav_pcm16_8k_mono_3s.wav",
+            "audio/err_wav_1.9s.wav",
+        ],
+    );
+    let (code, out, err) = preflight(
+        Some(&s),
+        d.path(),
+        &[
+            "upload",
+            "in",
+            "--group",
+            "refs",
+            "--jobs",
+            "2",
+            "--wait",
+            "--verbose",
+        ],
+    );
+    assert_eq!(code, 1, "one file fails its check\n{out}\n{err}");
+    assert!(
+        err.contains("in/err_wav_1.9s.wav") && err.contains("audio.duration"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Bearer ***"),
+        "--verbose logs the requests: {err}"
+    );
+    assert_eq!(s.groups().len(), 1);
+    assert_eq!(s.groups()[0].name, format!("{PREFIX}refs"));
+    let assets = s.assets();
+    assert_eq!(assets.len(), 3);
+    for (file, mime) in [
+        ("ok_wav_2.0s.wav", "audio/wav"),
+        ("ok_mp3_cbr128_stereo_5s.mp3", "audio/mpeg"),
+        ("ok_wav_pcm16_8k_mono_3s.wav", "audio/wav"),
+    ] {
+        let stem = file.rsplit_once('.').unwrap().0;
+        let a = assets
+            .iter()
+            .find(|a| a.name.starts_with(&format!("{stem}-")))
+            .unwrap();
+        assert_eq!(a.asset_type, "Audio");
+        assert_eq!(a.upload.mime.as_deref(), Some(mime));
+        assert!(a.upload.bytes == std::fs::read(fixture(&format!("audio/{file}"))).unwrap());
+        let hash = blake3::hash(&a.upload.bytes).to_hex().to_string();
+        assert_eq!(
+            a.name,
+            format!("{stem}-{}", &hash[..12]),
+            "the documented deterministic name"
+        );
+        assert!(
+            out.contains(&format!("in/{file} → asset://{}\n", a.id)),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("in/{file} → asset://{}  Active\n", a.id)),
+            "{out}"
+        );
+    }
+    assert!(!out.contains("err_wav"), "{out}");
+    let creates = s
+        .seen()
+        .iter()
+        .filter(|r| r.action == "CreateAsset")
+        .cloned()
+        .collect::<Vec<_>>();
+    assert!(creates
+        .iter()
+        .all(|r| r.body["model"] == "volc-asset-audio"));
+    let m = Manifest::load(d.path().join("preflight-manifest.json")).unwrap();
+    assert_eq!(m.entries().len(), 3);
+    assert!(m
+        .entries()
+        .iter()
+        .all(|e| e.status == "Active" && e.asset_type == "Audio"));
+    let wav = m
+        .entries()
+        .iter()
+        .find(|e| e.path == "in/ok_wav_2.0s.wav")
+        .unwrap();
+    assert_eq!(wav.duration_s, Some(2.0));
+    assert_eq!(
+        wav.bytes,
+        std::fs::metadata(fixture("audio/ok_wav_2.0s.wav"))
+            .unwrap()
+            .len()
+    );
+
+    // A re-run finds the group by name and sends no file again.
+    let (code, out, _) = preflight(Some(&s), d.path(), &["upload", "in", "--group", "refs"]);
+    assert_eq!(code, 1);
+    assert_eq!(out.matches("(already uploaded)").count(), 3, "{out}");
+    assert_eq!(s.groups().len(), 1);
+    assert_eq!(s.count("CreateAsset"), 3);
+    assert_eq!(s.count("CreateAssetGroup"), 1);
+
+    // The same files to another group by id, as data URIs.
+    let g2 = s.add_group("second");
+    let (code, _, err) = preflight(
+        Some(&s),
+        d.path(),
+        &[
+            "upload",
+            "in/ok_wav_2.0s.wav",
+            "--group-id",
+            &g2,
+            "--mode",
+            "data-uri",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let a = s.assets().into_iter().find(|a| a.group_id == g2).unwrap();
+    assert_eq!(
+        (a.upload.form, a.upload.mime.as_deref()),
+        ("data-uri", Some("audio/wav"))
+    );
+    assert_eq!(
+        Manifest::load(d.path().join("preflight-manifest.json"))
+            .unwrap()
+            .entries()
+            .len(),
+        4
+    );
+
+    // A request from the uploaded files and an image already in the library.
+    let c = client(&s);
+    let img = checked(d.path(), "p.png", Format::Png, b"png", None);
+    let img_id = c.create_asset(&g2, "p", Payload::Multipart(&img)).unwrap();
+    let (code, out, err) = preflight(
+        Some(&s),
+        d.path(),
+        &[
+            "request",
+            "--text",
+            "sing",
+            "in/ok_wav_2.0s.wav",
+            &format!("asset://{img_id}"),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[1]["image_url"]["url"], format!("asset://{img_id}"));
+    assert_eq!(v[2]["type"], "audio_url");
+    assert_eq!(v[2]["role"], "reference_audio");
+    let wav_id = Manifest::load(d.path().join("preflight-manifest.json"))
+        .unwrap()
+        .find_hash(
+            blake3::hash(&std::fs::read(fixture("audio/ok_wav_2.0s.wav")).unwrap())
+                .to_hex()
+                .as_str(),
+        )
+        .unwrap()
+        .asset_id
+        .clone();
+    assert_eq!(v[2]["audio_url"]["url"], format!("asset://{wav_id}"));
+    // A local file never uploaded is named, not guessed.
+    std::fs::copy(
+        fixture("audio/ok_wav_list_chunk_3s.wav"),
+        d.path().join("new.wav"),
+    )
+    .unwrap();
+    let (code, _, err) = preflight(Some(&s), d.path(), &["request", "new.wav", &img_id]);
+    assert_eq!(code, 2);
+    assert!(err.contains("new.wav: not uploaded yet"), "{err}");
+}
+
+#[test]
+fn cli_upload_killed_mid_batch_resumes_without_duplicates() {
+    let s = FakeServer::start();
+    s.with(|st| st.delay_creates = Duration::from_millis(150));
+    let d = tmp();
+    let files = copy_fixtures(
+        d.path(),
+        &[
+            "audio/ok_mp3_2.0s.mp3",
+            "audio/ok_mp3_cbr128_stereo_5s.mp3",
+            "audio/ok_mp3_vbr_xing_5s.mp3",
+            "audio/ok_wav_2.0s.wav",
+            "audio/ok_wav_pcm16_8k_mono_3s.wav",
+            "audio/ok_wav_pcm24_8k_mono_3s.wav",
+            "audio/ok_wav_rf64_3s.wav",
+            "audio/ok_wav_float32_8k_mono_3s.wav",
+        ],
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .args(["upload", "in", "--group", "k", "--jobs", "1"])
+        .current_dir(d.path())
+        .env("PREFLIGHT_BASE_URL", s.url())
+        .env("PREFLIGHT_API_KEY", TOKEN)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while s.assets().len() < 3 && t.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.wait().unwrap();
+    let created = s.assets();
+    assert!(
+        created.len() >= 3 && created.len() < files.len(),
+        "killed half-way: {}",
+        created.len()
+    );
+    // The manifest on disk is whole, and holds only real, finished uploads.
+    let m = Manifest::load(d.path().join("preflight-manifest.json")).unwrap();
+    assert!(m.entries().len() >= 2, "{}", m.entries().len());
+    for e in m.entries() {
+        let a = created
+            .iter()
+            .find(|a| a.id == e.asset_id)
+            .expect("recorded asset exists");
+        assert_eq!(a.name, e.name);
+    }
+    // The re-run completes the batch with exactly one asset per file.
+    s.with(|st| st.delay_creates = Duration::ZERO);
+    let (code, out, err) = preflight(Some(&s), d.path(), &["upload", "in", "--group", "k"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let assets = s.assets();
+    assert_eq!(assets.len(), files.len());
+    let mut names: Vec<&str> = assets.iter().map(|a| a.name.as_str()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), files.len());
+    assert_eq!(s.groups().len(), 1);
+    assert_eq!(
+        Manifest::load(d.path().join("preflight-manifest.json"))
+            .unwrap()
+            .entries()
+            .len(),
+        files.len()
+    );
 }

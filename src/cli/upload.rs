@@ -159,7 +159,7 @@ pub fn run(args: UploadArgs) -> u8 {
                         "  (already in the group)"
                     }
                 };
-                println!("{path} → {}{note}", asset_uri(&u.asset_id));
+                out_line(format_args!("{path} → {}{note}", asset_uri(&u.asset_id)));
             }
             Err(e) => {
                 failed.fetch_add(1, Ordering::Relaxed);
@@ -208,7 +208,7 @@ pub fn run(args: UploadArgs) -> u8 {
                 for a in &assets {
                     manifest.set_status(&a.id, a.status.as_str());
                     for p in paths.get(&a.id).into_iter().flatten() {
-                        println!("{p} → {}  {}", asset_uri(&a.id), a.status);
+                        out_line(format_args!("{p} → {}  {}", asset_uri(&a.id), a.status));
                     }
                     if !a.status.is_final() {
                         eprintln!(
@@ -237,6 +237,17 @@ pub fn run(args: UploadArgs) -> u8 {
         args.manifest.display()
     );
     code
+}
+
+/// One line on stdout; a closed pipe (`… | head`) must not stop the uploads
+/// (the manifest is what counts), so write errors are ignored.
+fn out_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = io::stdout().lock();
+    let _ = out
+        .write_fmt(args)
+        .and_then(|_| out.write_all(b"\n"))
+        .and_then(|_| out.flush());
 }
 
 fn progress_bar(quiet: bool, len: u64) -> ProgressBar {

@@ -9,6 +9,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// Most uploads in flight: the service allows 30 creations in progress per account.
+pub const MAX_JOBS: usize = 30;
+
 /// How the bytes travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
@@ -24,8 +27,7 @@ pub enum Mode {
 pub struct UploadOptions {
     /// Payload form.
     pub mode: Mode,
-    /// Uploads in flight at once (0 or 1: one at a time). The service
-    /// allows about 30 creations in progress per account.
+    /// Uploads in flight at once (0 or 1: one at a time; at most [`MAX_JOBS`]).
     pub jobs: usize,
     /// Set to stop starting new uploads; those in flight finish and are recorded.
     pub cancel: Option<Arc<AtomicBool>>,
@@ -147,18 +149,23 @@ pub fn upload_files(
         on_done(&o);
         o
     };
+    let mut hashes_ok: Vec<String> = vec![String::new(); files.len()];
     for (i, h) in hashes.into_iter().enumerate() {
-        if let Err(e) = h {
-            outcomes[i] = Some(finish(i, Err(e)));
-        } else if let Some(r) = results[i].take() {
-            outcomes[i] = Some(finish(i, r));
+        match h {
+            Err(e) => outcomes[i] = Some(finish(i, Err(e))),
+            Ok(h) => {
+                if let Some(r) = results[i].take() {
+                    outcomes[i] = Some(finish(i, r));
+                }
+                hashes_ok[i] = h;
+            }
         }
     }
     // 4. Upload the rest with bounded concurrency.
     let manifest = Mutex::new(manifest);
     let next = AtomicUsize::new(0);
     let done: Mutex<Vec<(usize, Result<Uploaded, UploadError>)>> = Mutex::new(Vec::new());
-    let jobs = opts.jobs.clamp(1, 64).min(pending.len().max(1));
+    let jobs = opts.jobs.clamp(1, MAX_JOBS).min(pending.len().max(1));
     std::thread::scope(|s| {
         for _ in 0..jobs {
             s.spawn(|| loop {
@@ -172,7 +179,10 @@ pub fn upload_files(
                 {
                     Err(UploadError::Cancelled)
                 } else {
-                    upload_one(client, group_id, file, opts.mode, &existing, &manifest)
+                    let hash = hashes_ok[i].as_str();
+                    upload_one(
+                        client, group_id, file, hash, opts.mode, &existing, &manifest,
+                    )
                 };
                 let o = Outcome {
                     path: file.path().to_path_buf(),
@@ -218,16 +228,14 @@ fn upload_one(
     client: &Client,
     group_id: &str,
     file: &CheckedFile,
+    hash: &str,
     mode: Mode,
     existing: &HashMap<String, (String, String, AssetStatus)>,
     manifest: &Mutex<&mut Manifest>,
 ) -> Result<Uploaded, UploadError> {
-    // The hash is computed again here: the file may have changed since step 1,
-    // and the name must describe the bytes actually sent.
-    let hash = file.content_hash()?;
-    let name = asset_name(file.path(), &hash);
-    let (asset_id, name, source, status) = match existing.get(hash_tag(&hash)) {
-        Some((id, n, st)) if name_has_hash(n, &hash) => {
+    let name = asset_name(file.path(), hash);
+    let (asset_id, name, source, status) = match existing.get(hash_tag(hash)) {
+        Some((id, n, st)) if name_has_hash(n, hash) => {
             (id.clone(), n.clone(), Source::Existing, st.clone())
         }
         _ => {
@@ -240,7 +248,7 @@ fn upload_one(
         }
     };
     let entry = Entry {
-        hash: hash.clone(),
+        hash: hash.to_string(),
         bytes: file.bytes(),
         path: file.path().to_string_lossy().into_owned(),
         name: name.clone(),
@@ -263,7 +271,7 @@ fn upload_one(
     Ok(Uploaded {
         asset_id,
         name,
-        hash,
+        hash: hash.to_string(),
         source,
         status,
     })

@@ -462,7 +462,7 @@ impl Client {
             .build()
             .into();
         Ok(Client {
-            base: Arc::from(cfg.token.redact(&base)),
+            base: Arc::from(base),
             cfg: Arc::new(cfg),
             agent,
         })
