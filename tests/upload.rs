@@ -1431,3 +1431,92 @@ fn cli_upload_killed_mid_batch_resumes_without_duplicates() {
         files.len()
     );
 }
+
+#[test]
+fn cli_upload_images_with_the_mime_of_their_content_and_build_a_request_from_files() {
+    let s = FakeServer::start();
+    let d = tmp();
+    copy_fixtures(
+        d.path(),
+        &[
+            "image/ok_png_named.jpg",
+            "image/ok_1280x720.jpg",
+            "image/ok_webp_lossy_800x600.webp",
+            "audio/ok_mp3_cbr128_stereo_5s.mp3",
+        ],
+    );
+    let (code, out, err) = preflight(
+        Some(&s),
+        d.path(),
+        &["upload", "in", "--group", "imgs", "--mode", "data-uri"],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let assets = s.assets();
+    assert_eq!(assets.len(), 4);
+    for (stem, ty, mime) in [
+        ("ok_png_named", "Image", "image/png"), // a PNG named .jpg goes as PNG
+        ("ok_1280x720", "Image", "image/jpeg"),
+        ("ok_webp_lossy_800x600", "Image", "image/webp"),
+        ("ok_mp3_cbr128_stereo_5s", "Audio", "audio/mpeg"),
+    ] {
+        let a = assets
+            .iter()
+            .find(|a| a.name.starts_with(&format!("{stem}-")))
+            .unwrap();
+        assert_eq!(
+            (a.asset_type.as_str(), a.upload.mime.as_deref()),
+            (ty, Some(mime)),
+            "{stem}"
+        );
+        assert_eq!(a.upload.form, "data-uri");
+    }
+    for r in s.seen().iter().filter(|r| r.action == "CreateAsset") {
+        let want = if r.body["AssetType"] == "Image" {
+            "volc-asset"
+        } else {
+            "volc-asset-audio"
+        };
+        assert_eq!(r.body["model"], want);
+    }
+    // A request straight from the local files, without any API call.
+    let (code, out, err) = preflight(
+        None,
+        d.path(),
+        &[
+            "request",
+            "--text",
+            "dance",
+            "in/ok_mp3_cbr128_stereo_5s.mp3",
+            "in/ok_png_named.jpg",
+            "in/ok_1280x720.jpg",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let types: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["text", "image_url", "image_url", "audio_url"]);
+    let id_of = |stem: &str| {
+        let a = assets
+            .iter()
+            .find(|a| a.name.starts_with(&format!("{stem}-")))
+            .unwrap();
+        format!("asset://{}", a.id)
+    };
+    assert_eq!(v[1]["image_url"]["url"], id_of("ok_png_named"));
+    assert_eq!(v[2]["image_url"]["url"], id_of("ok_1280x720"));
+    assert_eq!(v[3]["audio_url"]["url"], id_of("ok_mp3_cbr128_stereo_5s"));
+    // A file failing its check is refused by `request` too.
+    std::fs::copy(
+        fixture("image/err_width_299.jpg"),
+        d.path().join("narrow.jpg"),
+    )
+    .unwrap();
+    let (code, _, err) = preflight(None, d.path(), &["request", "narrow.jpg"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("image.width"), "{err}");
+}
