@@ -21,6 +21,7 @@
 #![warn(missing_docs)]
 
 pub mod batch;
+pub mod bundle;
 pub mod check;
 pub mod error;
 pub mod formats;
@@ -32,6 +33,7 @@ pub mod profile;
 pub mod read;
 pub mod report;
 pub mod sniff;
+pub mod upload;
 
 pub use batch::{check_path, check_paths, count_files, BatchOptions};
 pub use check::{check, Report, Verdict, Violation};
@@ -41,3 +43,4 @@ pub use probe::{probe, probe_counted, probe_path};
 pub use profile::Profile;
 pub use read::ProbeLimits;
 pub use report::{FileReport, Summary};
+pub use upload::{CheckedFile, UploadError};
