@@ -26,7 +26,7 @@
 
 use crate::error::{Error, Result};
 use crate::read::{self, ProbeLimits, ReadExt};
-use std::io::{self, Read, Seek};
+use std::io::{Read, Seek};
 
 /// A box type: four bytes, usually printable ASCII.
 pub type FourCC = [u8; 4];
@@ -185,7 +185,7 @@ impl<'l> Walker<'l> {
         }
         self.count_item()?;
         let offset = c.next;
-        goto(r, offset, c.top)?;
+        goto(r, offset)?;
         let size32 = r.u32_be()?;
         let typ: FourCC = read::array(r)?;
         let mut header_len = 8u64;
@@ -263,33 +263,17 @@ impl<'l> Walker<'l> {
     }
 }
 
-/// Largest forward gap crossed by reading (through the caller's buffer)
-/// rather than by seeking, which would throw that buffer away.
-const READ_THROUGH_GAP: u64 = 4096;
-
-/// Moves `r` to absolute `target`. Top-level moves always seek (media data is
-/// never read); small forward gaps inside a box are read through.
-fn goto<R: Read + Seek>(r: &mut R, target: u64, top: bool) -> Result<()> {
+/// Moves `r` to absolute `target` by a relative seek, which lets a
+/// `BufReader` keep its buffer when the target is inside it. Nothing between
+/// the two positions is read.
+fn goto<R: Read + Seek>(r: &mut R, target: u64) -> Result<()> {
     let cur = read::pos(r)?;
     if cur == target {
         return Ok(());
     }
-    if !top && target > cur && target - cur <= READ_THROUGH_GAP {
-        return skip_forward(r, target - cur);
-    }
-    read::seek_to(r, target)
-}
-
-/// Moves `r` forward by `n` bytes: read through when small, else a seek.
-fn skip_forward<R: Read + Seek>(r: &mut R, n: u64) -> Result<()> {
-    if n <= READ_THROUGH_GAP {
-        let copied = io::copy(&mut r.by_ref().take(n), &mut io::sink()).map_err(read::io_error)?;
-        if copied == n {
-            return Ok(());
-        }
-        return Err(Error::truncated("file", "unexpected end of file"));
-    }
-    read::skip(r, n)
+    let delta = i64::try_from(i128::from(target) - i128::from(cur))
+        .map_err(|_| Error::malformed("file", "seek beyond 2^63 bytes"))?;
+    r.seek_relative(delta).map_err(read::io_error)
 }
 
 /// The fields of one box: a reader that cannot go past the box's end.
@@ -305,7 +289,7 @@ impl<'a, R: Read + Seek> Content<'a, R> {
     /// Opens the content of `h` (positions `r` at its first content byte);
     /// errors are labelled `fmt`.
     pub fn open(r: &'a mut R, h: &BoxHeader, fmt: &'static str) -> Result<Self> {
-        goto(r, h.content_offset(), false)?;
+        goto(r, h.content_offset())?;
         Ok(Content {
             r,
             left: h.content_len(),
@@ -380,7 +364,9 @@ impl<'a, R: Read + Seek> Content<'a, R> {
     /// Skips `n` bytes of the box.
     pub fn skip(&mut self, n: u64) -> Result<()> {
         self.take(n)?;
-        skip_forward(self.r, n)
+        let n = i64::try_from(n)
+            .map_err(|_| Error::malformed(self.fmt, "box too short for its fields"))?;
+        self.r.seek_relative(n).map_err(read::io_error)
     }
 
     /// Checks a table of `count` entries of `entry_size` bytes each against
