@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// How a batch is run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct BatchOptions {
     /// Worker threads; 0 means one per core.
     pub jobs: usize,
@@ -31,19 +31,12 @@ pub struct BatchOptions {
     pub limits: ProbeLimits,
 }
 
-impl Default for BatchOptions {
-    fn default() -> Self {
-        BatchOptions {
-            jobs: 0,
-            follow_links: false,
-            include: Vec::new(),
-            exclude: Vec::new(),
-            limits: ProbeLimits::default(),
-        }
-    }
-}
-
-fn error_report(path: &Path, bytes: Option<u64>, rule: &'static str, message: String) -> FileReport {
+fn error_report(
+    path: &Path,
+    bytes: Option<u64>,
+    rule: &'static str,
+    message: String,
+) -> FileReport {
     FileReport {
         path: path.to_path_buf(),
         info: None,
@@ -62,12 +55,28 @@ pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileR
         Err(e) => return error_report(path, None, "file.unreadable", format!("cannot read: {e}")),
     };
     if !meta.is_file() {
-        let what = if meta.is_dir() { "a directory" } else { "not a regular file (FIFO, socket or device)" };
-        return error_report(path, None, "file.unreadable", format!("cannot check: {what}"));
+        let what = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (FIFO, socket or device)"
+        };
+        return error_report(
+            path,
+            None,
+            "file.unreadable",
+            format!("cannot check: {what}"),
+        );
     }
     let file = match File::open(path) {
         Ok(f) => f,
-        Err(e) => return error_report(path, Some(meta.len()), "file.unreadable", format!("cannot open: {e}")),
+        Err(e) => {
+            return error_report(
+                path,
+                Some(meta.len()),
+                "file.unreadable",
+                format!("cannot open: {e}"),
+            )
+        }
     };
     let info = match probe(file, limits) {
         Ok(info) => info,
@@ -75,6 +84,7 @@ pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileR
             let rule = e.rule();
             let msg = match &e {
                 Error::Io(io) => format!("cannot read: {io}"),
+                Error::Unsupported { .. } => format!("cannot be measured: {e}"),
                 other => format!("headers could not be parsed: {other}"),
             };
             return error_report(path, Some(meta.len()), rule, msg);
@@ -82,7 +92,10 @@ pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileR
     };
     let mut report = check::check(&info, profile);
     let ext = path.extension().and_then(|e| e.to_str());
-    if info.format != Format::Unknown && info.bytes > 0 && !sniff::extension_matches(info.format, ext) {
+    if info.format != Format::Unknown
+        && info.bytes > 0
+        && !sniff::extension_matches(info.format, ext)
+    {
         report.warnings.push(Violation::new(
             "file.extension_mismatch",
             json!(ext),
@@ -118,7 +131,7 @@ fn globset(globs: &[String]) -> Result<Option<GlobSet>, String> {
 /// One unit of work found while walking: a file to check, or a walk error.
 enum Item {
     File(PathBuf),
-    Failed(FileReport),
+    Failed(Box<FileReport>),
 }
 
 struct Filter {
@@ -144,27 +157,45 @@ fn walk_error(err: walkdir::Error) -> Item {
             None => format!("cannot walk: {err}"),
         }
     };
-    Item::Failed(error_report(&path, None, "file.unreadable", msg))
+    Item::Failed(Box::new(error_report(&path, None, "file.unreadable", msg)))
 }
 
-fn walk(roots: Vec<PathBuf>, follow_links: bool, filter: Filter) -> impl Iterator<Item = Item> + Send {
+fn walk(
+    roots: Vec<PathBuf>,
+    follow_links: bool,
+    filter: Filter,
+) -> impl Iterator<Item = Item> + Send {
     let filter = Arc::new(filter);
-    roots.into_iter().flat_map(move |root| -> Box<dyn Iterator<Item = Item> + Send> {
-        if !std::fs::metadata(&root).is_ok_and(|m| m.is_dir()) {
-            // A path named directly is always checked, whatever the filters say.
-            return Box::new(std::iter::once(Item::File(root)));
-        }
-        let filter = Arc::clone(&filter);
-        let entries = walkdir::WalkDir::new(root)
-            .follow_links(follow_links)
-            .sort_by_file_name()
-            .into_iter();
-        Box::new(entries.filter_map(move |entry| match entry {
-            Ok(e) if e.file_type().is_dir() => None,
-            Ok(e) => filter.keep(e.path()).then(|| Item::File(e.into_path())),
-            Err(err) => Some(walk_error(err)),
-        }))
-    })
+    roots
+        .into_iter()
+        .flat_map(move |root| -> Box<dyn Iterator<Item = Item> + Send> {
+            if !std::fs::metadata(&root).is_ok_and(|m| m.is_dir()) {
+                // A path named directly is always checked, whatever the filters say.
+                return Box::new(std::iter::once(Item::File(root)));
+            }
+            let filter = Arc::clone(&filter);
+            let entries = walkdir::WalkDir::new(root)
+                .follow_links(follow_links)
+                .sort_by_file_name()
+                .into_iter();
+            Box::new(entries.filter_map(move |entry| match entry {
+                Ok(e) if e.file_type().is_dir() => None,
+                // Not following links: a link inside a folder is skipped, as ripgrep and fd do.
+                Ok(e) if e.path_is_symlink() && !follow_links => None,
+                Ok(e) => filter.keep(e.path()).then(|| Item::File(e.into_path())),
+                Err(err) => Some(walk_error(err)),
+            }))
+        })
+}
+
+/// Counts the files [`check_paths`] would check with these options, by
+/// walking the same way (used for a progress bar's length and ETA).
+pub fn count_files(paths: &[PathBuf], opts: &BatchOptions) -> Result<u64, String> {
+    let filter = Filter {
+        include: globset(&opts.include)?,
+        exclude: globset(&opts.exclude)?,
+    };
+    Ok(walk(paths.to_vec(), opts.follow_links, filter).count() as u64)
 }
 
 /// Checks files and folders (recursively) in parallel and yields each
@@ -192,14 +223,16 @@ pub fn check_paths(
     let (tx, rx) = std::sync::mpsc::sync_channel::<FileReport>(1024);
     std::thread::spawn(move || {
         pool.install(|| {
-            walk(paths, follow, filter).par_bridge().for_each_with(tx, |tx, item| {
-                let report = match item {
-                    Item::File(p) => check_path(&p, &profile, &limits),
-                    Item::Failed(r) => r,
-                };
-                // The receiver may have gone (broken pipe): stop quietly.
-                let _ = tx.send(report);
-            })
+            walk(paths, follow, filter)
+                .par_bridge()
+                .for_each_with(tx, |tx, item| {
+                    let report = match item {
+                        Item::File(p) => check_path(&p, &profile, &limits),
+                        Item::Failed(r) => *r,
+                    };
+                    // The receiver may have gone (broken pipe): stop quietly.
+                    let _ = tx.send(report);
+                })
         });
     });
     Ok(rx.into_iter())

@@ -47,7 +47,12 @@ pub struct Violation {
 
 impl Violation {
     /// Builds a violation.
-    pub fn new(rule: &'static str, actual: Value, limit: Value, message: impl Into<String>) -> Self {
+    pub fn new(
+        rule: &'static str,
+        actual: Value,
+        limit: Value,
+        message: impl Into<String>,
+    ) -> Self {
         Violation {
             rule,
             actual,
@@ -78,7 +83,10 @@ impl Report {
 
     /// Whether any violation or warning has this rule id.
     pub fn has(&self, rule: &str) -> bool {
-        self.violations.iter().chain(&self.warnings).any(|v| v.rule == rule)
+        self.violations
+            .iter()
+            .chain(&self.warnings)
+            .any(|v| v.rule == rule)
     }
 }
 
@@ -86,7 +94,12 @@ impl Report {
 pub fn check(info: &MediaInfo, profile: &Profile) -> Report {
     let mut r = Report::default();
     if info.bytes == 0 {
-        r.violations.push(Violation::new("file.empty", json!(0), json!(1), "the file is empty"));
+        r.violations.push(Violation::new(
+            "file.empty",
+            json!(0),
+            json!(1),
+            "the file is empty",
+        ));
         return r;
     }
     if info.format == Format::Unknown {
@@ -136,7 +149,10 @@ fn check_format(rule: &'static str, info: &MediaInfo, formats: &[String], r: &mu
             rule,
             json!(info.format.name()),
             json!(formats),
-            format!("format {} is not accepted by this profile", info.format.name()),
+            format!(
+                "format {} is not accepted by this profile",
+                info.format.name()
+            ),
         ));
     }
 }
@@ -147,7 +163,11 @@ fn check_size(rule: &'static str, bytes: u64, max: u64, r: &mut Report) {
             rule,
             json!(bytes),
             json!(max),
-            format!("size {} is not below the {} limit", human_bytes(bytes), human_bytes(max)),
+            format!(
+                "size {} is not below the {} limit",
+                human_bytes(bytes),
+                human_bytes(max)
+            ),
         ));
     }
 }
@@ -182,7 +202,11 @@ fn check_range(
         rule,
         num(v),
         json!({ "min": num(min), "max": num(max) }),
-        format!("{what} {}{unit} is {side} the {}{unit} limit", fmt_num(v), fmt_num(bound)),
+        format!(
+            "{what} {}{unit} is {side} the {}{unit} limit",
+            fmt_num(v),
+            fmt_num(bound)
+        ),
     ));
 }
 
@@ -201,7 +225,11 @@ fn check_dimensions(
     check_range(rw, "width", " px", w, min_w as f64, max_w as f64, r);
     check_range(rh, "height", " px", h, min_h as f64, max_h as f64, r);
     if let (Some(w), Some(h)) = (info.width, info.height) {
-        let aspect = if h == 0 { None } else { Some(w as f64 / h as f64) };
+        let aspect = if h == 0 {
+            None
+        } else {
+            Some(w as f64 / h as f64)
+        };
         check_range(ra, "aspect ratio", "", aspect, min_a, max_a, r);
     }
 }
@@ -213,7 +241,14 @@ fn check_image(info: &MediaInfo, p: &Profile, r: &mut Report) {
     check_dimensions(
         Kind::Image,
         info,
-        (l.min_width, l.max_width, l.min_height, l.max_height, l.min_aspect, l.max_aspect),
+        (
+            l.min_width,
+            l.max_width,
+            l.min_height,
+            l.max_height,
+            l.min_aspect,
+            l.max_aspect,
+        ),
         r,
     );
 }
@@ -222,7 +257,15 @@ fn check_video(info: &MediaInfo, p: &Profile, r: &mut Report) {
     let l = &p.video;
     check_format("video.format", info, &l.formats, r);
     check_size("video.size", info.bytes, l.max_bytes, r);
-    check_range("video.duration", "duration", " s", info.duration_s, l.min_duration_s, l.max_duration_s, r);
+    check_range(
+        "video.duration",
+        "duration",
+        " s",
+        info.duration_s,
+        l.min_duration_s,
+        l.max_duration_s,
+        r,
+    );
     if info.has_video == Some(false) {
         r.violations.push(Violation::new(
             "video.no_video_track",
@@ -236,14 +279,37 @@ fn check_video(info: &MediaInfo, p: &Profile, r: &mut Report) {
         (Some(w), Some(h)) => Some(w as f64 * h as f64),
         _ => None,
     };
-    check_range("video.pixels", "pixel count", "", pixels, l.min_pixels as f64, l.max_pixels as f64, r);
+    check_range(
+        "video.pixels",
+        "pixel count",
+        "",
+        pixels,
+        l.min_pixels as f64,
+        l.max_pixels as f64,
+        r,
+    );
     check_dimensions(
         Kind::Video,
         info,
-        (l.min_width, l.max_width, l.min_height, l.max_height, l.min_aspect, l.max_aspect),
+        (
+            l.min_width,
+            l.max_width,
+            l.min_height,
+            l.max_height,
+            l.min_aspect,
+            l.max_aspect,
+        ),
         r,
     );
-    check_range("video.fps", "frame rate", " fps", info.fps.map(|f| f.to_f64()), l.min_fps, l.max_fps, r);
+    check_range(
+        "video.fps",
+        "frame rate",
+        " fps",
+        info.fps.map(|f| f.to_f64()),
+        l.min_fps,
+        l.max_fps,
+        r,
+    );
     match &info.codec {
         Some(c) if l.codecs.iter().any(|a| a == c) => {}
         other => r.warnings.push(Violation::new(
@@ -262,7 +328,15 @@ fn check_audio(info: &MediaInfo, p: &Profile, r: &mut Report) {
     let l = &p.audio;
     check_format("audio.format", info, &l.formats, r);
     check_size("audio.size", info.bytes, l.max_bytes, r);
-    check_range("audio.duration", "duration", " s", info.duration_s, l.min_duration_s, l.max_duration_s, r);
+    check_range(
+        "audio.duration",
+        "duration",
+        " s",
+        info.duration_s,
+        l.min_duration_s,
+        l.max_duration_s,
+        r,
+    );
 }
 
 /// A JSON number that keeps integers integral.

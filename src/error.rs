@@ -81,7 +81,10 @@ impl Error {
     /// Re-labels a generic truncation (from an `UnexpectedEof`) with the format that was read.
     pub fn in_format(self, format: &'static str) -> Self {
         match self {
-            Error::Truncated { format: "file", reason } => Error::Truncated { format, reason },
+            Error::Truncated {
+                format: "file",
+                reason,
+            } => Error::Truncated { format, reason },
             other => other,
         }
     }
@@ -90,6 +93,9 @@ impl Error {
     pub fn rule(&self) -> &'static str {
         match self {
             Error::Io(_) => "file.unreadable",
+            // A valid file using a feature we cannot measure (free-format MP3,
+            // ADPCM WAV): not corrupt, but not something we can vouch for.
+            Error::Unsupported { .. } => "file.unsupported_type",
             _ => "file.corrupt",
         }
     }

@@ -21,17 +21,21 @@
 #![warn(missing_docs)]
 
 pub mod batch;
+pub mod bundle;
 pub mod check;
 pub mod error;
 pub mod formats;
+#[doc(hidden)]
+pub mod harness;
 pub mod info;
 pub mod probe;
 pub mod profile;
 pub mod read;
 pub mod report;
 pub mod sniff;
+pub mod upload;
 
-pub use batch::{check_paths, check_path, BatchOptions};
+pub use batch::{check_path, check_paths, count_files, BatchOptions};
 pub use check::{check, Report, Verdict, Violation};
 pub use error::{Error, Result};
 pub use info::{Format, Kind, MediaInfo, Rational};
@@ -39,3 +43,4 @@ pub use probe::{probe, probe_counted, probe_path};
 pub use profile::Profile;
 pub use read::ProbeLimits;
 pub use report::{FileReport, Summary};
+pub use upload::{CheckedFile, UploadError};

@@ -6,12 +6,13 @@ use crate::info::{Format, MediaInfo};
 use crate::read::{Counter, ProbeLimits};
 use crate::sniff;
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 /// Buffer size between the counted file and the format readers: small, so
-/// that skipping media by seeking never drags in much of it.
-const BUF_LEN: usize = 8 * 1024;
+/// that skipping media by seeking never drags in much of it, and as large as
+/// the sniffer's head, so that sniffing fills the buffer the reader then uses.
+const BUF_LEN: usize = sniff::HEAD_LEN;
 
 /// What a probe found, and how much of the file it read to find it.
 #[derive(Debug)]
@@ -53,13 +54,22 @@ pub fn probe_path(path: &Path, limits: &ProbeLimits) -> Result<MediaInfo> {
     probe(file, limits)
 }
 
-fn probe_inner<R: Read + Seek>(r: &mut R, limits: &ProbeLimits) -> Result<MediaInfo> {
+fn probe_inner<R: Read + Seek>(r: &mut BufReader<R>, limits: &ProbeLimits) -> Result<MediaInfo> {
     let size = r.seek(SeekFrom::End(0)).map_err(crate::read::io_error)?;
     if size == 0 {
         return Ok(MediaInfo::new(Format::Unknown, 0));
     }
-    let format = sniff::sniff(r)?;
     r.seek(SeekFrom::Start(0)).map_err(crate::read::io_error)?;
+    // Sniff from the buffer without consuming it: the reader starts on the
+    // same bytes, already in memory. Only an ID3v2 tag needs more.
+    let head = r.fill_buf().map_err(crate::read::io_error)?;
+    let format = if sniff::id3v2_len(head).is_some() {
+        let f = sniff::sniff(r)?;
+        r.seek(SeekFrom::Start(0)).map_err(crate::read::io_error)?;
+        f
+    } else {
+        sniff::classify(head)
+    };
     let mut info = match format {
         Format::Jpeg => formats::jpeg::probe(r, size, limits),
         Format::Png => formats::png::probe(r, size, limits),
@@ -77,5 +87,9 @@ fn probe_inner<R: Read + Seek>(r: &mut R, limits: &ProbeLimits) -> Result<MediaI
     info.format = format;
     info.kind = format.kind();
     info.bytes = size;
+    // A picture with no orientation metadata is displayed as stored.
+    if info.width.is_some() && info.rotation.is_none() {
+        info.rotation = Some(0);
+    }
     Ok(info)
 }

@@ -294,12 +294,23 @@ mod tests {
         assert_eq!(p.audio.max_bytes, 15_000_000);
         assert_eq!(p.video.min_pixels, 640 * 640);
         assert_eq!(p.video.max_pixels, 834 * 1112);
-        assert_eq!((p.request.max_images, p.request.max_videos, p.request.max_audios, p.request.max_files), (9, 3, 3, 12));
+        assert_eq!(
+            (
+                p.request.max_images,
+                p.request.max_videos,
+                p.request.max_audios,
+                p.request.max_files
+            ),
+            (9, 3, 3, 12)
+        );
     }
 
     #[test]
     fn toml_overrides_only_what_it_names() {
-        let p = Profile::from_toml("name = \"strict\"\n[image]\nmax_width = 4096\n[video]\nmax_fps = 30.0\n").unwrap();
+        let p = Profile::from_toml(
+            "name = \"strict\"\n[image]\nmax_width = 4096\n[video]\nmax_fps = 30.0\n",
+        )
+        .unwrap();
         assert_eq!(p.name, "strict");
         assert_eq!(p.image.max_width, 4096);
         assert_eq!(p.image.min_width, 300);
@@ -309,8 +320,12 @@ mod tests {
 
     #[test]
     fn toml_rejects_typos_and_impossible_bounds() {
-        assert!(Profile::from_toml("[image]\nmax_widht = 1\n").unwrap_err().contains("max_widht"));
-        assert!(Profile::from_toml("[image]\nmin_width = 7000\n").unwrap_err().contains("image width"));
+        assert!(Profile::from_toml("[image]\nmax_widht = 1\n")
+            .unwrap_err()
+            .contains("max_widht"));
+        assert!(Profile::from_toml("[image]\nmin_width = 7000\n")
+            .unwrap_err()
+            .contains("image width"));
     }
 
     #[test]

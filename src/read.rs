@@ -62,11 +62,12 @@ pub fn alloc_table<T>(count: u64, limits: &ProbeLimits) -> Result<Vec<T>> {
         });
     }
     let mut v = Vec::new();
-    v.try_reserve_exact(count as usize).map_err(|_| Error::Limit {
-        kind: "allocation bytes",
-        actual: bytes,
-        max: limits.max_alloc,
-    })?;
+    v.try_reserve_exact(count as usize)
+        .map_err(|_| Error::Limit {
+            kind: "allocation bytes",
+            actual: bytes,
+            max: limits.max_alloc,
+        })?;
     Ok(v)
 }
 
@@ -197,10 +198,11 @@ pub trait ReadExt: Read {
 
 impl<R: Read + ?Sized> ReadExt for R {}
 
-/// Moves `n` bytes forward without reading them.
+/// Moves `n` bytes forward without reading them. A relative seek, so that a
+/// `BufReader` keeps its buffer when the target is inside it.
 pub fn skip<R: Seek + ?Sized>(r: &mut R, n: u64) -> Result<()> {
     let n = i64::try_from(n).map_err(|_| Error::malformed("file", "skip beyond 2^63 bytes"))?;
-    r.seek(SeekFrom::Current(n)).map_err(io_error)?;
+    r.seek_relative(n).map_err(io_error)?;
     Ok(())
 }
 
@@ -239,14 +241,30 @@ mod tests {
         let mut c = Counter::new(Cursor::new(vec![7u8; 100]), 10);
         let mut buf = [0u8; 64];
         let err = read_up_to(&mut c, &mut buf).unwrap_err();
-        assert!(matches!(err, Error::Limit { kind: "bytes read", max: 10, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                Error::Limit {
+                    kind: "bytes read",
+                    max: 10,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert_eq!(c.bytes_read(), 10);
     }
 
     #[test]
     fn alloc_table_refuses_huge_counts() {
         let l = ProbeLimits::default();
-        assert!(matches!(alloc_table::<u64>(1 << 31, &l), Err(Error::Limit { kind: "table entries", .. })));
+        assert!(matches!(
+            alloc_table::<u64>(1 << 31, &l),
+            Err(Error::Limit {
+                kind: "table entries",
+                ..
+            })
+        ));
         let v: Vec<u32> = alloc_table(1000, &l).unwrap();
         assert!(v.capacity() >= 1000);
     }

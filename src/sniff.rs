@@ -121,8 +121,9 @@ pub fn classify(b: &[u8]) -> Format {
     if b.len() >= 12 && &b[4..8] == b"ftyp" {
         return ftyp_format(b);
     }
-    if b.starts_with(&[0, 0, 0, 0x0C, b'J', b'X', b'L', b' ', 0x0D, 0x0A, 0x87, 0x0A])
-        || b.starts_with(&[0xFF, 0x0A])
+    if b.starts_with(&[
+        0, 0, 0, 0x0C, b'J', b'X', b'L', b' ', 0x0D, 0x0A, 0x87, 0x0A,
+    ]) || b.starts_with(&[0xFF, 0x0A])
     {
         return Format::Jxl;
     }
@@ -189,6 +190,9 @@ pub fn classify(b: &[u8]) -> Format {
     if adts_chain(b) {
         return Format::Aac;
     }
+    if is_tga(b) {
+        return Format::OtherImage("tga");
+    }
     // 8. The long tail, from `infer`.
     infer_fallback(b)
 }
@@ -210,7 +214,7 @@ pub fn ftyp_format(b: &[u8]) -> Format {
 /// Decides the format from a major brand and the compatible brands.
 pub fn brands_format(major: [u8; 4], compatible: &[[u8; 4]]) -> Format {
     const HEVC_IMAGE: [&[u8; 4]; 6] = [b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"];
-    let is = |set: &[&[u8; 4]], x: &[u8; 4]| set.iter().any(|s| *s == x);
+    let is = |set: &[&[u8; 4]], x: &[u8; 4]| set.contains(&x);
     match &major {
         b"qt  " => return Format::Mov,
         b"avif" | b"avis" => return Format::Avif,
@@ -249,13 +253,41 @@ fn is_ico(b: &[u8]) -> bool {
         && u32::from_le_bytes([b[6 + 8], b[6 + 9], b[6 + 10], b[6 + 11]]) > 0
 }
 
+/// TGA has no magic number: accept only a header whose every field is one a
+/// TGA writer produces (colour-map type 0/1, a known image type, a colour-map
+/// spec that is all zero when there is no map, non-zero size, a known depth,
+/// reserved descriptor bits clear). Checked last, after every real signature.
+fn is_tga(b: &[u8]) -> bool {
+    if b.len() < 18 {
+        return false;
+    }
+    let cmap = b[1];
+    let kind = b[2];
+    let width = u16::from_le_bytes([b[12], b[13]]);
+    let height = u16::from_le_bytes([b[14], b[15]]);
+    let depth = b[16];
+    let descriptor = b[17];
+    cmap <= 1
+        && matches!(kind, 1 | 2 | 3 | 9 | 10 | 11)
+        && (cmap == 1 || b[3..8].iter().all(|&x| x == 0))
+        && (cmap == 0) == !matches!(kind, 1 | 9)
+        && width > 0
+        && height > 0
+        && matches!(depth, 8 | 15 | 16 | 24 | 32)
+        && descriptor & 0xC0 == 0
+}
+
 fn is_quicktime_without_ftyp(b: &[u8]) -> bool {
     if b.len() < 8 {
         return false;
     }
     let size = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
     let plausible = size == 1 || size >= 8;
-    plausible && matches!(&b[4..8], b"moov" | b"mdat" | b"wide" | b"free" | b"skip" | b"pnot")
+    plausible
+        && matches!(
+            &b[4..8],
+            b"moov" | b"mdat" | b"wide" | b"free" | b"skip" | b"pnot"
+        )
 }
 
 /// True when `need` MPEG Layer III frames chain from offset 0 (or the data ends
@@ -308,7 +340,9 @@ fn infer_fallback(b: &[u8]) -> Format {
     };
     // `infer`'s checks for the formats we read are weaker than ours (MP3 on one
     // sync word, BMP on "BM"): when ours said no, its yes does not count.
-    const OURS: [&str; 12] = ["jpg", "png", "gif", "webp", "bmp", "tif", "heif", "heic", "mp4", "mov", "mp3", "wav"];
+    const OURS: [&str; 12] = [
+        "jpg", "png", "gif", "webp", "bmp", "tif", "heif", "heic", "mp4", "mov", "mp3", "wav",
+    ];
     if OURS.contains(&t.extension()) {
         return Format::Unknown;
     }
@@ -374,7 +408,10 @@ mod tests {
         v.extend_from_slice(b"mdat");
         assert_eq!(classify(&v), Format::Mov);
         // A size of 3 is no box.
-        assert_eq!(classify(&[0, 0, 0, 3, b'm', b'o', b'o', b'v']), Format::Unknown);
+        assert_eq!(
+            classify(&[0, 0, 0, 3, b'm', b'o', b'o', b'v']),
+            Format::Unknown
+        );
     }
 
     fn mp3_frames(n: usize) -> Vec<u8> {
@@ -401,7 +438,12 @@ mod tests {
     fn id3_tag_is_skipped_however_large() {
         let body = 3 << 20; // 3 MiB of "cover art"
         let mut v = b"ID3\x04\x00\x00".to_vec();
-        v.extend_from_slice(&[(body >> 21) as u8 & 0x7F, (body >> 14) as u8 & 0x7F, (body >> 7) as u8 & 0x7F, body as u8 & 0x7F]);
+        v.extend_from_slice(&[
+            (body >> 21) as u8 & 0x7F,
+            (body >> 14) as u8 & 0x7F,
+            (body >> 7) as u8 & 0x7F,
+            body as u8 & 0x7F,
+        ]);
         v.resize(10 + body, 0);
         v.extend_from_slice(&mp3_frames(3));
         assert_eq!(sniff(&mut Cursor::new(&v)).unwrap(), Format::Mp3);
@@ -425,8 +467,21 @@ mod tests {
     }
 
     #[test]
+    fn tga_by_header_fields() {
+        let mut h = vec![
+            0u8, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x90, 1, 0x2c, 1, 24, 0,
+        ];
+        assert_eq!(classify(&h), Format::OtherImage("tga"));
+        h[16] = 7; // no such depth
+        assert_eq!(classify(&h), Format::Unknown);
+    }
+
+    #[test]
     fn text_is_unknown() {
-        assert_eq!(classify(b"BM is not a bitmap, just some text here"), Format::Unknown);
+        assert_eq!(
+            classify(b"BM is not a bitmap, just some text here"),
+            Format::Unknown
+        );
         assert_eq!(classify(b"hello world\n"), Format::Unknown);
         assert_eq!(classify(b""), Format::Unknown);
     }

@@ -5,7 +5,7 @@ use super::output::{is_broken_pipe, sanitize};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use preflight::check::{fmt_num, human_bytes};
-use preflight::{check_paths, BatchOptions, FileReport, Profile, Summary, Verdict};
+use preflight::{check_paths, count_files, BatchOptions, FileReport, Profile, Summary, Verdict};
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -72,6 +72,22 @@ pub fn run(args: CheckArgs) -> u8 {
         }
     };
     let bar = progress_bar(args.quiet);
+    if !bar.is_hidden() {
+        // Count in the background so that checking starts at once; the bar
+        // gets its length (and so an ETA) when the count is done.
+        let (bar, paths, opts) = (bar.clone(), args.paths.clone(), opts.clone());
+        std::thread::spawn(move || {
+            if let Ok(n) = count_files(&paths, &opts) {
+                bar.set_length(n);
+                bar.set_style(
+                    ProgressStyle::with_template(
+                        "{bar:30} {pos}/{len} files ({per_sec}, ETA {eta}) {elapsed}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                );
+            }
+        });
+    }
     let mut summary = Summary::default();
     let mut unreadable = 0u64;
     let stdout = io::stdout();
@@ -101,7 +117,9 @@ pub fn run(args: CheckArgs) -> u8 {
     kept.sort_by(|a, b| a.path.cmp(&b.path));
     if write_result.is_ok() {
         write_result = match args.format {
-            OutputFormat::Ndjson => write_json_line(&mut out, &serde_json::json!({ "summary": summary })),
+            OutputFormat::Ndjson => {
+                write_json_line(&mut out, &serde_json::json!({ "summary": summary }))
+            }
             OutputFormat::Json => write_json_line(
                 &mut out,
                 &serde_json::json!({ "files": kept, "summary": summary }),
@@ -161,7 +179,10 @@ fn describe(r: &FileReport) -> String {
     }
     if let Some(f) = i.fps {
         let vfr = if i.vfr { " vfr" } else { "" };
-        parts.push(format!("{} fps{vfr}", fmt_num((f.to_f64() * 1000.0).round() / 1000.0)));
+        parts.push(format!(
+            "{} fps{vfr}",
+            fmt_num((f.to_f64() * 1000.0).round() / 1000.0)
+        ));
     }
     if let Some(d) = i.duration_s {
         parts.push(format!("{d:.2} s"));
@@ -176,14 +197,24 @@ fn describe(r: &FileReport) -> String {
     parts.join(" ")
 }
 
-fn write_table<W: Write>(out: &mut W, files: &[FileReport], s: &Summary, p: &Profile) -> io::Result<()> {
+fn write_table<W: Write>(
+    out: &mut W,
+    files: &[FileReport],
+    s: &Summary,
+    p: &Profile,
+) -> io::Result<()> {
     for r in files {
         let verdict = match r.verdict {
             Verdict::Pass => "PASS ",
             Verdict::Fail => "FAIL ",
             Verdict::Error => "ERROR",
         };
-        writeln!(out, "{verdict}  {}  {}", sanitize(&r.path_str()), describe(r))?;
+        writeln!(
+            out,
+            "{verdict}  {}  {}",
+            sanitize(&r.path_str()),
+            describe(r)
+        )?;
         for v in &r.violations {
             writeln!(out, "         ✗ {}: {}", v.rule, v.message)?;
         }

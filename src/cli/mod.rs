@@ -1,7 +1,17 @@
 //! Command-line front end: clap arguments → library calls → exit code.
 
+#[cfg(feature = "upload")]
+mod api;
+#[cfg(feature = "upload")]
+mod assets;
 mod check;
+#[cfg(feature = "upload")]
+mod groups;
 mod output;
+#[cfg(feature = "upload")]
+mod request;
+#[cfg(feature = "upload")]
+mod upload;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -32,6 +42,18 @@ struct Cli {
 enum Command {
     /// Check files and folders (recursively) against a profile.
     Check(check::CheckArgs),
+    /// Check, then upload what passes to an asset group; prints `path → asset://ID`.
+    #[cfg(feature = "upload")]
+    Upload(upload::UploadArgs),
+    /// Asset groups of the service.
+    #[cfg(feature = "upload")]
+    Groups(groups::GroupsArgs),
+    /// Assets of the service.
+    #[cfg(feature = "upload")]
+    Assets(assets::AssetsArgs),
+    /// Check a bundle of references against the request rules and print its `content` array.
+    #[cfg(feature = "upload")]
+    Request(request::RequestArgs),
 }
 
 /// Parses the arguments and runs the command.
@@ -39,13 +61,25 @@ pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { exit::USAGE } else { exit::PASS };
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::PASS
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }
     };
     let code = match cli.command {
         Command::Check(args) => check::run(args),
+        #[cfg(feature = "upload")]
+        Command::Upload(args) => upload::run(args),
+        #[cfg(feature = "upload")]
+        Command::Groups(args) => groups::run(args),
+        #[cfg(feature = "upload")]
+        Command::Assets(args) => assets::run(args),
+        #[cfg(feature = "upload")]
+        Command::Request(args) => request::run(args),
     };
     ExitCode::from(code)
 }

@@ -1,0 +1,3 @@
+#![no_main]
+//! Fuzz the heif reader directly (bypassing the sniffer).
+libfuzzer_sys::fuzz_target!(|data: &[u8]| preflight::harness::probe_reader("heif", data));
