@@ -99,10 +99,9 @@ fn read_meta<R: Read + Seek>(r: &mut R, w: &mut Walker, meta: &BoxHeader) -> Res
         }
     }
     let primary = primary.ok_or_else(|| Error::malformed("heif (meta)", "no pitm box"))?;
-    let item_type = match iinf {
-        Some(h) => item_type(r, w, &h, primary)?,
-        None => None,
-    };
+    let iinf = iinf.ok_or_else(|| Error::malformed("heif (meta)", "no iinf box"))?;
+    let item_type = item_type(r, w, &iinf, primary)?
+        .ok_or_else(|| Error::malformed("heif (pitm)", "primary item is not in iinf"))?;
     let iprp = iprp.ok_or_else(|| Error::malformed("heif (meta)", "no iprp box"))?;
     let props = primary_properties(r, w, &iprp, primary)?;
 
@@ -145,13 +144,14 @@ fn read_meta<R: Read + Seek>(r: &mut R, w: &mut Walker, meta: &BoxHeader) -> Res
     Ok(info)
 }
 
-/// The item type of `primary` from its `infe` entry (version 2 or 3).
+/// The `infe` entry of `primary`: `None` when there is none, else its item
+/// type (`None` for versions 0 and 1, which carry no type).
 fn item_type<R: Read + Seek>(
     r: &mut R,
     w: &mut Walker,
     iinf: &BoxHeader,
     primary: u32,
-) -> Result<Option<FourCC>> {
+) -> Result<Option<Option<FourCC>>> {
     let mut b = Content::open(r, iinf, "heif (iinf)")?;
     let (v, _) = b.full_box()?;
     let count = if v == 0 {
@@ -172,7 +172,7 @@ fn item_type<R: Read + Seek>(
             // Versions 0 and 1 carry no item type.
             let id = b.u16()?;
             if u32::from(id) == primary {
-                return Ok(None);
+                return Ok(Some(None));
             }
             continue;
         }
@@ -183,7 +183,7 @@ fn item_type<R: Read + Seek>(
         };
         if id == primary {
             b.skip(2)?; // item_protection_index
-            return Ok(Some(b.bytes()?));
+            return Ok(Some(Some(b.bytes()?)));
         }
     }
     Ok(None)
@@ -492,6 +492,25 @@ mod tests {
             Err(Error::Malformed {
                 format: "heif (meta)",
                 reason: "no pitm box"
+            })
+        ));
+        let mut f = H::single().build();
+        let at = f.windows(4).position(|w| w == b"iinf").unwrap();
+        f[at..at + 4].copy_from_slice(b"xxxx");
+        assert!(matches!(
+            run(&f),
+            Err(Error::Malformed {
+                format: "heif (meta)",
+                reason: "no iinf box"
+            })
+        ));
+        let mut h = H::single();
+        h.pitm = full(b"pitm", 0, 0, &7u16.to_be_bytes());
+        assert!(matches!(
+            run(&h.build()),
+            Err(Error::Malformed {
+                format: "heif (pitm)",
+                reason: "primary item is not in iinf"
             })
         ));
         let mut h = H::single();

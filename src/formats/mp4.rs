@@ -471,6 +471,9 @@ fn read_mdia<R: Read + Seek>(
                                 read_stts(r, &x, w.limits, t)?;
                                 have_stts = true;
                             }
+                            b"stsz" | b"stz2" | b"stco" | b"co64" | b"stsc" | b"ctts" | b"stss" => {
+                                check_table(r, &x, w.limits)?
+                            }
                             _ => {}
                         }
                     }
@@ -499,6 +502,49 @@ fn read_stts<R: Read + Seek>(
         let count = b.u32()?;
         let delta = b.u32()?;
         t.add_run(u64::from(count), delta, "mp4 (stts)")?;
+    }
+    Ok(())
+}
+
+/// Checks the entry count of a sample table this reader does not otherwise
+/// need (sizes, chunk offsets, sample-to-chunk, composition offsets, sync
+/// samples) against its box and the limits, without reading the entries: a
+/// table that cannot be what it claims means a corrupt file.
+fn check_table<R: Read + Seek>(r: &mut R, h: &BoxHeader, limits: &ProbeLimits) -> Result<()> {
+    let (fmt, entry_size): (&'static str, u64) = match &h.typ {
+        b"stsz" => ("mp4 (stsz)", 4),
+        b"stz2" => ("mp4 (stz2)", 0),
+        b"stco" => ("mp4 (stco)", 4),
+        b"co64" => ("mp4 (co64)", 8),
+        b"stsc" => ("mp4 (stsc)", 12),
+        b"ctts" => ("mp4 (ctts)", 8),
+        _ => ("mp4 (stss)", 4),
+    };
+    let mut b = Content::open(r, h, fmt)?;
+    b.full_box()?;
+    match &h.typ {
+        b"stsz" => {
+            let constant_size = b.u32()?;
+            let n = u64::from(b.u32()?);
+            if constant_size == 0 {
+                b.table(n, entry_size, limits)?;
+            }
+        }
+        b"stz2" => {
+            b.skip(3)?;
+            let field_size = b.u8()?;
+            let n = u64::from(b.u32()?);
+            match field_size {
+                4 => b.table(n.div_ceil(2), 1, limits)?,
+                8 => b.table(n, 1, limits)?,
+                16 => b.table(n, 2, limits)?,
+                _ => return Err(Error::malformed(fmt, "field size is not 4, 8 or 16")),
+            }
+        }
+        _ => {
+            let n = u64::from(b.u32()?);
+            b.table(n, entry_size, limits)?;
+        }
     }
     Ok(())
 }
@@ -1280,6 +1326,54 @@ mod tests {
         assert!(matches!(
             run(&file(&moov(&mvhd(0, 1000, 5000), &[&t]))),
             Err(Error::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn other_sample_tables_are_checked_against_their_box() {
+        for (typ, body) in [
+            (b"stsz", u32s(&[0, 3, 100, 100])),
+            (b"stco", u32s(&[2, 8])),
+            (b"co64", u32s(&[2, 0, 8, 0])),
+            (b"stsc", u32s(&[1, 1, 1])),
+            (b"ctts", u32s(&[1, 1])),
+            (b"stss", u32s(&[0x8000_0000, 1])),
+            (b"stz2", u32s(&[8, 5, 0])),
+            (b"stz2", u32s(&[4, 9, 0])),
+        ] {
+            let mut t = cfr();
+            t.stts = cat(&[&stts(&[(150, 512)]), &full(typ, 0, 0, &body)]);
+            let e = run(&file(&moov(&mvhd(0, 1000, 5000), &[&t]))).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    Error::Malformed {
+                        reason: "entry count exceeds box size",
+                        ..
+                    }
+                ),
+                "{}: {e}",
+                String::from_utf8_lossy(typ)
+            );
+        }
+        // the same tables, whole
+        let mut t = cfr();
+        t.stts = cat(&[
+            &stts(&[(150, 512)]),
+            &full(b"stsz", 0, 0, &u32s(&[0, 2, 100, 100])),
+            &full(b"stsz", 0, 0, &u32s(&[100, 0x7fff_ffff])), // one size for all: no table
+            &full(b"stz2", 0, 0, &u32s(&[4, 3, 0])),
+            &full(b"stco", 0, 0, &u32s(&[1, 8])),
+            &full(b"stss", 0, 0, &u32s(&[1, 1])),
+        ]);
+        assert!(run(&file(&moov(&mvhd(0, 1000, 5000), &[&t]))).is_ok());
+        t.stts = cat(&[&stts(&[(150, 512)]), &full(b"stz2", 0, 0, &u32s(&[3, 0]))]);
+        assert!(matches!(
+            run(&file(&moov(&mvhd(0, 1000, 5000), &[&t]))),
+            Err(Error::Malformed {
+                format: "mp4 (stz2)",
+                reason: "field size is not 4, 8 or 16"
+            })
         ));
     }
 
