@@ -70,23 +70,33 @@ fn probe_inner<R: Read + Seek>(r: &mut BufReader<R>, limits: &ProbeLimits) -> Re
     } else {
         sniff::classify(head)
     };
-    let mut info = match format {
-        Format::Jpeg => formats::jpeg::probe(r, size, limits),
-        Format::Png => formats::png::probe(r, size, limits),
-        Format::Gif => formats::gif::probe(r, size, limits),
-        Format::Webp => formats::webp::probe(r, size, limits),
-        Format::Bmp => formats::bmp::probe(r, size, limits),
-        Format::Tiff => formats::tiff::probe(r, size, limits),
-        Format::Heic | Format::Heif => formats::heif::probe(r, size, limits),
-        Format::Mp4 | Format::Mov => formats::mp4::probe(r, size, limits),
-        Format::Mp3 => formats::mp3::probe(r, size, limits),
-        Format::Wav => formats::wav::probe(r, size, limits),
-        other => Ok(MediaInfo::new(other, size)),
-    }
-    .map_err(|e| e.in_format(format.name()))?;
+    let mut info =
+        match format {
+            Format::Jpeg => formats::jpeg::probe(r, size, limits),
+            Format::Png => formats::png::probe(r, size, limits),
+            Format::Gif => formats::gif::probe(r, size, limits),
+            Format::Webp => formats::webp::probe(r, size, limits),
+            Format::Bmp => formats::bmp::probe(r, size, limits),
+            Format::Tiff => formats::tiff::probe(r, size, limits),
+            Format::Heic | Format::Heif => formats::heif::probe(r, size, limits),
+            Format::Mp4 | Format::Mov => formats::mp4::probe(r, size, limits),
+            Format::Mp3 => formats::mp3::probe(r, size, limits),
+            Format::Wav => formats::wav::probe(r, size, limits),
+            // Not taken by the service, but its size helps `fix`; a reading
+            // error changes nothing about the verdict.
+            Format::Avif => Ok(formats::heif::probe(r, size, limits)
+                .unwrap_or_else(|_| MediaInfo::new(format, size))),
+            other => Ok(MediaInfo::new(other, size)),
+        }
+        .map_err(|e| e.in_format(format.name()))?;
     info.format = format;
     info.kind = format.kind();
     info.bytes = size;
+    // A constant frame rate is its own minimum and maximum.
+    if info.fps.is_some() && !info.vfr && info.fps_min.is_none() {
+        info.fps_min = info.fps;
+        info.fps_max = info.fps;
+    }
     // A picture with no orientation metadata is displayed as stored.
     if info.width.is_some() && info.rotation.is_none() {
         info.rotation = Some(0);

@@ -230,9 +230,8 @@ pub fn brands_format(major: [u8; 4], compatible: &[[u8; 4]]) -> Format {
         return Format::Heic;
     }
     if &major == b"mif1" || &major == b"msf1" || &major == b"miaf" {
-        if compatible.iter().any(|c| is(&HEVC_IMAGE, c)) {
-            return Format::Heic;
-        }
+        // The major brand names the format: a `mif1` file is HEIF even when it
+        // lists `heic` among its compatible brands (both are taken alike).
         if compatible.iter().any(|c| c == b"avif" || c == b"avis") {
             return Format::Avif;
         }
@@ -389,9 +388,9 @@ mod tests {
         assert_eq!(classify(&ftyp(b"isom", &[b"isom", b"avc1"])), Format::Mp4);
         assert_eq!(classify(&ftyp(b"qt  ", &[b"qt  "])), Format::Mov);
         assert_eq!(classify(&ftyp(b"heic", &[b"mif1", b"heic"])), Format::Heic);
-        assert_eq!(classify(&ftyp(b"mif1", &[b"mif1", b"heic"])), Format::Heic);
+        assert_eq!(classify(&ftyp(b"mif1", &[b"mif1", b"heic"])), Format::Heif);
         assert_eq!(classify(&ftyp(b"mif1", &[b"mif1"])), Format::Heif);
-        assert_eq!(classify(&ftyp(b"msf1", &[b"msf1", b"hevc"])), Format::Heic);
+        assert_eq!(classify(&ftyp(b"msf1", &[b"msf1", b"hevc"])), Format::Heif);
         assert_eq!(classify(&ftyp(b"avif", &[b"mif1", b"avif"])), Format::Avif);
         assert_eq!(classify(&ftyp(b"mif1", &[b"mif1", b"avif"])), Format::Avif);
         assert_eq!(classify(&ftyp(b"M4A ", &[b"M4A ", b"mp42"])), Format::M4a);

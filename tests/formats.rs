@@ -125,6 +125,14 @@ fn every_fixture_matches_the_manifest() {
                 other => bad("fps (±0.01)", format!("{other:?}"), want.to_string()),
             }
         }
+        for (name, got) in [("fps_min", info.fps_min), ("fps_max", info.fps_max)] {
+            if let Some(want) = f(&e[name]) {
+                match got.map(|r| r.to_f64()) {
+                    Some(got) if (got - want).abs() <= 0.01 => {}
+                    other => bad(name, format!("{other:?}"), want.to_string()),
+                }
+            }
+        }
         if let Some(want) = e["vfr"].as_bool() {
             if info.vfr != want {
                 bad("vfr", info.vfr.to_string(), want.to_string());
