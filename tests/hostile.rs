@@ -301,3 +301,42 @@ fn peak_heap_for_any_hostile_file_is_under_64_mb() {
         worst.0
     );
 }
+
+mod random_damage {
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    fn corpus() -> &'static Vec<Vec<u8>> {
+        static C: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+        C.get_or_init(|| {
+            fixtures()
+                .iter()
+                .map(|p| std::fs::read(p).unwrap())
+                .collect()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1500))]
+
+        /// Any fixture, cut anywhere and with a few bytes changed anywhere,
+        /// gives a clean verdict or `file.corrupt`/`file.unsupported_type`.
+        #[test]
+        fn damaged_fixtures_give_clean_outcomes(
+            which in any::<prop::sample::Index>(),
+            cut in any::<prop::sample::Index>(),
+            flips in prop::collection::vec((any::<prop::sample::Index>(), 1u8..=255), 0..6),
+        ) {
+            let src = &corpus()[which.index(corpus().len())];
+            let mut b = src[..cut.index(src.len() + 1)].to_vec();
+            for (at, x) in flips {
+                if !b.is_empty() {
+                    let i = at.index(b.len());
+                    b[i] ^= x;
+                }
+            }
+            harness::probe_and_check(&b);
+        }
+    }
+}
