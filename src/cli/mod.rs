@@ -6,10 +6,14 @@ mod api;
 mod assets;
 mod check;
 #[cfg(feature = "upload")]
+mod generate;
+#[cfg(feature = "upload")]
 mod groups;
 mod output;
 #[cfg(feature = "upload")]
 mod request;
+#[cfg(feature = "upload")]
+mod task;
 #[cfg(feature = "upload")]
 mod upload;
 
@@ -54,6 +58,12 @@ enum Command {
     /// Check a bundle of references against the request rules and print its `content` array.
     #[cfg(feature = "upload")]
     Request(request::RequestArgs),
+    /// Submit a generation task from a checked bundle, wait for it, and save the video.
+    #[cfg(feature = "upload")]
+    Generate(generate::GenerateArgs),
+    /// Generation tasks: `get ID` prints one, `wait ID` waits and saves its video.
+    #[cfg(feature = "upload")]
+    Task(task::TaskArgs),
 }
 
 /// Parses the arguments and runs the command.
@@ -80,6 +90,10 @@ pub fn run() -> ExitCode {
         Command::Assets(args) => assets::run(args),
         #[cfg(feature = "upload")]
         Command::Request(args) => request::run(args),
+        #[cfg(feature = "upload")]
+        Command::Generate(args) => generate::run(args),
+        #[cfg(feature = "upload")]
+        Command::Task(args) => task::run(args),
     };
     ExitCode::from(code)
 }

@@ -65,33 +65,10 @@ pub fn run(args: RequestArgs) -> u8 {
         client: client.as_ref(),
         profile: &profile,
     };
-    let mut bundle = Bundle::new(args.text.clone());
-    let mut worst = exit::PASS;
-    let first = args.first_frame.iter().map(|f| (f, true));
-    for (raw, is_first) in first.chain(args.items.iter().map(|i| (i, false))) {
-        match ctx.resolve(raw) {
-            Ok(item) if is_first && item.asset_type != AssetType::Image => {
-                eprintln!(
-                    "preflight: {}: a first frame must be an image, not {}",
-                    sanitize(raw),
-                    item.asset_type
-                );
-                worst = worst.max(exit::FAIL);
-            }
-            Ok(item) => bundle.push(if is_first {
-                item.as_first_frame()
-            } else {
-                item
-            }),
-            Err(Unresolved(code, msg)) => {
-                eprintln!("preflight: {}: {msg}", sanitize(raw));
-                worst = worst.max(code);
-            }
-        }
-    }
-    if worst != exit::PASS {
-        return worst;
-    }
+    let bundle = match ctx.bundle(args.text.clone(), args.first_frame.as_deref(), &args.items) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
     let report = bundle.check(&profile.request);
     for v in &report.violations {
         eprintln!("✗ {}: {}", v.rule, v.message);
@@ -106,13 +83,56 @@ pub fn run(args: RequestArgs) -> u8 {
     api::print_json(&bundle.content())
 }
 
-struct Ctx<'a> {
-    manifest: &'a Manifest,
-    client: Option<&'a Client>,
-    profile: &'a Profile,
+/// Where items are looked up (shared with `generate`).
+pub(super) struct Ctx<'a> {
+    pub(super) manifest: &'a Manifest,
+    pub(super) client: Option<&'a Client>,
+    pub(super) profile: &'a Profile,
 }
 
 impl Ctx<'_> {
+    /// The bundle of `text`, an optional first frame and the items; every
+    /// item that cannot be resolved is reported on stderr, and the worst exit
+    /// code returned.
+    pub(super) fn bundle(
+        &self,
+        text: Option<String>,
+        first_frame: Option<&str>,
+        items: &[String],
+    ) -> Result<Bundle, u8> {
+        let mut bundle = Bundle::new(text);
+        let mut worst = exit::PASS;
+        let first = first_frame.map(|f| (f, true));
+        for (raw, is_first) in first
+            .into_iter()
+            .chain(items.iter().map(|i| (i.as_str(), false)))
+        {
+            match self.resolve(raw) {
+                Ok(item) if is_first && item.asset_type != AssetType::Image => {
+                    eprintln!(
+                        "preflight: {}: a first frame must be an image, not {}",
+                        sanitize(raw),
+                        item.asset_type
+                    );
+                    worst = worst.max(exit::FAIL);
+                }
+                Ok(item) => bundle.push(if is_first {
+                    item.as_first_frame()
+                } else {
+                    item
+                }),
+                Err(Unresolved(code, msg)) => {
+                    eprintln!("preflight: {}: {msg}", sanitize(raw));
+                    worst = worst.max(code);
+                }
+            }
+        }
+        if worst != exit::PASS {
+            return Err(worst);
+        }
+        Ok(bundle)
+    }
+
     fn resolve(&self, raw: &str) -> Result<Item, Unresolved> {
         let path = Path::new(raw);
         if !raw.starts_with("asset://") && path.is_file() {

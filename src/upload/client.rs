@@ -395,6 +395,8 @@ impl Payload<'_> {
 
 /// A request body, built once and sent as often as needed.
 enum Body<'a> {
+    /// No body (a `GET`).
+    Empty,
     Json(Vec<u8>),
     Multipart {
         file: &'a CheckedFile,
@@ -407,10 +409,33 @@ enum Body<'a> {
 impl Body<'_> {
     fn len(&self) -> u64 {
         match self {
+            Body::Empty => 0,
             Body::Json(b) => b.len() as u64,
             Body::Multipart {
                 file, head, tail, ..
             } => head.len() as u64 + file.bytes() + tail.len() as u64,
+        }
+    }
+}
+
+/// Where a call goes. The asset API is `POST {base}/volc/asset/<Action>`;
+/// the generation-task API ([`crate::generate`]) uses its own paths and `GET`.
+struct Route {
+    get: bool,
+    /// Appended to the base URL.
+    path: String,
+    /// Whether a second send is harmless (or made harmless by `recover`).
+    /// One that is not is resent only when the first surely did nothing: the
+    /// connection never opened, or the service answered 429 or 503.
+    resend: bool,
+}
+
+impl Route {
+    fn action(action: &str) -> Route {
+        Route {
+            get: false,
+            path: format!("/volc/asset/{action}"),
+            resend: true,
         }
     }
 }
@@ -428,6 +453,8 @@ enum Attempt {
     Retry {
         err: UploadError,
         after: Option<Duration>,
+        /// The request surely did nothing (no connection, 429, 503).
+        unsent: bool,
     },
     Fatal(UploadError),
 }
@@ -473,13 +500,13 @@ impl Client {
         &self.cfg
     }
 
-    fn log(&self, line: impl FnOnce() -> String) {
+    pub(crate) fn log(&self, line: impl FnOnce() -> String) {
         if let Some(log) = &self.cfg.log {
             log(&self.cfg.token.redact(&line()));
         }
     }
 
-    fn redact(&self, s: &str) -> String {
+    pub(crate) fn redact(&self, s: &str) -> String {
         self.cfg.token.redact(s)
     }
 
@@ -735,7 +762,119 @@ impl Client {
         action: &'static str,
         body: &Body<'_>,
         parse: impl Fn(&Reply) -> Result<T, UploadError>,
+        recover: impl FnMut() -> Result<Option<T>, UploadError>,
+    ) -> Result<T, UploadError> {
+        let maybe_done = std::cell::Cell::new(false);
+        self.call_to(
+            action,
+            &Route::action(action),
+            body,
+            parse,
+            recover,
+            &maybe_done,
+        )
+    }
+
+    /// `POST {base}{path}` with a JSON body (serialized as it is, keys in
+    /// their order), for the APIs beside the asset API (the generation tasks
+    /// of [`crate::generate`]); the reply's JSON object. With `resend` false
+    /// (a call that is not idempotent, like creating a task) it is resent
+    /// only when the first attempt surely did nothing; any other failure is
+    /// returned at once. The error comes with whether the request may have
+    /// been carried out all the same.
+    pub(crate) fn post_json(
+        &self,
+        action: &'static str,
+        path: &str,
+        body: &impl Serialize,
+        resend: bool,
+    ) -> Result<Value, (UploadError, bool)> {
+        let route = Route {
+            get: false,
+            path: path.to_string(),
+            resend,
+        };
+        let body = Body::Json(serde_json::to_vec(body).unwrap_or_default());
+        let maybe_done = std::cell::Cell::new(false);
+        self.call_to(
+            action,
+            &route,
+            &body,
+            |r| Ok(r.value.clone()),
+            || Ok(None),
+            &maybe_done,
+        )
+        .map_err(|e| (e, maybe_done.get()))
+    }
+
+    /// `GET {base}{path}`, retried like every call; the reply's JSON object.
+    pub(crate) fn get_json(&self, action: &'static str, path: &str) -> Result<Value, UploadError> {
+        let route = Route {
+            get: true,
+            path: path.to_string(),
+            resend: true,
+        };
+        self.call_to(
+            action,
+            &route,
+            &Body::Empty,
+            |r| Ok(r.value.clone()),
+            || Ok(None),
+            &std::cell::Cell::new(false),
+        )
+    }
+
+    /// One `GET` of an absolute URL whose body the caller streams (a result
+    /// download). The token goes only to the origin of the base URL; another
+    /// host (a CDN with a signed URL) gets no `Authorization`, and may
+    /// redirect (up to 5 times). `body_timeout` bounds reading the body.
+    pub(crate) fn get_url(
+        &self,
+        url: &str,
+        body_timeout: Duration,
+    ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        let same_origin = origin(url).is_some_and(|o| Some(o) == origin(&self.base));
+        self.log(|| {
+            format!(
+                "→ GET {}{}",
+                url_for_log(url),
+                if same_origin {
+                    " (Authorization: Bearer ***)"
+                } else {
+                    ""
+                }
+            )
+        });
+        let req = self
+            .agent
+            .get(url)
+            .config()
+            .timeout_recv_body(Some(body_timeout))
+            .max_redirects(if same_origin { 0 } else { 5 })
+            .build();
+        let req = if same_origin {
+            req.header(
+                "Authorization",
+                format!("Bearer {}", self.cfg.token.expose()),
+            )
+        } else {
+            req
+        };
+        req.call()
+    }
+
+    /// Sends `body` to `route` until it succeeds, fails for good, or the
+    /// attempts run out (see [`Client::call`]). When a route that may not be
+    /// resent stops after a failure that may have come after the service
+    /// acted, `maybe_done` is set.
+    fn call_to<T>(
+        &self,
+        action: &'static str,
+        route: &Route,
+        body: &Body<'_>,
+        parse: impl Fn(&Reply) -> Result<T, UploadError>,
         mut recover: impl FnMut() -> Result<Option<T>, UploadError>,
+        maybe_done: &std::cell::Cell<bool>,
     ) -> Result<T, UploadError> {
         let max = self.cfg.retry.max_attempts.max(1);
         let mut attempt = 0u32;
@@ -746,10 +885,16 @@ impl Client {
                     return Ok(found);
                 }
             }
-            match self.send_once(action, body, attempt) {
+            match self.send_once(action, route, body, attempt) {
                 Attempt::Done(reply) => return parse(&reply),
                 Attempt::Fatal(e) => return Err(e),
-                Attempt::Retry { err, after } => {
+                Attempt::Retry {
+                    err, unsent: false, ..
+                } if !route.resend => {
+                    maybe_done.set(true);
+                    return Err(err);
+                }
+                Attempt::Retry { err, after, .. } => {
                     if attempt >= max {
                         return Err(match err {
                             UploadError::Transport {
@@ -779,22 +924,39 @@ impl Client {
         }
     }
 
-    fn send_once(&self, action: &'static str, body: &Body<'_>, attempt: u32) -> Attempt {
-        let url = format!("{}/volc/asset/{action}", self.base);
+    fn send_once(
+        &self,
+        action: &'static str,
+        route: &Route,
+        body: &Body<'_>,
+        attempt: u32,
+    ) -> Attempt {
+        let url = format!("{}{}", self.base, route.path);
         let auth = format!("Bearer {}", self.cfg.token.expose());
+        let method = if route.get { "GET" } else { "POST" };
         self.log(|| {
             format!(
-                "→ POST {url} (attempt {attempt}, {} bytes, Authorization: Bearer ***, User-Agent: {USER_AGENT})",
+                "→ {method} {url} (attempt {attempt}, {} bytes, Authorization: Bearer ***, User-Agent: {USER_AGENT})",
                 body.len()
             )
         });
         let started = Instant::now();
+        if route.get {
+            let sent = self
+                .agent
+                .get(&url)
+                .header("Authorization", &auth)
+                .header("Accept", "application/json")
+                .call();
+            return self.receive(action, attempt, started, sent);
+        }
         let req = self
             .agent
             .post(&url)
             .header("Authorization", &auth)
             .header("Accept", "application/json");
         let sent = match body {
+            Body::Empty => req.send_empty(),
             Body::Json(bytes) => req
                 .header("Content-Type", "application/json")
                 .send(&bytes[..]),
@@ -819,6 +981,17 @@ impl Client {
                 .send(ureq::SendBody::from_owned_reader(reader))
             }
         };
+        self.receive(action, attempt, started, sent)
+    }
+
+    /// Reads and classifies the reply of one attempt.
+    fn receive(
+        &self,
+        action: &'static str,
+        attempt: u32,
+        started: Instant,
+        sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Attempt {
         let mut resp = match sent {
             Ok(r) => r,
             Err(e) => {
@@ -835,7 +1008,11 @@ impl Client {
                     attempts: attempt,
                 };
                 return if transport_is_retryable(&e) {
-                    Attempt::Retry { err, after: None }
+                    Attempt::Retry {
+                        err,
+                        after: None,
+                        unsent: transport_is_unsent(&e),
+                    }
                 } else {
                     Attempt::Fatal(err)
                 };
@@ -867,6 +1044,7 @@ impl Client {
                         attempts: attempt,
                     },
                     after: None,
+                    unsent: false,
                 };
             }
         };
@@ -923,6 +1101,7 @@ impl Client {
             408 | 429 | 500..=599 => Attempt::Retry {
                 err,
                 after: retry_after,
+                unsent: matches!(status, 429 | 503),
             },
             _ => Attempt::Fatal(err),
         }
@@ -1027,6 +1206,36 @@ fn transport_message(e: &ureq::Error) -> String {
         ureq::Error::ConnectionFailed => "connection failed".to_string(),
         other => other.to_string(),
     }
+}
+
+/// Whether a transport error surely came before the request reached the
+/// service (so that even a call that is not idempotent may be resent).
+fn transport_is_unsent(e: &ureq::Error) -> bool {
+    match e {
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
+        ureq::Error::Timeout(t) => matches!(t, ureq::Timeout::Resolve | ureq::Timeout::Connect),
+        ureq::Error::Io(io) => io.kind() == std::io::ErrorKind::ConnectionRefused,
+        _ => false,
+    }
+}
+
+/// `scheme://host[:port]` of a URL, lowercased; `None` when it is not http(s).
+fn origin(url: &str) -> Option<String> {
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .map(|r| ("https://", r))
+        .or_else(|| lower.strip_prefix("http://").map(|r| ("http://", r)))?;
+    let host = rest.1.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() {
+        return None;
+    }
+    Some(format!("{}{host}", rest.0))
+}
+
+/// A URL without its query (signed URLs carry their signature there).
+pub(crate) fn url_for_log(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or(url)
 }
 
 fn transport_is_retryable(e: &ureq::Error) -> bool {
@@ -1259,7 +1468,7 @@ mod tests {
         ));
         assert!(matches!(
             classify(429, envelope_err, Some(3)),
-            Attempt::Retry { err: UploadError::Api { status: 429, .. }, after: Some(d) } if d == Duration::from_secs(3)
+            Attempt::Retry { err: UploadError::Api { status: 429, .. }, after: Some(d), unsent: true } if d == Duration::from_secs(3)
         ));
         assert!(matches!(
             classify(503, "busy", None),
@@ -1295,6 +1504,36 @@ mod tests {
             json!({"Id": "a"})
         );
         assert_eq!(unwrap_result(json!({"Id": "a"})), json!({"Id": "a"}));
+    }
+
+    #[test]
+    fn the_token_goes_only_to_the_base_origin() {
+        assert_eq!(
+            origin("https://Relay.example:8443/api/v3/x?y"),
+            Some("https://relay.example:8443".into())
+        );
+        assert_eq!(origin("http://h"), Some("http://h".into()));
+        assert_eq!(origin("ftp://h/x"), None);
+        assert_eq!(origin("https:///x"), None);
+        // A userinfo trick is another origin.
+        assert_ne!(
+            origin("http://relay.example@evil.example/"),
+            origin("http://relay.example")
+        );
+        assert_eq!(
+            url_for_log("https://cdn/v.mp4?X-Tos-Signature=s#f"),
+            "https://cdn/v.mp4"
+        );
+        assert!(transport_is_unsent(&ureq::Error::ConnectionFailed));
+        assert!(transport_is_unsent(&ureq::Error::Timeout(
+            ureq::Timeout::Connect
+        )));
+        assert!(!transport_is_unsent(&ureq::Error::Timeout(
+            ureq::Timeout::RecvResponse
+        )));
+        assert!(!transport_is_unsent(&ureq::Error::Io(
+            std::io::Error::from(std::io::ErrorKind::UnexpectedEof)
+        )));
     }
 
     #[test]

@@ -4,6 +4,12 @@
 //! `{"ResponseMetadata":{"RequestId","Error":{"Code","Message"}}}`, and
 //! injected faults.
 //!
+//! It also plays the generation-task API (`POST`/`GET {tasks_path}[/{id}]`,
+//! Ark style: `{"id"}`, `status`, `content.video_url`, `error`), where each
+//! task walks through [`State::task_script`] one step per `GET`, and a CDN
+//! (`GET /videos/...`) that serves [`State::video`], cut half-way on demand.
+//! Their fault-queue names are `CreateTask`, `GetTask` and `Download`.
+//!
 //! It is a small HTTP/1.1 server on `std::net`, one request per connection
 //! (`Connection: close`), so that a fault can do exactly what a real network
 //! does: close the socket after the request was processed, or answer late.
@@ -47,6 +53,10 @@ pub enum Fault {
 #[derive(Debug, Clone)]
 pub struct Seen {
     pub action: String,
+    pub method: String,
+    pub path: String,
+    /// The body as it came (for key order).
+    pub raw: String,
     pub authorization: Option<String>,
     pub user_agent: Option<String>,
     pub content_type: Option<String>,
@@ -86,6 +96,32 @@ pub struct Asset {
     pub upload: Upload,
 }
 
+/// A generation task.
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub id: String,
+    /// What was submitted.
+    pub body: Value,
+    /// GETs so far.
+    pub polls: usize,
+}
+
+/// The path of the task API unless a test moves it.
+pub const TASKS_PATH: &str = "/api/v3/contents/generations/tasks";
+/// `created_at` of every task; step `k` of a script is `updated_at` T0 + 60 k
+/// unless the step says otherwise.
+pub const T0: i64 = 1_767_225_000;
+
+/// The default life of a task: queued, running at 50 %, succeeded with a
+/// video (`"VIDEO"` is replaced by the task's URL on the fake CDN).
+pub fn default_script() -> Vec<Value> {
+    vec![
+        json!({"status": "queued"}),
+        json!({"status": "running", "progress": 50}),
+        json!({"status": "succeeded", "progress": 100, "content": {"video_url": "VIDEO"}}),
+    ]
+}
+
 #[derive(Debug, Clone)]
 pub struct Group {
     pub id: String,
@@ -116,6 +152,17 @@ pub struct State {
     pub echo_auth: bool,
     /// Delay every reply by this long (to kill a client mid-batch).
     pub delay_creates: Duration,
+    /// Where the task API lives.
+    pub tasks_path: String,
+    pub tasks: Vec<Task>,
+    /// The replies of a task, one step per GET (the last one repeats).
+    pub task_script: Vec<Value>,
+    /// What `/videos/...` serves.
+    pub video: Vec<u8>,
+    /// The base URL of the CDN in `video_url` (default: this server).
+    pub video_base: Option<String>,
+    /// Downloads still to cut half-way (the full Content-Length is sent).
+    pub cut_downloads: u32,
 }
 
 pub struct FakeServer {
@@ -138,6 +185,8 @@ impl FakeServer {
         let state = Arc::new(Mutex::new(State {
             polls_to_active: 2,
             max_page_size: 100,
+            tasks_path: TASKS_PATH.to_string(),
+            task_script: default_script(),
             ..State::default()
         }));
         let stop = Arc::new(AtomicBool::new(false));
@@ -180,6 +229,10 @@ impl FakeServer {
         self.with(|s| s.seen.clone())
     }
 
+    pub fn tasks(&self) -> Vec<Task> {
+        self.with(|s| s.tasks.clone())
+    }
+
     pub fn count(&self, action: &str) -> usize {
         self.with(|s| s.seen.iter().filter(|r| r.action == action).count())
     }
@@ -199,6 +252,7 @@ impl FakeServer {
 }
 
 struct Req {
+    method: String,
     path: String,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
@@ -219,7 +273,7 @@ fn read_request(conn: &mut TcpStream) -> Option<Req> {
     let mut line = String::new();
     r.read_line(&mut line).ok()?;
     let mut parts = line.split_whitespace();
-    let _method = parts.next()?;
+    let method = parts.next()?.to_string();
     let path = parts.next()?.to_string();
     let mut headers = Vec::new();
     loop {
@@ -235,6 +289,7 @@ fn read_request(conn: &mut TcpStream) -> Option<Req> {
         headers.push((k.trim().to_string(), v.trim().to_string()));
     }
     let mut req = Req {
+        method,
         path,
         headers,
         body: Vec::new(),
@@ -281,6 +336,7 @@ fn respond(conn: &mut TcpStream, status: u16, extra: &[(&str, String)], body: &s
         429 => "Too Many Requests",
         500 => "Internal Server Error",
         502 => "Bad Gateway",
+        503 => "Service Unavailable",
         _ => "Status",
     };
     let mut head = format!(
@@ -297,6 +353,82 @@ fn respond(conn: &mut TcpStream, status: u16, extra: &[(&str, String)], body: &s
     let _ = conn.shutdown(Shutdown::Write);
 }
 
+/// The video, `Content-Length` always the full size; with `cut`, only the
+/// first half is sent before the connection closes.
+fn respond_video(conn: &mut TcpStream, video: &[u8], cut: bool) {
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        video.len()
+    );
+    let _ = conn.write_all(head.as_bytes());
+    let body = if cut {
+        &video[..video.len() / 2]
+    } else {
+        video
+    };
+    let _ = conn.write_all(body);
+    let _ = conn.flush();
+    let _ = conn.shutdown(Shutdown::Both);
+}
+
+/// An Ark-style error body `{"error":{"code","message"}}`.
+pub fn ark_error(code: &str, message: &str) -> String {
+    json!({"error": {"code": code, "message": message}}).to_string()
+}
+
+fn process_task(
+    st: &mut State,
+    action: &str,
+    path: &str,
+    body: &Value,
+    own: &str,
+) -> (u16, String) {
+    if action == "CreateTask" {
+        let model = body.get("model").and_then(Value::as_str).unwrap_or("");
+        if model.is_empty() {
+            return (400, ark_error("MissingParameter", "model is required"));
+        }
+        if !body.get("content").is_some_and(Value::is_array) {
+            return (400, ark_error("MissingParameter", "content is required"));
+        }
+        st.next_id += 1;
+        let id = format!("cgt-20260101000000-{:05}", st.next_id);
+        st.tasks.push(Task {
+            id: id.clone(),
+            body: body.clone(),
+            polls: 0,
+        });
+        return (200, json!({ "id": id }).to_string());
+    }
+    let id = path.rsplit('/').next().unwrap_or("");
+    let script = st.task_script.clone();
+    let base = st.video_base.clone().unwrap_or_else(|| own.to_string());
+    let Some(t) = st.tasks.iter_mut().find(|t| t.id == id) else {
+        return (
+            404,
+            ark_error("ResourceNotFound", &format!("task {id} not found")),
+        );
+    };
+    let k = t.polls.min(script.len().saturating_sub(1));
+    t.polls += 1;
+    let mut reply = json!({
+        "id": t.id, "model": t.body["model"], "created_at": T0,
+        "updated_at": T0 + 60 * k as i64,
+    });
+    if let (Some(r), Some(Value::Object(step))) = (reply.as_object_mut(), script.get(k)) {
+        for (key, v) in step {
+            r.insert(key.clone(), v.clone());
+        }
+    }
+    if reply.pointer("/content/video_url").and_then(Value::as_str) == Some("VIDEO") {
+        reply["content"]["video_url"] = json!(format!(
+            "{base}/videos/{}.mp4?X-Tos-Expires=43200&X-Tos-Signature=c2lnbmF0dXJl",
+            t.id
+        ));
+    }
+    (200, reply.to_string())
+}
+
 pub fn error_body(code: &str, message: &str) -> String {
     json!({"ResponseMetadata": {"RequestId": "req-fake-1", "Error": {"Code": code, "Message": message}}}).to_string()
 }
@@ -306,11 +438,18 @@ fn handle(mut conn: TcpStream, state: Arc<Mutex<State>>) {
     let Some(req) = read_request(&mut conn) else {
         return;
     };
-    let action = req
-        .path
-        .strip_prefix("/volc/asset/")
-        .unwrap_or("")
-        .to_string();
+    let tasks_path = state.lock().unwrap().tasks_path.clone();
+    let action = if let Some(a) = req.path.strip_prefix("/volc/asset/") {
+        a.to_string()
+    } else if req.path.starts_with("/videos/") {
+        "Download".to_string()
+    } else if req.path == tasks_path && req.method == "POST" {
+        "CreateTask".to_string()
+    } else if req.path.starts_with(&format!("{tasks_path}/")) && req.method == "GET" {
+        "GetTask".to_string()
+    } else {
+        String::new()
+    };
     let (parsed, upload) = parse_body(&req, &action);
     let mut st = state.lock().unwrap();
     // Which fault, if any?
@@ -336,6 +475,9 @@ fn handle(mut conn: TcpStream, state: Arc<Mutex<State>>) {
     }
     st.seen.push(Seen {
         action: action.clone(),
+        method: req.method.clone(),
+        path: req.path.clone(),
+        raw: String::from_utf8_lossy(&req.body).into_owned(),
         authorization: req.header("authorization"),
         user_agent: req.header("user-agent"),
         content_type: req.header("content-type"),
@@ -392,6 +534,16 @@ fn handle(mut conn: TcpStream, state: Arc<Mutex<State>>) {
         }
         _ => {}
     }
+    // The CDN asks for no token.
+    if action == "Download" {
+        let cut = st.cut_downloads > 0;
+        if cut {
+            st.cut_downloads -= 1;
+        }
+        let video = st.video.clone();
+        drop(st);
+        return respond_video(&mut conn, &video, cut);
+    }
     // Auth.
     let auth = req.header("authorization");
     if auth.as_deref() != Some(&format!("Bearer {TOKEN}")) {
@@ -408,7 +560,15 @@ fn handle(mut conn: TcpStream, state: Arc<Mutex<State>>) {
     } else {
         Duration::ZERO
     };
-    let (status, body) = process(&mut st, &action, &parsed, upload);
+    let (status, body) = if action == "CreateTask" || action == "GetTask" {
+        let own = conn
+            .local_addr()
+            .map(|a| format!("http://{a}"))
+            .unwrap_or_default();
+        process_task(&mut st, &action, &req.path, &parsed, &own)
+    } else {
+        process(&mut st, &action, &parsed, upload)
+    };
     drop(st);
     match fault {
         Some(Fault::DropAfter) => {
