@@ -224,7 +224,7 @@ fn the_submitted_json_has_the_documented_fields_in_order_and_the_strict_content_
     generate::submit(&c, &bundle(), &bare).unwrap();
     let body = s.tasks()[1].body.clone();
     let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["content", "duration", "model"]);
+    assert_eq!(keys, ["model", "content", "duration"]);
     assert_eq!(body["duration"], json!(-1));
 }
 
