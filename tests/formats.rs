@@ -168,3 +168,20 @@ fn every_fixture_on_disk_is_in_the_manifest() {
         }
     }
 }
+
+#[test]
+fn quicktime_without_ftyp_is_read_as_mov() {
+    // Old QuickTime files start with moov/mdat/wide, no ftyp: drop the fixture's ftyp.
+    let src = std::fs::read("testdata/video/ok_mov_h264_aac_1280x720_5s.mov").unwrap();
+    assert_eq!(&src[4..8], b"ftyp");
+    let ftyp_len = u32::from_be_bytes([src[0], src[1], src[2], src[3]]) as usize;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("old.mov");
+    std::fs::write(&p, &src[ftyp_len..]).unwrap();
+    let r = check_path(&p, &Profile::seedance2(), &ProbeLimits::default());
+    let info = r.info.expect("probed");
+    assert_eq!(info.format.name(), "mov");
+    assert_eq!((info.width, info.height), (Some(1280), Some(720)));
+    assert!((info.duration_s.unwrap() - 5.0).abs() < 0.05);
+    assert_eq!(r.verdict, Verdict::Pass);
+}
