@@ -72,7 +72,8 @@ time_runs() {
   m=$(printf '%s\n' "${t[@]}" | median)
   echo "$(echo "$m * $scale" | bc -l)"
 }
-peak_rss() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F: '/Maximum resident/ {gsub(/ /,"",$2); print $2}'; }
+# (preflight exits 1 when a file fails: that is not an error here)
+peak_rss() { { /usr/bin/time -v "$@" 2>&1 >/dev/null || true; } | awk -F: '/Maximum resident/ {gsub(/ /,"",$2); print $2}'; }
 
 ffprobe_loop() { for f in "${SAMPLE[@]}"; do ffprobe -v quiet -show_streams -show_format "$f"; done; }
 mediainfo_loop() { for f in "${SAMPLE[@]}"; do mediainfo --Output=JSON "$f"; done; }
