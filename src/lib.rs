@@ -23,6 +23,7 @@
 pub mod batch;
 pub mod check;
 pub mod error;
+pub mod fix;
 pub mod formats;
 #[doc(hidden)]
 pub mod harness;
@@ -36,6 +37,7 @@ pub mod sniff;
 pub use batch::{check_path, check_paths, BatchOptions};
 pub use check::{check, Report, Verdict, Violation};
 pub use error::{Error, Result};
+pub use fix::{fix_path, fix_paths, FixOptions, FixPlan, FixReport, FixStatus};
 pub use info::{Format, Kind, MediaInfo, Rational};
 pub use probe::{probe, probe_counted, probe_path};
 pub use profile::Profile;
