@@ -1,6 +1,7 @@
 //! Command-line front end: clap arguments → library calls → exit code.
 
 mod check;
+mod fix;
 mod output;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +33,8 @@ struct Cli {
 enum Command {
     /// Check files and folders (recursively) against a profile.
     Check(check::CheckArgs),
+    /// Write repaired copies of failing files into a folder, and re-check them.
+    Fix(fix::FixArgs),
 }
 
 /// Parses the arguments and runs the command.
@@ -50,6 +53,7 @@ pub fn run() -> ExitCode {
     };
     let code = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Fix(args) => fix::run(args),
     };
     ExitCode::from(code)
 }
