@@ -444,7 +444,19 @@ pub fn repair(
         let png = decode_with_ffmpeg(path, plan.input)?;
         decode(&png, Format::Png)?
     } else {
-        decode(data, plan.input)?
+        match decode(data, plan.input) {
+            Ok(d) => d,
+            // The `image` crate does not read every variant (ICO holding a
+            // non-RGBA PNG, unusual TIFFs): ffmpeg may.
+            Err(e) => match (super::Ffmpeg::find(), path) {
+                (Some(ff), Some(path)) => {
+                    let png = ff.to_png(path).map_err(|_| e)?;
+                    actions.push("decoded with ffmpeg".into());
+                    decode(&png, Format::Png)?
+                }
+                _ => return Err(e),
+            },
+        }
     };
     let Decoded {
         image,

@@ -642,6 +642,12 @@ pub fn fit(w: u32, h: u32, b: &Bounds, mode: AspectMode) -> Option<Geometry> {
     }
     let s = 1.0f64.clamp(lo, hi.max(lo));
     let up = s >= 1.0;
+    let padded = crop.is_none() && ((fw - w as f64).abs() > 1e-9 || (fh - h as f64).abs() > 1e-9);
+    if padded {
+        if let Some(g) = pad_exact(input, s, up, b) {
+            return Some(g);
+        }
+    }
     let canvas = round_size(fw * s, fh * s, fw / fh, up, b)?;
     // The picture inside the canvas.
     let (scaled, crop) = match crop {
@@ -663,6 +669,63 @@ pub fn fit(w: u32, h: u32, b: &Bounds, mode: AspectMode) -> Option<Geometry> {
     Some(Geometry {
         input,
         crop,
+        scaled,
+        canvas,
+    })
+}
+
+/// Letterboxing without needless resampling: the picture is scaled by `s`
+/// (not at all when `s` is 1) and the canvas is the smallest one around it
+/// whose aspect ratio (and evenness) meets the bounds. `None` when that
+/// canvas breaks another bound; [`fit`] then rounds the padded frame instead.
+fn pad_exact(input: Size, s: f64, up: bool, b: &Bounds) -> Option<Geometry> {
+    let scaled = if s == 1.0 {
+        input
+    } else {
+        let w = round_dir(input.w as f64 * s, up, false).max(1);
+        let h = round_dir(input.h as f64 * s, up, false).max(1);
+        Size::new(u32::try_from(w).ok()?, u32::try_from(h).ok()?)
+    };
+    const MAX_SIDE: f64 = 1_000_000.0;
+    if !(b.max_aspect > 0.0 && b.min_aspect.is_finite() && b.max_aspect.is_finite()) {
+        return None;
+    }
+    if scaled.w as f64 > MAX_SIDE || scaled.h as f64 > MAX_SIDE {
+        return None;
+    }
+    let even = |v: u32| if b.even { v + v % 2 } else { v };
+    let (mut cw, mut ch) = (even(scaled.w), even(scaled.h));
+    let a = cw as f64 / ch as f64;
+    let step = if b.even { 2 } else { 1 };
+    if a > b.max_aspect {
+        let t = (cw as f64 / b.max_aspect - 1e-9).ceil();
+        if t > MAX_SIDE {
+            return None;
+        }
+        ch = even(t as u32);
+        for _ in 0..4 {
+            if (cw as f64 / ch as f64) <= b.max_aspect {
+                break;
+            }
+            ch += step;
+        }
+    } else if a < b.min_aspect {
+        let t = (ch as f64 * b.min_aspect - 1e-9).ceil();
+        if t > MAX_SIDE {
+            return None;
+        }
+        cw = even(t as u32);
+        for _ in 0..4 {
+            if (cw as f64 / ch as f64) >= b.min_aspect {
+                break;
+            }
+            cw += step;
+        }
+    }
+    let canvas = Size::new(cw, ch);
+    b.contains(canvas).then_some(Geometry {
+        input,
+        crop: None,
         scaled,
         canvas,
     })
@@ -1357,6 +1420,26 @@ mod tests {
         assert_eq!(
             super::plan(&none, &p(), &o).not_repairable_reason(),
             Some("the file has no video track")
+        );
+    }
+
+    #[test]
+    fn letterbox_does_not_resample_when_no_scale_is_needed() {
+        let b = Bounds::video(&p());
+        let g = fit(1366, 300, &b, AspectMode::Pad).unwrap();
+        assert_eq!(
+            (g.scaled, g.canvas),
+            (Size::new(1366, 300), Size::new(1366, 548))
+        );
+        let g = fit(1202, 480, &b, AspectMode::Pad).unwrap();
+        assert_eq!(
+            (g.scaled, g.canvas),
+            (Size::new(1202, 480), Size::new(1202, 482))
+        );
+        let g = fit(299, 1370, &b, AspectMode::Pad).unwrap();
+        assert_eq!(
+            (g.scaled, g.canvas),
+            (Size::new(299, 1370), Size::new(548, 1370))
         );
     }
 
