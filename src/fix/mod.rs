@@ -537,25 +537,37 @@ fn copy_passing(input: &Path, output: &Path, mut rep: FixReport) -> FixReport {
     }
 }
 
-/// An absolute, normalised form of `p` (symbolic links resolved for the part that exists).
+/// An absolute, normalised form of `p`: `.` and `..` removed lexically, then
+/// symbolic links resolved for the longest part that exists.
 fn resolve(p: &Path) -> PathBuf {
+    use std::path::Component;
     let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let mut existing = abs.clone();
+    let mut lexical = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            Component::CurDir => {}
+            other => lexical.push(other),
+        }
+    }
+    let mut existing = lexical.clone();
     let mut rest = Vec::new();
     loop {
-        if let Ok(c) = existing.canonicalize() {
-            let mut out = c;
-            for part in rest.iter().rev() {
-                out.push(part);
-            }
+        if let Ok(mut out) = existing.canonicalize() {
+            out.extend(rest.iter().rev());
             return out;
         }
-        match (existing.file_name(), existing.parent()) {
+        match (
+            existing.file_name().map(|n| n.to_os_string()),
+            existing.parent(),
+        ) {
             (Some(name), Some(parent)) => {
-                rest.push(name.to_os_string());
+                rest.push(name);
                 existing = parent.to_path_buf();
             }
-            _ => return abs,
+            _ => return lexical,
         }
     }
 }
