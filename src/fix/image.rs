@@ -13,7 +13,6 @@ use crate::info::Format;
 use crate::profile::Profile;
 use fast_image_resize as fr;
 use image::codecs::gif::{GifDecoder, GifEncoder, Repeat};
-use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::codecs::webp::WebPEncoder;
 use image::{
@@ -265,13 +264,37 @@ pub fn encode(
     let (w, h) = (img.width(), img.height());
     match format {
         Format::Jpeg => {
-            let img = flatten(img.clone(), [255, 255, 255]);
-            let mut e = JpegEncoder::new_with_quality(&mut buf, quality);
+            let flat;
+            let img = if img.color().has_alpha() {
+                flat = flatten(img.clone(), [255, 255, 255]);
+                &flat
+            } else {
+                img
+            };
+            let color = match img {
+                DynamicImage::ImageLuma8(_) => jpeg_encoder::ColorType::Luma,
+                DynamicImage::ImageRgb8(_) => jpeg_encoder::ColorType::Rgb,
+                _ => {
+                    return encode(
+                        &DynamicImage::ImageRgb8(img.to_rgb8()),
+                        format,
+                        quality,
+                        icc,
+                    )
+                }
+            };
+            let (Ok(w16), Ok(h16)) = (u16::try_from(w), u16::try_from(h)) else {
+                return Err(FixError::Encode(format!(
+                    "{w}×{h} is beyond JPEG's 65,535 px a side"
+                )));
+            };
+            // jpeg-encoder (AVX2 when the CPU has it); 4:2:0 below q=90, 4:4:4 from 90
+            // on, as libjpeg's cjpeg, ImageMagick and libvips do.
+            let mut e = jpeg_encoder::Encoder::new(&mut buf, quality.clamp(1, 100));
             if let Some(p) = icc {
-                let _ = e.set_icc_profile(p.to_vec());
+                let _ = e.add_icc_profile(p);
             }
-            e.write_image(img.as_bytes(), w, h, img.color().into())
-                .map_err(enc_err)?;
+            e.encode(img.as_bytes(), w16, h16, color).map_err(enc_err)?;
         }
         Format::Png => {
             let mut e = PngEncoder::new_with_quality(
@@ -399,6 +422,31 @@ fn encode_to_fit(
     )))
 }
 
+/// Decodes the flattened composite of a Photoshop document (`psd` crate).
+/// The crate may panic on a malformed file: that is caught and reported.
+pub fn decode_psd(data: &[u8]) -> Result<Decoded, FixError> {
+    let result = std::panic::catch_unwind(|| -> Result<DynamicImage, String> {
+        let psd = psd::Psd::from_bytes(data).map_err(|e| e.to_string())?;
+        let (w, h) = (psd.width(), psd.height());
+        if w as u64 * h as u64 * 4 > MAX_DECODE_BYTES {
+            return Err(format!("{w}×{h} is too large to decode"));
+        }
+        RgbaImage::from_raw(w, h, psd.rgba())
+            .map(DynamicImage::ImageRgba8)
+            .ok_or_else(|| "composite size does not match the header".to_string())
+    });
+    match result {
+        Ok(Ok(image)) => Ok(Decoded {
+            image,
+            frames: Vec::new(),
+            icc: None,
+            oriented: false,
+        }),
+        Ok(Err(e)) => Err(FixError::Decode(format!("psd: {e}"))),
+        Err(_) => Err(FixError::Decode("psd: malformed document".into())),
+    }
+}
+
 /// Decodes an image that has no Rust decoder here (AVIF, JPEG XL, PSD) with ffmpeg into PNG bytes.
 fn decode_with_ffmpeg(path: Option<&Path>, format: Format) -> Result<Vec<u8>, FixError> {
     let ff = super::Ffmpeg::find().ok_or(FixError::Needs("ffmpeg"))?;
@@ -440,7 +488,12 @@ pub fn repair(
         })
         .unwrap_or((opts.quality, opts.min_quality, p.image.max_bytes));
     let mut actions = Vec::new();
-    let decoded = if matches!(plan.input, Format::Avif | Format::Jxl | Format::Psd) {
+    let decoded = if plan.input == Format::Psd {
+        decode_psd(data).or_else(|e| match (super::Ffmpeg::find(), path) {
+            (Some(ff), Some(path)) => decode(&ff.to_png(path).map_err(|_| e)?, Format::Png),
+            _ => Err(e),
+        })?
+    } else if matches!(plan.input, Format::Avif | Format::Jxl) {
         let png = decode_with_ffmpeg(path, plan.input)?;
         decode(&png, Format::Png)?
     } else {

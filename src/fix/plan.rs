@@ -746,13 +746,14 @@ fn image_decodable(f: Format) -> bool {
             | Format::Bmp
             | Format::Tiff
             | Format::Ico
+            | Format::Psd
             | Format::OtherImage("tga" | "qoi" | "pnm" | "exr" | "hdr")
     )
 }
 
 /// Formats decoded through ffmpeg when it is present (no pure-Rust decoder here).
 fn image_needs_ffmpeg(f: Format) -> bool {
-    matches!(f, Format::Avif | Format::Jxl | Format::Psd)
+    matches!(f, Format::Avif | Format::Jxl)
 }
 
 /// Formats that may carry transparency worth keeping.
