@@ -84,6 +84,7 @@ pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileR
             let rule = e.rule();
             let msg = match &e {
                 Error::Io(io) => format!("cannot read: {io}"),
+                Error::Unsupported { .. } => format!("cannot be measured: {e}"),
                 other => format!("headers could not be parsed: {other}"),
             };
             return error_report(path, Some(meta.len()), rule, msg);
@@ -185,6 +186,16 @@ fn walk(
                 Err(err) => Some(walk_error(err)),
             }))
         })
+}
+
+/// Counts the files [`check_paths`] would check with these options, by
+/// walking the same way (used for a progress bar's length and ETA).
+pub fn count_files(paths: &[PathBuf], opts: &BatchOptions) -> Result<u64, String> {
+    let filter = Filter {
+        include: globset(&opts.include)?,
+        exclude: globset(&opts.exclude)?,
+    };
+    Ok(walk(paths.to_vec(), opts.follow_links, filter).count() as u64)
 }
 
 /// Checks files and folders (recursively) in parallel and yields each

@@ -93,6 +93,9 @@ impl Error {
     pub fn rule(&self) -> &'static str {
         match self {
             Error::Io(_) => "file.unreadable",
+            // A valid file using a feature we cannot measure (free-format MP3,
+            // ADPCM WAV): not corrupt, but not something we can vouch for.
+            Error::Unsupported { .. } => "file.unsupported_type",
             _ => "file.corrupt",
         }
     }

@@ -77,7 +77,10 @@ pub fn probe_and_check(data: &[u8]) {
             let report = check(&info, &profile);
             if info.format.is_supported() && info.kind == Kind::Image && data.len() < 30_000_000 {
                 // A supported image within the size limit fails only on its dimensions.
-                assert!(report.violations.iter().all(|v| v.rule.starts_with("image.")));
+                assert!(report
+                    .violations
+                    .iter()
+                    .all(|v| v.rule.starts_with("image.")));
             }
             let file = FileReport {
                 path: "fuzz".into(),
@@ -90,7 +93,10 @@ pub fn probe_and_check(data: &[u8]) {
             serde_json::to_string(&file).expect("report serialises");
         }
         Err(e) => {
-            assert!(matches!(e.rule(), "file.corrupt" | "file.unreadable"));
+            assert!(matches!(
+                e.rule(),
+                "file.corrupt" | "file.unreadable" | "file.unsupported_type"
+            ));
             assert!(!e.to_string().is_empty());
         }
     }

@@ -21,10 +21,13 @@
 #![warn(missing_docs)]
 
 pub mod batch;
+pub mod bundle;
 pub mod check;
 pub mod error;
 pub mod fix;
 pub mod formats;
+#[cfg(feature = "upload")]
+pub mod generate;
 #[doc(hidden)]
 pub mod harness;
 pub mod info;
@@ -33,8 +36,9 @@ pub mod profile;
 pub mod read;
 pub mod report;
 pub mod sniff;
+pub mod upload;
 
-pub use batch::{check_path, check_paths, BatchOptions};
+pub use batch::{check_path, check_paths, count_files, BatchOptions};
 pub use check::{check, Report, Verdict, Violation};
 pub use error::{Error, Result};
 pub use fix::{fix_path, fix_paths, FixOptions, FixPlan, FixReport, FixStatus};
@@ -43,3 +47,4 @@ pub use probe::{probe, probe_counted, probe_path};
 pub use profile::Profile;
 pub use read::ProbeLimits;
 pub use report::{FileReport, Summary};
+pub use upload::{CheckedFile, UploadError};

@@ -6,12 +6,13 @@ use crate::info::{Format, MediaInfo};
 use crate::read::{Counter, ProbeLimits};
 use crate::sniff;
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 /// Buffer size between the counted file and the format readers: small, so
-/// that skipping media by seeking never drags in much of it.
-const BUF_LEN: usize = 8 * 1024;
+/// that skipping media by seeking never drags in much of it, and as large as
+/// the sniffer's head, so that sniffing fills the buffer the reader then uses.
+const BUF_LEN: usize = sniff::HEAD_LEN;
 
 /// What a probe found, and how much of the file it read to find it.
 #[derive(Debug)]
@@ -53,29 +54,52 @@ pub fn probe_path(path: &Path, limits: &ProbeLimits) -> Result<MediaInfo> {
     probe(file, limits)
 }
 
-fn probe_inner<R: Read + Seek>(r: &mut R, limits: &ProbeLimits) -> Result<MediaInfo> {
+fn probe_inner<R: Read + Seek>(r: &mut BufReader<R>, limits: &ProbeLimits) -> Result<MediaInfo> {
     let size = r.seek(SeekFrom::End(0)).map_err(crate::read::io_error)?;
     if size == 0 {
         return Ok(MediaInfo::new(Format::Unknown, 0));
     }
-    let format = sniff::sniff(r)?;
     r.seek(SeekFrom::Start(0)).map_err(crate::read::io_error)?;
-    let mut info = match format {
-        Format::Jpeg => formats::jpeg::probe(r, size, limits),
-        Format::Png => formats::png::probe(r, size, limits),
-        Format::Gif => formats::gif::probe(r, size, limits),
-        Format::Webp => formats::webp::probe(r, size, limits),
-        Format::Bmp => formats::bmp::probe(r, size, limits),
-        Format::Tiff => formats::tiff::probe(r, size, limits),
-        Format::Heic | Format::Heif => formats::heif::probe(r, size, limits),
-        Format::Mp4 | Format::Mov => formats::mp4::probe(r, size, limits),
-        Format::Mp3 => formats::mp3::probe(r, size, limits),
-        Format::Wav => formats::wav::probe(r, size, limits),
-        other => Ok(MediaInfo::new(other, size)),
-    }
-    .map_err(|e| e.in_format(format.name()))?;
+    // Sniff from the buffer without consuming it: the reader starts on the
+    // same bytes, already in memory. Only an ID3v2 tag needs more.
+    let head = r.fill_buf().map_err(crate::read::io_error)?;
+    let format = if sniff::id3v2_len(head).is_some() {
+        let f = sniff::sniff(r)?;
+        r.seek(SeekFrom::Start(0)).map_err(crate::read::io_error)?;
+        f
+    } else {
+        sniff::classify(head)
+    };
+    let mut info =
+        match format {
+            Format::Jpeg => formats::jpeg::probe(r, size, limits),
+            Format::Png => formats::png::probe(r, size, limits),
+            Format::Gif => formats::gif::probe(r, size, limits),
+            Format::Webp => formats::webp::probe(r, size, limits),
+            Format::Bmp => formats::bmp::probe(r, size, limits),
+            Format::Tiff => formats::tiff::probe(r, size, limits),
+            Format::Heic | Format::Heif => formats::heif::probe(r, size, limits),
+            Format::Mp4 | Format::Mov => formats::mp4::probe(r, size, limits),
+            Format::Mp3 => formats::mp3::probe(r, size, limits),
+            Format::Wav => formats::wav::probe(r, size, limits),
+            // Not taken by the service, but its size helps `fix`; a reading
+            // error changes nothing about the verdict.
+            Format::Avif => Ok(formats::heif::probe(r, size, limits)
+                .unwrap_or_else(|_| MediaInfo::new(format, size))),
+            other => Ok(MediaInfo::new(other, size)),
+        }
+        .map_err(|e| e.in_format(format.name()))?;
     info.format = format;
     info.kind = format.kind();
     info.bytes = size;
+    // A constant frame rate is its own minimum and maximum.
+    if info.fps.is_some() && !info.vfr && info.fps_min.is_none() {
+        info.fps_min = info.fps;
+        info.fps_max = info.fps;
+    }
+    // A picture with no orientation metadata is displayed as stored.
+    if info.width.is_some() && info.rotation.is_none() {
+        info.rotation = Some(0);
+    }
     Ok(info)
 }

@@ -114,6 +114,9 @@ pub struct RequestLimits {
     pub max_total_audio_s: f64,
     /// Whether audio needs at least one image or video beside it.
     pub audio_needs_visual: bool,
+    /// Whether a generation task may ask for `1080p` (else `480p` and `720p`
+    /// only; see [`crate::generate`]).
+    pub allow_1080p: bool,
 }
 
 fn names(v: &[&str]) -> Vec<String> {
@@ -178,6 +181,7 @@ impl Default for RequestLimits {
             max_total_video_s: 15.0,
             max_total_audio_s: 15.0,
             audio_needs_visual: true,
+            allow_1080p: false,
         }
     }
 }

@@ -198,10 +198,11 @@ pub trait ReadExt: Read {
 
 impl<R: Read + ?Sized> ReadExt for R {}
 
-/// Moves `n` bytes forward without reading them.
+/// Moves `n` bytes forward without reading them. A relative seek, so that a
+/// `BufReader` keeps its buffer when the target is inside it.
 pub fn skip<R: Seek + ?Sized>(r: &mut R, n: u64) -> Result<()> {
     let n = i64::try_from(n).map_err(|_| Error::malformed("file", "skip beyond 2^63 bytes"))?;
-    r.seek(SeekFrom::Current(n)).map_err(io_error)?;
+    r.seek_relative(n).map_err(io_error)?;
     Ok(())
 }
 

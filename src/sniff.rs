@@ -190,6 +190,9 @@ pub fn classify(b: &[u8]) -> Format {
     if adts_chain(b) {
         return Format::Aac;
     }
+    if is_tga(b) {
+        return Format::OtherImage("tga");
+    }
     // 8. The long tail, from `infer`.
     infer_fallback(b)
 }
@@ -227,9 +230,8 @@ pub fn brands_format(major: [u8; 4], compatible: &[[u8; 4]]) -> Format {
         return Format::Heic;
     }
     if &major == b"mif1" || &major == b"msf1" || &major == b"miaf" {
-        if compatible.iter().any(|c| is(&HEVC_IMAGE, c)) {
-            return Format::Heic;
-        }
+        // The major brand names the format: a `mif1` file is HEIF even when it
+        // lists `heic` among its compatible brands (both are taken alike).
         if compatible.iter().any(|c| c == b"avif" || c == b"avis") {
             return Format::Avif;
         }
@@ -248,6 +250,30 @@ fn is_ico(b: &[u8]) -> bool {
         && u16::from_le_bytes([b[4], b[5]]) >= 1
         && b[6 + 3] == 0
         && u32::from_le_bytes([b[6 + 8], b[6 + 9], b[6 + 10], b[6 + 11]]) > 0
+}
+
+/// TGA has no magic number: accept only a header whose every field is one a
+/// TGA writer produces (colour-map type 0/1, a known image type, a colour-map
+/// spec that is all zero when there is no map, non-zero size, a known depth,
+/// reserved descriptor bits clear). Checked last, after every real signature.
+fn is_tga(b: &[u8]) -> bool {
+    if b.len() < 18 {
+        return false;
+    }
+    let cmap = b[1];
+    let kind = b[2];
+    let width = u16::from_le_bytes([b[12], b[13]]);
+    let height = u16::from_le_bytes([b[14], b[15]]);
+    let depth = b[16];
+    let descriptor = b[17];
+    cmap <= 1
+        && matches!(kind, 1 | 2 | 3 | 9 | 10 | 11)
+        && (cmap == 1 || b[3..8].iter().all(|&x| x == 0))
+        && (cmap == 0) == !matches!(kind, 1 | 9)
+        && width > 0
+        && height > 0
+        && matches!(depth, 8 | 15 | 16 | 24 | 32)
+        && descriptor & 0xC0 == 0
 }
 
 fn is_quicktime_without_ftyp(b: &[u8]) -> bool {
@@ -362,9 +388,9 @@ mod tests {
         assert_eq!(classify(&ftyp(b"isom", &[b"isom", b"avc1"])), Format::Mp4);
         assert_eq!(classify(&ftyp(b"qt  ", &[b"qt  "])), Format::Mov);
         assert_eq!(classify(&ftyp(b"heic", &[b"mif1", b"heic"])), Format::Heic);
-        assert_eq!(classify(&ftyp(b"mif1", &[b"mif1", b"heic"])), Format::Heic);
+        assert_eq!(classify(&ftyp(b"mif1", &[b"mif1", b"heic"])), Format::Heif);
         assert_eq!(classify(&ftyp(b"mif1", &[b"mif1"])), Format::Heif);
-        assert_eq!(classify(&ftyp(b"msf1", &[b"msf1", b"hevc"])), Format::Heic);
+        assert_eq!(classify(&ftyp(b"msf1", &[b"msf1", b"hevc"])), Format::Heif);
         assert_eq!(classify(&ftyp(b"avif", &[b"mif1", b"avif"])), Format::Avif);
         assert_eq!(classify(&ftyp(b"mif1", &[b"mif1", b"avif"])), Format::Avif);
         assert_eq!(classify(&ftyp(b"M4A ", &[b"M4A ", b"mp42"])), Format::M4a);
@@ -437,6 +463,16 @@ mod tests {
         assert_eq!(classify(&riff(b"RIFF", b"WAVE")), Format::Wav);
         assert_eq!(classify(&riff(b"RF64", b"WAVE")), Format::Wav);
         assert_eq!(classify(&riff(b"RIFF", b"AVI ")), Format::Avi);
+    }
+
+    #[test]
+    fn tga_by_header_fields() {
+        let mut h = vec![
+            0u8, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x90, 1, 0x2c, 1, 24, 0,
+        ];
+        assert_eq!(classify(&h), Format::OtherImage("tga"));
+        h[16] = 7; // no such depth
+        assert_eq!(classify(&h), Format::Unknown);
     }
 
     #[test]

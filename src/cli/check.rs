@@ -5,7 +5,7 @@ use super::output::{is_broken_pipe, sanitize};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use preflight::check::{fmt_num, human_bytes};
-use preflight::{check_paths, BatchOptions, FileReport, Profile, Summary, Verdict};
+use preflight::{check_paths, count_files, BatchOptions, FileReport, Profile, Summary, Verdict};
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -72,6 +72,22 @@ pub fn run(args: CheckArgs) -> u8 {
         }
     };
     let bar = progress_bar(args.quiet);
+    if !bar.is_hidden() {
+        // Count in the background so that checking starts at once; the bar
+        // gets its length (and so an ETA) when the count is done.
+        let (bar, paths, opts) = (bar.clone(), args.paths.clone(), opts.clone());
+        std::thread::spawn(move || {
+            if let Ok(n) = count_files(&paths, &opts) {
+                bar.set_length(n);
+                bar.set_style(
+                    ProgressStyle::with_template(
+                        "{bar:30} {pos}/{len} files ({per_sec}, ETA {eta}) {elapsed}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                );
+            }
+        });
+    }
     let mut summary = Summary::default();
     let mut unreadable = 0u64;
     let stdout = io::stdout();

@@ -1,8 +1,22 @@
 //! Command-line front end: clap arguments → library calls → exit code.
 
+#[cfg(feature = "upload")]
+mod api;
+#[cfg(feature = "upload")]
+mod assets;
 mod check;
 mod fix;
+#[cfg(feature = "upload")]
+mod generate;
+#[cfg(feature = "upload")]
+mod groups;
 mod output;
+#[cfg(feature = "upload")]
+mod request;
+#[cfg(feature = "upload")]
+mod task;
+#[cfg(feature = "upload")]
+mod upload;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -35,6 +49,24 @@ enum Command {
     Check(check::CheckArgs),
     /// Write repaired copies of failing files into a folder, and re-check them.
     Fix(fix::FixArgs),
+    /// Check, then upload what passes to an asset group; prints `path → asset://ID`.
+    #[cfg(feature = "upload")]
+    Upload(upload::UploadArgs),
+    /// Asset groups of the service.
+    #[cfg(feature = "upload")]
+    Groups(groups::GroupsArgs),
+    /// Assets of the service.
+    #[cfg(feature = "upload")]
+    Assets(assets::AssetsArgs),
+    /// Check a bundle of references against the request rules and print its `content` array.
+    #[cfg(feature = "upload")]
+    Request(request::RequestArgs),
+    /// Submit a generation task from a checked bundle, wait for it, and save the video.
+    #[cfg(feature = "upload")]
+    Generate(generate::GenerateArgs),
+    /// Generation tasks: `get ID` prints one, `wait ID` waits and saves its video.
+    #[cfg(feature = "upload")]
+    Task(task::TaskArgs),
 }
 
 /// Parses the arguments and runs the command.
@@ -54,6 +86,18 @@ pub fn run() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Fix(args) => fix::run(args),
+        #[cfg(feature = "upload")]
+        Command::Upload(args) => upload::run(args),
+        #[cfg(feature = "upload")]
+        Command::Groups(args) => groups::run(args),
+        #[cfg(feature = "upload")]
+        Command::Assets(args) => assets::run(args),
+        #[cfg(feature = "upload")]
+        Command::Request(args) => request::run(args),
+        #[cfg(feature = "upload")]
+        Command::Generate(args) => generate::run(args),
+        #[cfg(feature = "upload")]
+        Command::Task(args) => task::run(args),
     };
     ExitCode::from(code)
 }

@@ -1,12 +1,707 @@
-//! wav header reader (to be written).
+//! WAV reader: RIFF/WAVE, RF64 and BW64.
+//!
+//! Specs: Microsoft "Multimedia Programming Interface and Data Specifications
+//! 1.0" (1991) § "WAVE Form Type" for the `fmt ` and `data` chunks;
+//! Microsoft "Multiple Channel Audio Data and WAVE Files" (2007) for
+//! `WAVE_FORMAT_EXTENSIBLE`; EBU Tech 3306 v1.1 (RF64) § 3 and ITU-R BS.2088-1
+//! (BW64) § 3 for the `ds64` chunk that carries 64-bit sizes.
+//!
+//! Only chunk headers and the `fmt `/`ds64` payloads are read; the sample data
+//! is seeked over. The duration is exact: whole sample frames
+//! (`data bytes / block_align`) divided by the sample rate.
+//!
+//! Decisions where the specs are silent:
+//! - The RIFF size field is not trusted (streaming writers leave 0 or
+//!   `0xFFFFFFFF` there): chunks are walked to the end of the file.
+//! - A `data` size of `0` or `0xFFFFFFFF` in a RIFF file is a streaming
+//!   writer's placeholder: the data runs to the end of the file (as ffmpeg reads it).
+//! - A `data` size that runs past the end of the file (a truncated file, or a
+//!   header claiming 4 GB) counts only the bytes actually present: that is what
+//!   can be played, and it is what ffprobe reports (it falls back to the file size).
+//! - In RF64/BW64, a 32-bit `data` size of `0xFFFFFFFF` is replaced by the
+//!   `ds64` data size; such a file without `ds64` is malformed.
+//! - Only PCM integer, IEEE float, A-law and µ-law are read; other encodings
+//!   (ADPCM, MP3-in-WAV, …) give [`Error::Unsupported`], since their duration
+//!   is not `bytes / block_align`.
 
 use crate::error::{Error, Result};
-use crate::info::MediaInfo;
-use crate::read::ProbeLimits;
+use crate::formats::riff::{self, Chunk, Chunks};
+use crate::info::{Format, MediaInfo};
+use crate::read::{array, ProbeLimits};
 use std::io::{Read, Seek};
 
-/// Reads the headers of a wav file into a [`MediaInfo`].
+const WAVE_FORMAT_PCM: u16 = 1;
+const WAVE_FORMAT_IEEE_FLOAT: u16 = 3;
+const WAVE_FORMAT_ALAW: u16 = 6;
+const WAVE_FORMAT_MULAW: u16 = 7;
+const WAVE_FORMAT_EXTENSIBLE: u16 = 0xFFFE;
+
+/// Bytes 2..16 shared by every `KSDATAFORMAT_SUBTYPE_*` GUID derived from a
+/// format tag (`XXXXXXXX-0000-0010-8000-00AA00389B71`, little-endian fields).
+const SUBTYPE_SUFFIX: [u8; 14] = [
+    0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71,
+];
+
+/// The fields of a `fmt ` chunk that matter here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Fmt {
+    /// Format tag, the extensible sub-format's resolved.
+    tag: u16,
+    channels: u16,
+    sample_rate: u32,
+    block_align: u16,
+    bits: u16,
+}
+
+/// Reads the headers of a WAV file into a [`MediaInfo`].
 pub fn probe<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<MediaInfo> {
-    let _ = (r, size, limits);
-    Err(Error::unsupported("wav", "reader not written yet"))
+    let h = riff::read_form_header(r).map_err(|e| e.in_format("wav"))?;
+    let wide = match (&h.id, &h.form) {
+        (b"RIFF", b"WAVE") => false,
+        (b"RF64", b"WAVE") | (b"BW64", b"WAVE") => true,
+        _ => {
+            return Err(Error::malformed(
+                "wav",
+                "not a RIFF/WAVE, RF64 or BW64 file",
+            ))
+        }
+    };
+    let mut chunks = Chunks::new(12, size, limits);
+    let mut fmt: Option<Fmt> = None;
+    let mut data_bytes: Option<u64> = None;
+    let mut ds64_data: Option<u64> = None;
+    while let Some(c) = chunks.next(r).map_err(|e| e.in_format("wav"))? {
+        match &c.id {
+            b"ds64" if wide && ds64_data.is_none() => ds64_data = Some(read_ds64(r, &c)?),
+            b"fmt " if fmt.is_none() => fmt = Some(read_fmt(r, &c)?),
+            b"data" if data_bytes.is_none() => {
+                let declared = match c.size {
+                    0xFFFF_FFFF if wide => ds64_data.ok_or(Error::malformed(
+                        "wav (ds64)",
+                        "RF64 data size 0xFFFFFFFF without a ds64 chunk",
+                    ))?,
+                    // Streaming placeholder: the data runs to the end of the file.
+                    0 | 0xFFFF_FFFF => u64::MAX,
+                    n => n,
+                };
+                let declared = if declared == 0 { u64::MAX } else { declared };
+                // Clipped to the bytes present (see the module docs).
+                data_bytes = Some(chunks.set_size(&c, declared).avail);
+                if fmt.is_some() {
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let fmt = fmt.ok_or(Error::malformed("wav", "no fmt chunk"))?;
+    let data_bytes = data_bytes.ok_or(Error::malformed("wav", "no data chunk"))?;
+    let codec = codec_name(fmt.tag, fmt.bits)?;
+
+    let mut info = MediaInfo::new(Format::Wav, size);
+    info.codec = Some(codec.to_string());
+    info.sample_rate = Some(fmt.sample_rate);
+    info.channels = Some(fmt.channels);
+    let sample_frames = data_bytes / u64::from(fmt.block_align);
+    info.duration_s = Some(sample_frames as f64 / f64::from(fmt.sample_rate));
+    Ok(info)
+}
+
+/// The `ds64` chunk: RIFF size, data size, sample count (all u64), then a table we skip.
+fn read_ds64<R: Read + Seek>(r: &mut R, c: &Chunk) -> Result<u64> {
+    if c.size < 24 {
+        return Err(Error::malformed(
+            "wav (ds64)",
+            "chunk shorter than 24 bytes",
+        ));
+    }
+    if c.avail < 24 {
+        return Err(Error::truncated(
+            "wav (ds64)",
+            "chunk runs past the end of the file",
+        ));
+    }
+    let b: [u8; 24] = array(r).map_err(|e| e.in_format("wav (ds64)"))?;
+    let mut d = [0u8; 8];
+    d.copy_from_slice(&b[8..16]);
+    Ok(u64::from_le_bytes(d))
+}
+
+fn read_fmt<R: Read + Seek>(r: &mut R, c: &Chunk) -> Result<Fmt> {
+    if c.size < 16 {
+        return Err(Error::malformed("wav (fmt)", "chunk shorter than 16 bytes"));
+    }
+    if c.avail < 16 {
+        return Err(Error::truncated(
+            "wav (fmt)",
+            "chunk runs past the end of the file",
+        ));
+    }
+    let b: [u8; 16] = array(r).map_err(|e| e.in_format("wav (fmt)"))?;
+    let u16_at = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
+    let mut tag = u16_at(0);
+    let channels = u16_at(2);
+    let sample_rate = u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
+    let block_align = u16_at(12);
+    let bits = u16_at(14);
+    if tag == WAVE_FORMAT_EXTENSIBLE {
+        // cbSize, wValidBitsPerSample, dwChannelMask, SubFormat GUID.
+        if c.size < 40 {
+            return Err(Error::malformed(
+                "wav (fmt)",
+                "extensible format shorter than 40 bytes",
+            ));
+        }
+        if c.avail < 40 {
+            return Err(Error::truncated(
+                "wav (fmt)",
+                "chunk runs past the end of the file",
+            ));
+        }
+        let x: [u8; 24] = array(r).map_err(|e| e.in_format("wav (fmt)"))?;
+        let guid = &x[8..24];
+        if guid[2..] != SUBTYPE_SUFFIX {
+            return Err(Error::unsupported(
+                "wav (fmt)",
+                "extensible sub-format GUID",
+            ));
+        }
+        tag = u16::from_le_bytes([guid[0], guid[1]]);
+    }
+    if channels == 0 {
+        return Err(Error::malformed("wav (fmt)", "channel count is 0"));
+    }
+    if sample_rate == 0 {
+        return Err(Error::malformed("wav (fmt)", "sample rate is 0"));
+    }
+    if block_align == 0 {
+        return Err(Error::malformed("wav (fmt)", "block align is 0"));
+    }
+    Ok(Fmt {
+        tag,
+        channels,
+        sample_rate,
+        block_align,
+        bits,
+    })
+}
+
+/// The codec as ffprobe names it. Integer PCM is named by whole bytes per
+/// sample, as ffmpeg does (12-bit → `pcm_s16le`, 20-bit → `pcm_s24le`).
+fn codec_name(tag: u16, bits: u16) -> Result<&'static str> {
+    Ok(match tag {
+        WAVE_FORMAT_PCM => match bits.div_ceil(8) {
+            1 => "pcm_u8",
+            2 => "pcm_s16le",
+            3 => "pcm_s24le",
+            4 => "pcm_s32le",
+            8 => "pcm_s64le",
+            _ => return Err(Error::unsupported("wav (fmt)", "PCM sample size")),
+        },
+        WAVE_FORMAT_IEEE_FLOAT => match bits {
+            32 => "pcm_f32le",
+            64 => "pcm_f64le",
+            _ => return Err(Error::unsupported("wav (fmt)", "float sample size")),
+        },
+        WAVE_FORMAT_ALAW => "pcm_alaw",
+        WAVE_FORMAT_MULAW => "pcm_mulaw",
+        _ => {
+            return Err(Error::unsupported(
+                "wav (fmt)",
+                "encoding other than PCM, float, A-law, µ-law",
+            ))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::io::Cursor;
+
+    fn chunk(id: &[u8; 4], payload: &[u8]) -> Vec<u8> {
+        let mut v = id.to_vec();
+        v.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        v.extend_from_slice(payload);
+        if payload.len() % 2 == 1 {
+            v.push(0);
+        }
+        v
+    }
+
+    /// A `fmt ` payload: tag, channels, rate, block align, bits.
+    fn fmt(tag: u16, ch: u16, rate: u32, align: u16, bits: u16) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend_from_slice(&tag.to_le_bytes());
+        v.extend_from_slice(&ch.to_le_bytes());
+        v.extend_from_slice(&rate.to_le_bytes());
+        v.extend_from_slice(&(rate * align as u32).to_le_bytes());
+        v.extend_from_slice(&align.to_le_bytes());
+        v.extend_from_slice(&bits.to_le_bytes());
+        v
+    }
+
+    fn extensible(sub: u16, ch: u16, rate: u32, align: u16, bits: u16) -> Vec<u8> {
+        let mut v = fmt(WAVE_FORMAT_EXTENSIBLE, ch, rate, align, bits);
+        v.extend_from_slice(&22u16.to_le_bytes());
+        v.extend_from_slice(&bits.to_le_bytes());
+        v.extend_from_slice(&4u32.to_le_bytes());
+        v.extend_from_slice(&sub.to_le_bytes());
+        v.extend_from_slice(&SUBTYPE_SUFFIX);
+        v
+    }
+
+    fn wav(form: &[u8; 4], chunks: &[Vec<u8>]) -> Vec<u8> {
+        let body: Vec<u8> = chunks.concat();
+        let mut v = form.to_vec();
+        v.extend_from_slice(&(body.len() as u32 + 4).to_le_bytes());
+        v.extend_from_slice(b"WAVE");
+        v.extend(body);
+        v
+    }
+
+    fn run(v: &[u8]) -> Result<MediaInfo> {
+        probe(&mut Cursor::new(v), v.len() as u64, &ProbeLimits::default())
+    }
+
+    /// A data chunk header declaring `size`, followed by `present` bytes.
+    fn data_claiming(size: u32, present: usize) -> Vec<u8> {
+        let mut v = b"data".to_vec();
+        v.extend_from_slice(&size.to_le_bytes());
+        v.extend(std::iter::repeat_n(0u8, present));
+        v
+    }
+
+    #[test]
+    fn pcm16_mono() {
+        let v = wav(
+            b"RIFF",
+            &[
+                chunk(b"fmt ", &fmt(1, 1, 8000, 2, 16)),
+                chunk(b"data", &[0; 48000]),
+            ],
+        );
+        let i = run(&v).unwrap();
+        assert_eq!(i.codec.as_deref(), Some("pcm_s16le"));
+        assert_eq!(i.sample_rate, Some(8000));
+        assert_eq!(i.channels, Some(1));
+        assert_eq!(i.duration_s, Some(3.0));
+        assert_eq!(i.frames, None);
+    }
+
+    #[test]
+    fn codec_names() {
+        let cases: [(u16, u16, &str); 12] = [
+            (1, 8, "pcm_u8"),
+            (1, 12, "pcm_s16le"),
+            (1, 16, "pcm_s16le"),
+            (1, 20, "pcm_s24le"),
+            (1, 24, "pcm_s24le"),
+            (1, 32, "pcm_s32le"),
+            (1, 64, "pcm_s64le"),
+            (3, 32, "pcm_f32le"),
+            (3, 64, "pcm_f64le"),
+            (6, 8, "pcm_alaw"),
+            (7, 8, "pcm_mulaw"),
+            (1, 7, "pcm_u8"),
+        ];
+        for (tag, bits, name) in cases {
+            assert_eq!(codec_name(tag, bits).unwrap(), name, "{tag} {bits}");
+        }
+        for (tag, bits) in [(1, 0), (1, 40), (3, 16), (2, 4), (0x55, 0), (0, 16)] {
+            assert!(matches!(
+                codec_name(tag, bits),
+                Err(Error::Unsupported {
+                    format: "wav (fmt)",
+                    ..
+                })
+            ));
+        }
+    }
+
+    #[test]
+    fn extensible_uses_sub_format() {
+        let v = wav(
+            b"RIFF",
+            &[
+                chunk(b"fmt ", &extensible(1, 2, 48000, 6, 24)),
+                chunk(b"data", &[0; 6 * 4800]),
+            ],
+        );
+        let i = run(&v).unwrap();
+        assert_eq!(i.codec.as_deref(), Some("pcm_s24le"));
+        assert_eq!(i.channels, Some(2));
+        assert_eq!(i.duration_s, Some(0.1));
+        let v = wav(
+            b"RIFF",
+            &[
+                chunk(b"fmt ", &extensible(3, 1, 8000, 4, 32)),
+                chunk(b"data", &[0; 8]),
+            ],
+        );
+        assert_eq!(run(&v).unwrap().codec.as_deref(), Some("pcm_f32le"));
+        // Unknown GUID.
+        let mut f = extensible(1, 1, 8000, 2, 16);
+        let last = f.len() - 1;
+        f[last] ^= 1;
+        let v = wav(b"RIFF", &[chunk(b"fmt ", &f), chunk(b"data", &[0; 8])]);
+        assert!(matches!(
+            run(&v),
+            Err(Error::Unsupported {
+                format: "wav (fmt)",
+                ..
+            })
+        ));
+        // Extensible tag with an 18-byte fmt chunk.
+        let mut f = fmt(WAVE_FORMAT_EXTENSIBLE, 1, 8000, 2, 16);
+        f.extend_from_slice(&[0, 0]);
+        let v = wav(b"RIFF", &[chunk(b"fmt ", &f), chunk(b"data", &[0; 8])]);
+        let err = run(&v).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Malformed {
+                    format: "wav (fmt)",
+                    reason: "extensible format shorter than 40 bytes"
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn skips_unknown_and_odd_chunks() {
+        let v = wav(
+            b"RIFF",
+            &[
+                chunk(b"JUNK", &[0; 27]),
+                chunk(b"fmt ", &fmt(1, 2, 44100, 4, 16)),
+                chunk(b"LIST", b"INFOINAM\x03\x00\x00\x00odd"),
+                chunk(b"data", &[0; 4 * 441]),
+                chunk(b"id3 ", &[1, 2, 3]),
+            ],
+        );
+        let i = run(&v).unwrap();
+        assert_eq!(i.duration_s, Some(0.01));
+    }
+
+    #[test]
+    fn data_before_fmt() {
+        let v = wav(
+            b"RIFF",
+            &[
+                chunk(b"data", &[0; 16000]),
+                chunk(b"fmt ", &fmt(1, 1, 8000, 1, 8)),
+            ],
+        );
+        assert_eq!(run(&v).unwrap().duration_s, Some(2.0));
+    }
+
+    #[test]
+    fn partial_block_is_not_counted() {
+        let v = wav(
+            b"RIFF",
+            &[
+                chunk(b"fmt ", &fmt(1, 2, 1000, 4, 16)),
+                chunk(b"data", &[0; 4 * 1000 + 3]),
+            ],
+        );
+        assert_eq!(run(&v).unwrap().duration_s, Some(1.0));
+    }
+
+    #[test]
+    fn corrupt_fmt_fields() {
+        let cases: [(Vec<u8>, &str); 3] = [
+            (fmt(1, 1, 0, 2, 16), "sample rate is 0"),
+            (fmt(1, 0, 8000, 2, 16), "channel count is 0"),
+            (fmt(1, 1, 8000, 0, 16), "block align is 0"),
+        ];
+        for (f, why) in cases {
+            let v = wav(b"RIFF", &[chunk(b"fmt ", &f), chunk(b"data", &[0; 8])]);
+            match run(&v) {
+                Err(Error::Malformed {
+                    format: "wav (fmt)",
+                    reason,
+                }) => assert_eq!(reason, why),
+                other => panic!("{why}: {other:?}"),
+            }
+        }
+        let v = wav(
+            b"RIFF",
+            &[chunk(b"fmt ", &[1, 0, 1, 0]), chunk(b"data", &[0; 8])],
+        );
+        assert!(matches!(
+            run(&v),
+            Err(Error::Malformed {
+                format: "wav (fmt)",
+                reason: "chunk shorter than 16 bytes"
+            })
+        ));
+    }
+
+    #[test]
+    fn missing_chunks() {
+        let v = wav(b"RIFF", &[chunk(b"data", &[0; 8])]);
+        assert!(matches!(
+            run(&v),
+            Err(Error::Malformed {
+                format: "wav",
+                reason: "no fmt chunk"
+            })
+        ));
+        let v = wav(b"RIFF", &[chunk(b"fmt ", &fmt(1, 1, 8000, 2, 16))]);
+        assert!(matches!(
+            run(&v),
+            Err(Error::Malformed {
+                format: "wav",
+                reason: "no data chunk"
+            })
+        ));
+        let v = wav(b"RIFF", &[]);
+        assert!(matches!(
+            run(&v),
+            Err(Error::Malformed {
+                format: "wav",
+                reason: "no fmt chunk"
+            })
+        ));
+        let mut v = wav(b"RIFF", &[]);
+        v[8..12].copy_from_slice(b"AVI ");
+        assert!(matches!(
+            run(&v),
+            Err(Error::Malformed { format: "wav", .. })
+        ));
+    }
+
+    #[test]
+    fn truncation_everywhere() {
+        let v = wav(
+            b"RIFF",
+            &[
+                chunk(b"fmt ", &extensible(1, 1, 8000, 2, 16)),
+                chunk(b"data", &[0; 100]),
+            ],
+        );
+        // fmt chunk header ends at 20, its payload at 60; data header at 68.
+        for cut in 0..v.len() {
+            let got = run(&v[..cut]);
+            match cut {
+                0..=11 => assert!(
+                    matches!(got, Err(Error::Truncated { format: "wav", .. })),
+                    "{cut}: {got:?}"
+                ),
+                12..=19 => assert!(
+                    matches!(
+                        got,
+                        Err(Error::Malformed {
+                            format: "wav",
+                            reason: "no fmt chunk"
+                        })
+                    ),
+                    "{cut}: {got:?}"
+                ),
+                20..=59 => assert!(
+                    matches!(
+                        got,
+                        Err(Error::Truncated {
+                            format: "wav (fmt)",
+                            ..
+                        })
+                    ),
+                    "{cut}: {got:?}"
+                ),
+                60..=67 => assert!(
+                    matches!(
+                        got,
+                        Err(Error::Malformed {
+                            format: "wav",
+                            reason: "no data chunk"
+                        })
+                    ),
+                    "{cut}: {got:?}"
+                ),
+                // A data chunk cut short: the bytes present count.
+                _ => assert_eq!(
+                    got.unwrap().duration_s,
+                    Some(((cut as u64 - 68) / 2) as f64 / 8000.0),
+                    "{cut}"
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn data_claiming_4_gb() {
+        // 0xFFFFFFF0 bytes declared, 16000 present: the duration of what is present.
+        let v = wav(
+            b"RIFF",
+            &[
+                chunk(b"fmt ", &fmt(1, 1, 8000, 1, 8)),
+                data_claiming(0xFFFF_FFF0, 16000),
+            ],
+        );
+        let i = run(&v).unwrap();
+        assert_eq!(i.duration_s, Some(2.0));
+        assert_eq!(i.codec.as_deref(), Some("pcm_u8"));
+    }
+
+    #[test]
+    fn streaming_placeholders_run_to_end_of_file() {
+        for size in [0, u32::MAX] {
+            let v = wav(
+                b"RIFF",
+                &[
+                    chunk(b"fmt ", &fmt(1, 1, 8000, 2, 16)),
+                    data_claiming(size, 24000),
+                ],
+            );
+            assert_eq!(run(&v).unwrap().duration_s, Some(1.5), "{size:#x}");
+        }
+        // The RIFF size itself is not trusted.
+        let mut v = wav(
+            b"RIFF",
+            &[
+                chunk(b"fmt ", &fmt(1, 1, 8000, 2, 16)),
+                chunk(b"data", &[0; 1600]),
+            ],
+        );
+        v[4..8].copy_from_slice(&0u32.to_le_bytes());
+        assert_eq!(run(&v).unwrap().duration_s, Some(0.1));
+    }
+
+    fn ds64(riff: u64, data: u64) -> Vec<u8> {
+        let mut p = riff.to_le_bytes().to_vec();
+        p.extend_from_slice(&data.to_le_bytes());
+        p.extend_from_slice(&0u64.to_le_bytes());
+        p.extend_from_slice(&0u32.to_le_bytes());
+        chunk(b"ds64", &p)
+    }
+
+    #[test]
+    fn rf64_and_bw64_take_the_ds64_size() {
+        for form in [b"RF64", b"BW64"] {
+            let v = wav(
+                form,
+                &[
+                    ds64(0, 16000),
+                    chunk(b"fmt ", &fmt(1, 1, 8000, 2, 16)),
+                    data_claiming(u32::MAX, 16000),
+                    chunk(b"LIST", &[0; 10]),
+                ],
+            );
+            assert_eq!(run(&v).unwrap().duration_s, Some(1.0));
+            // Without ds64 the size is unknown.
+            let v = wav(
+                form,
+                &[
+                    chunk(b"fmt ", &fmt(1, 1, 8000, 2, 16)),
+                    data_claiming(u32::MAX, 16000),
+                ],
+            );
+            assert!(matches!(
+                run(&v),
+                Err(Error::Malformed {
+                    format: "wav (ds64)",
+                    ..
+                })
+            ));
+        }
+        // A ds64 data size past the end, or 2^64-1: the bytes present.
+        for size in [1 << 40, u64::MAX] {
+            let v = wav(
+                b"RF64",
+                &[
+                    ds64(0, size),
+                    chunk(b"fmt ", &fmt(1, 1, 8000, 2, 16)),
+                    data_claiming(u32::MAX, 800),
+                ],
+            );
+            assert_eq!(run(&v).unwrap().duration_s, Some(0.05));
+        }
+        // A real 32-bit size is used as is in RF64.
+        let v = wav(
+            b"RF64",
+            &[
+                ds64(0, 999_999),
+                chunk(b"fmt ", &fmt(1, 1, 8000, 2, 16)),
+                chunk(b"data", &[0; 800]),
+            ],
+        );
+        assert_eq!(run(&v).unwrap().duration_s, Some(0.05));
+        // Short ds64.
+        let v = wav(
+            b"RF64",
+            &[
+                chunk(b"ds64", &[0; 8]),
+                chunk(b"fmt ", &fmt(1, 1, 8000, 2, 16)),
+                data_claiming(u32::MAX, 8),
+            ],
+        );
+        assert!(matches!(
+            run(&v),
+            Err(Error::Malformed {
+                format: "wav (ds64)",
+                reason: "chunk shorter than 24 bytes"
+            })
+        ));
+        // ds64 means nothing in a plain RIFF file.
+        let v = wav(
+            b"RIFF",
+            &[
+                ds64(0, 2),
+                chunk(b"fmt ", &fmt(1, 1, 8000, 2, 16)),
+                data_claiming(u32::MAX, 1600),
+            ],
+        );
+        assert_eq!(run(&v).unwrap().duration_s, Some(0.1));
+    }
+
+    #[test]
+    fn chunk_flood_hits_item_limit() {
+        let mut chunks: Vec<Vec<u8>> = (0..100).map(|_| chunk(b"junk", &[])).collect();
+        chunks.push(chunk(b"fmt ", &fmt(1, 1, 8000, 2, 16)));
+        chunks.push(chunk(b"data", &[0; 2]));
+        let v = wav(b"RIFF", &chunks);
+        let limits = ProbeLimits {
+            max_items: 50,
+            ..ProbeLimits::default()
+        };
+        let got = probe(&mut Cursor::new(&v), v.len() as u64, &limits);
+        assert!(
+            matches!(got, Err(Error::Limit { kind: "chunks", .. })),
+            "{got:?}"
+        );
+        assert!(run(&v).is_ok());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(mut v in proptest::collection::vec(any::<u8>(), 0..256), form in 0usize..3) {
+            if v.len() >= 12 {
+                v[..4].copy_from_slice([b"RIFF", b"RF64", b"BW64"][form]);
+                v[8..12].copy_from_slice(b"WAVE");
+            }
+            let _ = run(&v);
+        }
+
+        #[test]
+        fn mutated_headers_never_panic(
+            at in 0usize..120,
+            byte in any::<u8>(),
+            cut in 0usize..200,
+        ) {
+            let mut v = wav(b"RF64", &[ds64(0, 40), chunk(b"fmt ", &extensible(1, 2, 8000, 4, 16)), data_claiming(u32::MAX, 40)]);
+            if let Some(b) = v.get_mut(at) {
+                *b = byte;
+            }
+            v.truncate(cut);
+            if let Ok(i) = run(&v) {
+                let d = i.duration_s.unwrap();
+                prop_assert!(d.is_finite() && d >= 0.0);
+            }
+        }
+    }
 }

@@ -1,0 +1,297 @@
+//! The upload manifest: what was uploaded where, so that a re-run resumes.
+//!
+//! A JSON file (`preflight-manifest.json` by default) holding one entry per
+//! uploaded content and group: the BLAKE3 hash of the file, its size, path,
+//! asset name, asset id, group id, type, duration and last known status.
+//! It is rewritten atomically (a temporary file in the same folder, flushed
+//! to disk, then renamed over the old one) after every finished upload, so a
+//! crash or `kill -9` at any moment leaves either the previous or the next
+//! complete manifest, never a torn one, and never loses a finished upload.
+//!
+//! ```json
+//! {
+//!   "version": 1,
+//!   "hash": "blake3",
+//!   "entries": [
+//!     { "hash": "9f2c…", "bytes": 48213, "path": "refs/cat.jpg", "name": "cat-9f2c4e1d0a7b",
+//!       "asset_id": "asset-…", "group_id": "group-…", "asset_type": "Image",
+//!       "format": "jpeg", "duration_s": null, "status": "Active", "uploaded_at": 1767225600 }
+//!   ]
+//! }
+//! ```
+//!
+//! Two processes writing the same manifest at once are not supported: the
+//! last write wins (the assets themselves are never duplicated, see
+//! [`asset_name`](super::asset_name)).
+
+use super::UploadError;
+use serde::{Deserialize, Serialize};
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The manifest's file name in the current folder unless `--manifest` says otherwise.
+pub const DEFAULT_FILE: &str = "preflight-manifest.json";
+
+const VERSION: u32 = 1;
+const HASH_NAME: &str = "blake3";
+
+/// One uploaded file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// BLAKE3 of the content, 64 lowercase hex digits.
+    pub hash: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// The path it was uploaded from.
+    pub path: String,
+    /// The asset name (see [`asset_name`](super::asset_name)).
+    pub name: String,
+    /// The asset id.
+    pub asset_id: String,
+    /// The group it is in.
+    pub group_id: String,
+    /// `Image`, `Video` or `Audio`.
+    pub asset_type: String,
+    /// The sniffed format (`jpeg`, `mp4`, …).
+    pub format: String,
+    /// Duration in seconds (video and audio).
+    pub duration_s: Option<f64>,
+    /// Last known status (`Processing`, `Active`, `Failed`).
+    pub status: String,
+    /// When it was recorded, in seconds since 1970.
+    pub uploaded_at: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Doc {
+    version: u32,
+    hash: String,
+    entries: Vec<Entry>,
+}
+
+/// The manifest, loaded in memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    path: PathBuf,
+    entries: Vec<Entry>,
+}
+
+impl Manifest {
+    /// An empty manifest that will be saved at `path`.
+    pub fn new(path: impl Into<PathBuf>) -> Manifest {
+        Manifest {
+            path: path.into(),
+            entries: Vec::new(),
+        }
+    }
+
+    /// Reads the manifest at `path`; an absent file is an empty manifest. A
+    /// file that is not a manifest is an error (it is never overwritten).
+    pub fn load(path: impl Into<PathBuf>) -> Result<Manifest, UploadError> {
+        let path = path.into();
+        let err = |message: String| UploadError::Manifest {
+            path: path.clone(),
+            message,
+        };
+        let text = match fs::read(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Manifest::new(path)),
+            Err(e) => return Err(err(format!("cannot read: {e}"))),
+        };
+        let doc: Doc = serde_json::from_slice(&text)
+            .map_err(|e| err(format!("not a preflight manifest: {e}")))?;
+        if doc.version != VERSION || doc.hash != HASH_NAME {
+            return Err(err(format!(
+                "version {} with {} hashes is not supported (this preflight writes version {VERSION}, {HASH_NAME})",
+                doc.version, doc.hash
+            )));
+        }
+        Ok(Manifest {
+            path,
+            entries: doc.entries,
+        })
+    }
+
+    /// Where it is saved.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Every entry, in the order recorded.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The entry of this content in this group.
+    pub fn find(&self, group_id: &str, hash: &str) -> Option<&Entry> {
+        self.entries
+            .iter()
+            .find(|e| e.group_id == group_id && e.hash == hash)
+    }
+
+    /// The most recent entry of this content, in any group.
+    pub fn find_hash(&self, hash: &str) -> Option<&Entry> {
+        self.entries.iter().rev().find(|e| e.hash == hash)
+    }
+
+    /// The entry of an asset id.
+    pub fn find_asset(&self, asset_id: &str) -> Option<&Entry> {
+        self.entries.iter().rev().find(|e| e.asset_id == asset_id)
+    }
+
+    /// Adds an entry, replacing one of the same content and group.
+    pub fn record(&mut self, entry: Entry) {
+        match self
+            .entries
+            .iter_mut()
+            .find(|e| e.group_id == entry.group_id && e.hash == entry.hash)
+        {
+            Some(old) => *old = entry,
+            None => self.entries.push(entry),
+        }
+    }
+
+    /// Updates the status of every entry of `asset_id`; whether there was one.
+    pub fn set_status(&mut self, asset_id: &str, status: &str) -> bool {
+        let mut hit = false;
+        for e in self.entries.iter_mut().filter(|e| e.asset_id == asset_id) {
+            e.status = status.to_string();
+            hit = true;
+        }
+        hit
+    }
+
+    /// Writes the manifest atomically: a temporary file beside it, flushed,
+    /// then renamed over it.
+    pub fn save(&self) -> Result<(), UploadError> {
+        let err = |what: &str, e: io::Error| UploadError::Manifest {
+            path: self.path.clone(),
+            message: format!("cannot {what}: {e}"),
+        };
+        let doc = Doc {
+            version: VERSION,
+            hash: HASH_NAME.to_string(),
+            entries: self.entries.clone(),
+        };
+        let mut text = serde_json::to_vec_pretty(&doc).map_err(|e| err("serialise", e.into()))?;
+        text.push(b'\n');
+        let dir = match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        static SEQ: AtomicU64 = AtomicU64::new(0);
+        let file_name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = dir.join(format!(
+            ".{file_name}.{}.{}.tmp",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed)
+        ));
+        let write = || -> io::Result<()> {
+            let mut f = fs::File::create(&tmp)?;
+            f.write_all(&text)?;
+            f.sync_all()?;
+            fs::rename(&tmp, &self.path)?;
+            // Make the rename itself durable where the platform allows it.
+            if let Ok(d) = fs::File::open(&dir) {
+                let _ = d.sync_all();
+            }
+            Ok(())
+        };
+        write().map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            err("write", e)
+        })
+    }
+}
+
+/// Seconds since 1970, for `uploaded_at`.
+pub fn now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(hash: &str, group: &str, id: &str) -> Entry {
+        Entry {
+            hash: hash.into(),
+            bytes: 3,
+            path: "a.jpg".into(),
+            name: "a-".to_string() + hash,
+            asset_id: id.into(),
+            group_id: group.into(),
+            asset_type: "Image".into(),
+            format: "jpeg".into(),
+            duration_s: None,
+            status: "Processing".into(),
+            uploaded_at: 1,
+        }
+    }
+
+    #[test]
+    fn round_trip_and_lookups() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.json");
+        let mut m = Manifest::load(&p).unwrap();
+        assert!(m.entries().is_empty());
+        m.record(entry("h1", "g1", "asset-1"));
+        m.record(entry("h1", "g2", "asset-2"));
+        m.record(entry("h1", "g1", "asset-3"));
+        assert_eq!(m.entries().len(), 2);
+        assert!(m.set_status("asset-3", "Active"));
+        assert!(!m.set_status("asset-9", "Active"));
+        m.save().unwrap();
+        let back = Manifest::load(&p).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(back.find("g1", "h1").unwrap().asset_id, "asset-3");
+        assert_eq!(back.find("g1", "h1").unwrap().status, "Active");
+        assert_eq!(back.find_hash("h1").unwrap().asset_id, "asset-2");
+        assert_eq!(back.find_asset("asset-3").unwrap().group_id, "g1");
+        assert!(back.find("g3", "h1").is_none());
+        // Nothing but the manifest is left in the folder.
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("m.json")]);
+    }
+
+    #[test]
+    fn a_foreign_file_is_an_error_and_is_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.json");
+        fs::write(&p, b"{\"not\": \"a manifest\"}").unwrap();
+        assert!(matches!(
+            Manifest::load(&p),
+            Err(UploadError::Manifest { .. })
+        ));
+        fs::write(
+            &p,
+            b"{\"version\": 9, \"hash\": \"blake3\", \"entries\": []}",
+        )
+        .unwrap();
+        let e = Manifest::load(&p).unwrap_err().to_string();
+        assert!(e.contains("version 9"), "{e}");
+        assert_eq!(
+            fs::read(&p).unwrap(),
+            b"{\"version\": 9, \"hash\": \"blake3\", \"entries\": []}"
+        );
+    }
+
+    #[test]
+    fn saving_into_a_missing_folder_fails_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = Manifest::new(dir.path().join("no/such/m.json"));
+        assert!(matches!(m.save(), Err(UploadError::Manifest { .. })));
+    }
+}
