@@ -59,6 +59,19 @@ time_runs() {
 
 T_PF=$(time_runs "$PF" fix "$BIG" --out "$WORK/out")
 T_IM=$(time_runs "$IM" "$BIG" -resize 6000x6000 -quality 90 "$WORK/out/im.jpg")
+# Debian's ImageMagick policy caps the pixel cache at 256 MiB, so a 48 MP picture
+# (384 MB at Q16) goes to a disk cache (-limit cannot raise a policy cap); the
+# same job with a private policy that allows 4 GiB in memory:
+mkdir -p "$WORK/im"
+cat >"$WORK/im/policy.xml" <<'XML'
+<policymap>
+  <policy domain="resource" name="memory" value="4GiB"/>
+  <policy domain="resource" name="map" value="4GiB"/>
+  <policy domain="resource" name="area" value="1GP"/>
+  <policy domain="resource" name="disk" value="8GiB"/>
+</policymap>
+XML
+T_IMR=$(MAGICK_CONFIGURE_PATH="$WORK/im" time_runs "$IM" "$BIG" -resize 6000x6000 -quality 90 "$WORK/out/im.jpg")
 T_VIPS=$(time_runs vipsthumbnail "$BIG" -s 6000x6000 -o "$WORK/out/vips.jpg[Q=90]")
 
 # The outputs, to show the same job was done.
@@ -71,6 +84,7 @@ printf '\n%-52s %10s %12s %14s\n' "tool" "seconds" "output" "tool/preflight"
 row() { printf '%-52s %10.3f %12s %14.2f\n' "$1" "$2" "$3" "$(echo "$2 / $T_PF" | bc -l)"; }
 row "preflight fix (Lanczos3, q=90, re-check)" "$T_PF" "$(identify -format '%wx%h' "$WORK/out/big.jpg")"
 row "ImageMagick convert -resize 6000x6000 -quality 90" "$T_IM" "$(identify -format '%wx%h' "$WORK/out/im.jpg")"
+row "  same, policy allowing 4 GiB (no disk cache)" "$T_IMR" "$(identify -format '%wx%h' "$WORK/out/im.jpg")"
 row "vipsthumbnail -s 6000x6000 [Q=90]" "$T_VIPS" "$(identify -format '%wx%h' "$WORK/out/vips.jpg")"
-printf '\npreflight vs ImageMagick: %.2f× faster;  preflight / libvips: %.2f× (target ≤ 1.5)\n' \
-  "$(echo "$T_IM / $T_PF" | bc -l)" "$(echo "$T_PF / $T_VIPS" | bc -l)"
+printf '\npreflight vs ImageMagick: %.2f× faster (%.2f× with its caps raised);  preflight / libvips: %.2f× (target ≤ 1.5)\n' \
+  "$(echo "$T_IM / $T_PF" | bc -l)" "$(echo "$T_IMR / $T_PF" | bc -l)" "$(echo "$T_PF / $T_VIPS" | bc -l)"

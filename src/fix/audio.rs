@@ -5,6 +5,8 @@
 //!   frame count × samples per frame ÷ rate is within the limit. The
 //!   Xing/Info/VBRI frame is dropped (its counts would be wrong); ID3v2 and
 //!   ID3v1 tags are kept.
+//! - A WAV that is only too long or too short keeps its sample format
+//!   (`hound`): samples are cut or silence is appended.
 //! - Everything else is decoded with `symphonia` (WAV, MP3, FLAC, Ogg
 //!   Vorbis, AAC/ALAC in MP4/M4A, ADTS AAC, AIFF), trimmed or padded with
 //!   silence, and written as 16-bit PCM WAV with `hound`. Types symphonia
@@ -304,6 +306,12 @@ pub fn repair(
             actions,
         });
     }
+    let rewrite = plan.steps.iter().any(|s| matches!(s, Step::Convert { .. }));
+    if plan.input == Format::Wav && !rewrite {
+        if let Some(r) = repair_wav_same_format(data, p, opts)? {
+            return Ok(r);
+        }
+    }
     let mut pcm = match decode(data, plan.input) {
         Ok(pcm) => pcm,
         Err(e) => match (super::Ffmpeg::find(), path) {
@@ -361,6 +369,102 @@ pub fn repair(
         format: Format::Wav,
         actions,
     })
+}
+
+/// Trims or pads a WAV keeping its sample format (8/16/24/32-bit integer or
+/// 32-bit float PCM) through `hound`. `Ok(None)` when hound cannot read it
+/// (RF64, compressed codecs): the caller decodes it with symphonia instead.
+fn repair_wav_same_format(
+    data: &[u8],
+    p: &Profile,
+    opts: &FixOptions,
+) -> Result<Option<Repaired>, FixError> {
+    let l = &p.audio;
+    let Ok(reader) = hound::WavReader::new(Cursor::new(data)) else {
+        return Ok(None);
+    };
+    let spec = reader.spec();
+    let ch = spec.channels.max(1) as usize;
+    let rate = spec.sample_rate.max(1) as f64;
+    if reader.len() as usize > MAX_SAMPLES {
+        return Err(FixError::Decode("audio longer than 10 minutes".into()));
+    }
+    let mut actions = Vec::new();
+    enum Samples {
+        Int(Vec<i32>),
+        Float(Vec<f32>),
+    }
+    let samples = match spec.sample_format {
+        hound::SampleFormat::Int => reader
+            .into_samples::<i32>()
+            .collect::<Result<Vec<_>, _>>()
+            .map(Samples::Int),
+        hound::SampleFormat::Float => reader
+            .into_samples::<f32>()
+            .collect::<Result<Vec<_>, _>>()
+            .map(Samples::Float),
+    };
+    let Ok(mut samples) = samples else {
+        return Ok(None);
+    };
+    let len = match &samples {
+        Samples::Int(v) => v.len(),
+        Samples::Float(v) => v.len(),
+    };
+    let frames = len / ch;
+    let d = frames as f64 / rate;
+    let (start, keep) = if d > l.max_duration_s {
+        window(
+            frames,
+            (l.max_duration_s * rate).floor() as usize,
+            opts.trim,
+        )
+    } else if d < l.min_duration_s {
+        if !opts.pad_audio {
+            return Err(FixError::NotRepairable(format!(
+                "too short ({d:.1} s < {:.1} s); --pad-audio pads it with silence",
+                l.min_duration_s
+            )));
+        }
+        (0, (l.min_duration_s * rate).ceil() as usize)
+    } else {
+        (0, frames)
+    };
+    let (a, b) = (start * ch, (start + keep) * ch);
+    match &mut samples {
+        Samples::Int(v) => {
+            v.truncate(b.min(v.len()));
+            v.drain(..a.min(v.len()));
+            v.resize(keep * ch, 0);
+        }
+        Samples::Float(v) => {
+            v.truncate(b.min(v.len()));
+            v.drain(..a.min(v.len()));
+            v.resize(keep * ch, 0.0);
+        }
+    }
+    let new_d = keep as f64 / rate;
+    if keep < frames {
+        actions.push(format!("trimmed {d:.1} s → {new_d:.1} s"));
+    } else if keep > frames {
+        actions.push(format!("padded with silence {d:.1} s → {new_d:.1} s"));
+    }
+    let mut buf = Cursor::new(Vec::new());
+    {
+        let enc = |e: hound::Error| FixError::Encode(e.to_string());
+        let mut w = hound::WavWriter::new(&mut buf, spec).map_err(enc)?;
+        match &samples {
+            Samples::Int(v) => v.iter().try_for_each(|&x| w.write_sample(x)),
+            Samples::Float(v) => v.iter().try_for_each(|&x| w.write_sample(x)),
+        }
+        .map_err(enc)?;
+        w.finalize().map_err(enc)?;
+    }
+    Ok(Some(Repaired {
+        bytes: buf.into_inner(),
+        format: Format::Wav,
+        actions,
+    }))
 }
 
 /// Reads a 16-bit PCM WAV written to a pipe (its RIFF and data sizes may be
@@ -458,6 +562,51 @@ mod tests {
                 "{:?}",
                 r.actions
             );
+        }
+    }
+
+    #[test]
+    fn wav_keeps_its_sample_format_when_only_trimmed() {
+        for (bits, fmt) in [
+            (8, hound::SampleFormat::Int),
+            (24, hound::SampleFormat::Int),
+            (32, hound::SampleFormat::Float),
+        ] {
+            let spec = hound::WavSpec {
+                channels: 2,
+                sample_rate: 8000,
+                bits_per_sample: bits,
+                sample_format: fmt,
+            };
+            let mut buf = Cursor::new(Vec::new());
+            {
+                let mut w = hound::WavWriter::new(&mut buf, spec).unwrap();
+                for i in 0..(15.2 * 8000.0) as i32 * 2 {
+                    match fmt {
+                        hound::SampleFormat::Int => w.write_sample(i % 100).unwrap(),
+                        hound::SampleFormat::Float => {
+                            w.write_sample((i % 100) as f32 / 100.0).unwrap()
+                        }
+                    }
+                }
+                w.finalize().unwrap();
+            }
+            let data = buf.into_inner();
+            let p = Profile::seedance2();
+            let o = FixOptions {
+                trim: TrimMode::End,
+                ..FixOptions::default()
+            };
+            let r = repair(&plan(&wav_info(15.2), &p, &o), &data, None, &p, &o).unwrap();
+            assert_eq!(r.actions, vec!["trimmed 15.2 s → 15.0 s"]);
+            let back = hound::WavReader::new(Cursor::new(&r.bytes)).unwrap();
+            assert_eq!(back.spec(), spec);
+            assert_eq!(back.duration(), 120_000);
+            if fmt == hound::SampleFormat::Int {
+                // The end was kept: the first sample is sample 3,200 of the input.
+                let first = back.into_samples::<i32>().next().unwrap().unwrap();
+                assert_eq!(first, 3200 % 100);
+            }
         }
     }
 

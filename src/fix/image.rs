@@ -3,8 +3,11 @@
 //! resize with `fast_image_resize` (Lanczos3), and encode, stepping JPEG
 //! quality down until the file is under the size limit.
 //!
-//! AVIF, JPEG XL and PSD have no decoder here: they are decoded by `ffmpeg`
-//! into PNG first when it is on `PATH`.
+//! PSD is read with the `psd` crate (its flattened composite). AVIF and
+//! JPEG XL have no decoder here: `ffmpeg` decodes them into PNG first when it
+//! is on `PATH`; so does any picture the `image` crate fails on (an ICO
+//! holding a grey PNG, an unusual TIFF). HEIC/HEIF needs libheif (the `heif`
+//! feature), which this build does not bind yet.
 
 use super::plan::{fit, AspectMode, Bounds, FixOptions, FixPlan, Geometry, Size, Step};
 use super::{FixError, Repaired};
@@ -71,6 +74,11 @@ fn limits() -> image::Limits {
 
 /// Decodes `data` (of `format`), applying its EXIF orientation to the pixels.
 pub fn decode(data: &[u8], format: Format) -> Result<Decoded, FixError> {
+    if matches!(format, Format::Heic | Format::Heif) {
+        return Err(FixError::Needs(
+            "libheif to decode HEIC/HEIF (the `heif` feature is not wired in this build)",
+        ));
+    }
     let fmt = image_format(format).ok_or_else(|| {
         FixError::Decode(format!(
             "no decoder for {} here",

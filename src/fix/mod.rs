@@ -125,10 +125,7 @@ pub fn with_format_extension(path: &Path, f: Format) -> PathBuf {
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     if ext.as_deref().is_some_and(|e| f.extensions().contains(&e)) {
-        // `.mp4` also names M4A: keep it only for the format it usually means.
-        if !(f == Format::M4a) {
-            return path.to_path_buf();
-        }
+        return path.to_path_buf();
     }
     path.with_extension(extension(f))
 }
@@ -287,12 +284,7 @@ fn stage(
         }
     };
     let tmp_path = tmp.0.clone().unwrap_or_default();
-    let final_path = {
-        let name = tmp_path.file_name().unwrap_or_default().to_string_lossy();
-        // Undo temp_path: the final name is the output with the format's extension.
-        let _ = name;
-        with_format_extension(output, format)
-    };
+    let final_path = with_format_extension(output, format);
     let bytes_out = std::fs::metadata(&tmp_path)?.len();
     let mut actions = actions;
     actions.push(format!(
