@@ -21,7 +21,7 @@ fn picture(w: u32, h: u32) -> DynamicImage {
         seed ^= seed << 13;
         seed ^= seed >> 17;
         seed ^= seed << 5;
-        let n = (seed & 15) as u32;
+        let n = seed & 15;
         let r = (x * 200 / w + n) as u8;
         let g = (y * 200 / h + n) as u8;
         let b = (((x / 40 + y / 40) % 2) * 60 + 80 + n) as u8;

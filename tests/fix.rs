@@ -125,7 +125,7 @@ fn generated_images_are_repaired_and_rechecked() {
     let out = tmp.path().join("out");
     let profile = Profile::seedance2();
     let reports = fix_paths(
-        &[input.clone()],
+        std::slice::from_ref(&input),
         &out,
         &profile,
         &FixOptions::default(),
@@ -173,7 +173,7 @@ fn generated_images_are_repaired_and_rechecked() {
     }
     // --all copies what passes; a second run never overwrites an input.
     let reports = fix_paths(
-        &[input.clone()],
+        std::slice::from_ref(&input),
         &out,
         &profile,
         &FixOptions::default(),
@@ -201,9 +201,9 @@ fn out_inside_an_input_folder_is_refused() {
     assert!(check_out_dir(std::slice::from_ref(&input), &input.join("x/../out")).is_err());
     // A file named directly: its folder is an input folder.
     assert!(check_out_dir(std::slice::from_ref(&file), &input).is_err());
-    assert!(check_out_dir(&[input.clone()], &tmp.path().join("out")).is_ok());
+    assert!(check_out_dir(std::slice::from_ref(&input), &tmp.path().join("out")).is_ok());
     let err = fix_paths(
-        &[input.clone()],
+        std::slice::from_ref(&input),
         &input.join("out"),
         &Profile::seedance2(),
         &FixOptions::default(),

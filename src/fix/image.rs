@@ -182,8 +182,8 @@ pub fn flatten(img: DynamicImage, bg: [u8; 3]) -> DynamicImage {
     let mut out = image::RgbImage::new(w, h);
     for (o, p) in out.pixels_mut().zip(rgba.pixels()) {
         let a = p.0[3] as u32;
-        for c in 0..3 {
-            o.0[c] = ((p.0[c] as u32 * a + bg[c] as u32 * (255 - a) + 127) / 255) as u8;
+        for ((o, &f), &b) in o.0.iter_mut().zip(&p.0[..3]).zip(&bg) {
+            *o = ((f as u32 * a + b as u32 * (255 - a) + 127) / 255) as u8;
         }
     }
     if gray {
@@ -741,11 +741,13 @@ mod tests {
             let v = (seed >> 16) as u8;
             image::Rgb([v, v.wrapping_mul(3), v.wrapping_mul(7)])
         }));
-        let q90 = encode(&img, Format::Jpeg, 90, None).unwrap().len() as u64;
-        let q70 = encode(&img, Format::Jpeg, 70, None).unwrap().len() as u64;
+        let data = encode(&img, Format::Jpeg, 100, None).unwrap();
+        // Sizes of what the repair will encode: the decoded input.
+        let decoded = decode(&data, Format::Jpeg).unwrap().image;
+        let q90 = encode(&decoded, Format::Jpeg, 90, None).unwrap().len() as u64;
+        let q70 = encode(&decoded, Format::Jpeg, 70, None).unwrap().len() as u64;
         let mut p = Profile::seedance2();
         p.image.max_bytes = q70 + 1;
-        let data = encode(&img, Format::Jpeg, 100, None).unwrap();
         let i = info(Format::Jpeg, 600, 600, data.len() as u64);
         let o = FixOptions::default();
         let plan = plan(&i, &p, &o);

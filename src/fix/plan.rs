@@ -637,7 +637,7 @@ pub fn fit(w: u32, h: u32, b: &Bounds, mode: AspectMode) -> Option<Geometry> {
     let hi = (b.max_w as f64 / fw)
         .min(b.max_h as f64 / fh)
         .min((b.max_pixels as f64 / px).sqrt());
-    if !(lo <= hi * (1.0 + 1e-9)) {
+    if lo.is_nan() || hi.is_nan() || lo > hi * (1.0 + 1e-9) {
         return None;
     }
     let s = 1.0f64.clamp(lo, hi.max(lo));
@@ -1485,8 +1485,9 @@ mod tests {
             assert_eq!(mode, AspectMode::Crop);
             assert!(r.x + r.w <= w && r.y + r.h <= h, "{g:?}");
         }
-        if mode == AspectMode::Pad {
-            // Padding keeps the picture's own aspect within rounding.
+        if mode == AspectMode::Pad && g.scaled.w.min(g.scaled.h) > 2 {
+            // Padding keeps the picture's own aspect within rounding (a side
+            // scaled below 1 px is clamped to 1 and cannot).
             let a0 = w as f64 / h as f64;
             let a1 = g.scaled.w as f64 / g.scaled.h as f64;
             let tol = 1.0 / g.scaled.w.min(g.scaled.h) as f64 + 1e-9;
