@@ -1,6 +1,7 @@
 //! Video repairs through `ffmpeg`, found on `PATH` at run time (or named by
 //! the `PREFLIGHT_FFMPEG` environment variable; `PREFLIGHT_FFMPEG=none`
-//! behaves as if it were absent). Its version is read with `ffmpeg -version`;
+//! behaves as if it were absent). Its version is read with `ffmpeg -version`
+//! (4.0 or later);
 //! arguments are built as a list and never pass through a shell; its stderr
 //! is kept for the report.
 //!
@@ -60,6 +61,20 @@ fn version_of(exe: &Path) -> Option<String> {
     }
 }
 
+/// The oldest ffmpeg accepted: 4.0 (every option and filter used here is
+/// older). Versions that do not start with a number (git builds, `N-…`) are
+/// accepted.
+const MIN_FFMPEG_MAJOR: u32 = 4;
+
+fn version_supported(v: &str) -> bool {
+    let v = v.trim_start_matches('n');
+    let major: String = v.chars().take_while(char::is_ascii_digit).collect();
+    match major.parse::<u32>() {
+        Ok(m) => m >= MIN_FFMPEG_MAJOR,
+        Err(_) => true,
+    }
+}
+
 fn tail(bytes: &[u8], max: usize) -> String {
     let s = String::from_utf8_lossy(bytes);
     let s = s.trim();
@@ -82,6 +97,9 @@ impl Ffmpeg {
             None => which("ffmpeg")?,
         };
         let version = version_of(&exe)?;
+        if !version_supported(&version) {
+            return None;
+        }
         let beside = exe.with_file_name("ffprobe");
         let ffprobe = if beside.is_file() {
             Some(beside)
@@ -338,10 +356,10 @@ pub fn repair(
                     b.as_ref(),
                 ]));
             }
-            if plan.input != Format::Mp4 {
+            if plan0.input != Format::Mp4 {
                 actions.push(format!(
-                    "converted {} → MP4 (H.264 + AAC)",
-                    plan.input.name().to_uppercase()
+                    "converted {} → MP4 (H.264 yuv420p + AAC)",
+                    plan0.input.name().to_uppercase()
                 ));
             } else {
                 actions.push("re-encoded H.264 yuv420p + AAC".into());
@@ -421,6 +439,22 @@ mod tests {
             "{chain}"
         );
         assert_eq!(filter_chain(None, None, [0; 3]), "setsar=1,format=yuv420p");
+    }
+
+    #[test]
+    fn ffmpeg_versions() {
+        assert!(version_supported("5.1.9-0+deb12u1"));
+        assert!(version_supported("n6.1"));
+        assert!(version_supported("N-112345-gabcdef"));
+        assert!(!version_supported("3.4.8"));
+    }
+
+    #[test]
+    fn found_ffmpeg_reports_its_version() {
+        match Ffmpeg::find() {
+            Some(ff) => assert!(ff.version.chars().next().is_some(), "{ff:?}"),
+            None => eprintln!("skipped: ffmpeg is not on PATH"),
+        }
     }
 
     #[test]
