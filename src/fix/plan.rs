@@ -1445,6 +1445,32 @@ mod tests {
     }
 
     #[test]
+    fn oversized_video_gets_a_bit_rate_cap() {
+        let mut big = video(1280, 720, (30, 1), 10.0);
+        big.bytes = 60_000_000;
+        let plan = super::plan(&big, &p(), &FixOptions::default());
+        // 90 % of 50 MB over 10 s = 36 Mbit/s, less 128 kbit/s of audio.
+        assert_eq!(
+            plan.steps,
+            vec![Step::ReencodeVideo {
+                size: None,
+                fps: None,
+                max_bitrate: Some(35_872_000)
+            }]
+        );
+        assert_eq!(
+            plan.to_string(),
+            "re-encode H.264 yuv420p MP4 + AAC, ≤ 35872 kbit/s"
+        );
+        // A MOV that is only too long stays MOV (stream copy).
+        let mut mov = video(1280, 720, (30, 1), 20.0);
+        mov.format = Format::Mov;
+        let plan = super::plan(&mov, &p(), &FixOptions::default());
+        assert_eq!(plan.output, Some(Format::Mov));
+        assert_eq!(plan.to_string(), "trim 20.0 s → 15.0 s (keep the start)");
+    }
+
+    #[test]
     fn target_fps_picks_nearest_bound() {
         assert_eq!(
             target_fps(Rational::new(120, 1), 24.0, 60.0),
