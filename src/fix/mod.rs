@@ -598,14 +598,20 @@ fn walk(paths: &[PathBuf]) -> Vec<(PathBuf, PathBuf)> {
             v.push((root.clone(), base));
             continue;
         }
-        for e in walkdir::WalkDir::new(root)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(Result::ok)
-        {
-            if e.file_type().is_file() {
-                let rel = e.path().strip_prefix(root).unwrap_or(e.path());
-                v.push((e.path().to_path_buf(), base.join(rel)));
+        for e in walkdir::WalkDir::new(root).sort_by_file_name() {
+            match e {
+                Ok(e) if e.file_type().is_file() => {
+                    let rel = e.path().strip_prefix(root).unwrap_or(e.path());
+                    v.push((e.path().to_path_buf(), base.join(rel)));
+                }
+                Ok(_) => {}
+                // An unreadable entry is still reported (as unreadable) by the check.
+                Err(err) => {
+                    if let Some(p) = err.path() {
+                        let rel = p.strip_prefix(root).unwrap_or(p);
+                        v.push((p.to_path_buf(), base.join(rel)));
+                    }
+                }
             }
         }
     }
