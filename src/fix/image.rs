@@ -6,8 +6,8 @@
 //! PSD is read with the `psd` crate (its flattened composite). AVIF and
 //! JPEG XL have no decoder here: `ffmpeg` decodes them into PNG first when it
 //! is on `PATH`; so does any picture the `image` crate fails on (an ICO
-//! holding a grey PNG, an unusual TIFF). HEIC/HEIF needs libheif (the `heif`
-//! feature), which this build does not bind yet.
+//! holding a grey PNG, an unusual TIFF). HEIC/HEIF is decoded by libheif
+//! with the `heif` feature (off by default; it needs `libheif-dev`).
 
 use super::plan::{fit, AspectMode, Bounds, FixOptions, FixPlan, Geometry, Size, Step};
 use super::{FixError, Repaired};
@@ -75,9 +75,7 @@ fn limits() -> image::Limits {
 /// Decodes `data` (of `format`), applying its EXIF orientation to the pixels.
 pub fn decode(data: &[u8], format: Format) -> Result<Decoded, FixError> {
     if matches!(format, Format::Heic | Format::Heif) {
-        return Err(FixError::Needs(
-            "libheif to decode HEIC/HEIF (the `heif` feature is not wired in this build)",
-        ));
+        return decode_heif(data);
     }
     let fmt = image_format(format).ok_or_else(|| {
         FixError::Decode(format!(
@@ -428,6 +426,67 @@ fn encode_to_fit(
         "cannot get under {} at quality ≥ {min_quality} within the size bounds",
         human_bytes(max_bytes)
     )))
+}
+
+/// Decodes the primary image of a HEIF/HEIC with libheif, which applies its
+/// `irot`/`imir` (an EXIF orientation inside a HEIF is informational and is
+/// not applied again: SPEC §6).
+#[cfg(feature = "heif")]
+pub fn decode_heif(data: &[u8]) -> Result<Decoded, FixError> {
+    use libheif_rs::{ColorSpace, HeifContext, RgbChroma};
+    let ctx = HeifContext::read_from_bytes(data).map_err(dec_err)?;
+    let handle = ctx.primary_image_handle().map_err(dec_err)?;
+    let alpha = handle.has_alpha_channel();
+    let (w, h) = (handle.width(), handle.height());
+    let bpp = if alpha { 4usize } else { 3 };
+    if w as u64 * h as u64 * bpp as u64 > MAX_DECODE_BYTES {
+        return Err(FixError::Decode(format!(
+            "heif: {w}×{h} is too large to decode"
+        )));
+    }
+    let chroma = if alpha {
+        RgbChroma::Rgba
+    } else {
+        RgbChroma::Rgb
+    };
+    let img = handle
+        .decode(ColorSpace::Rgb(chroma), None)
+        .map_err(dec_err)?;
+    let planes = img.planes();
+    let p = planes
+        .interleaved
+        .ok_or_else(|| FixError::Decode("heif: no interleaved plane".into()))?;
+    let (w, h) = (p.width, p.height);
+    let row = w as usize * bpp;
+    let mut px = Vec::new();
+    for y in 0..h as usize {
+        let start = y * p.stride;
+        let line = p
+            .data
+            .get(start..start + row)
+            .ok_or_else(|| FixError::Decode("heif: plane shorter than its size".into()))?;
+        px.extend_from_slice(line);
+    }
+    let image = if alpha {
+        RgbaImage::from_raw(w, h, px).map(DynamicImage::ImageRgba8)
+    } else {
+        image::RgbImage::from_raw(w, h, px).map(DynamicImage::ImageRgb8)
+    }
+    .ok_or_else(|| FixError::Decode("heif: plane size mismatch".into()))?;
+    Ok(Decoded {
+        image,
+        frames: Vec::new(),
+        icc: None,
+        oriented: false,
+    })
+}
+
+/// Without the `heif` feature there is no HEIF decoder.
+#[cfg(not(feature = "heif"))]
+pub fn decode_heif(_data: &[u8]) -> Result<Decoded, FixError> {
+    Err(FixError::NotRepairable(
+        "HEIC/HEIF decoding needs the `heif` feature (libheif)".into(),
+    ))
 }
 
 /// Decodes the flattened composite of a Photoshop document (`psd` crate).
@@ -817,6 +876,48 @@ mod tests {
             .unwrap();
         assert_eq!(back.len(), 3);
         assert_eq!(back[0].buffer().dimensions(), (300, 300));
+    }
+
+    #[cfg(feature = "heif")]
+    #[test]
+    fn heic_is_decoded_with_its_rotation() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/image/ok_heic_irot_1000x600.heic"
+        );
+        let Ok(data) = std::fs::read(path) else {
+            eprintln!("skipped: {path} is absent");
+            return;
+        };
+        let d = decode(&data, Format::Heic).unwrap();
+        // Stored 1000×600, irot turns it to the displayed 600×1000.
+        assert_eq!((d.image.width(), d.image.height()), (600, 1000));
+        let mut i = info(Format::Heic, 600, 1000, data.len() as u64);
+        i.rotation = Some(90);
+        let p = Profile::seedance2();
+        let o = FixOptions {
+            to: Some(ImageTarget::Jpeg),
+            ..FixOptions::default()
+        };
+        let r = repair(&plan(&i, &p, &o), &data, None, &p, &o).unwrap();
+        assert_eq!(r.format, Format::Jpeg);
+        assert_eq!(dims_of(&r.bytes), (600, 1000));
+    }
+
+    #[cfg(not(feature = "heif"))]
+    #[test]
+    fn heic_without_the_feature_says_what_is_needed() {
+        let e = decode(b"\0\0\0\x18ftypheic", Format::Heic).err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "HEIC/HEIF decoding needs the `heif` feature (libheif)"
+        );
+    }
+
+    #[cfg(feature = "heif")]
+    fn dims_of(bytes: &[u8]) -> (u32, u32) {
+        let i = image::load_from_memory(bytes).unwrap();
+        (i.width(), i.height())
     }
 
     #[test]
