@@ -24,6 +24,7 @@ pub mod batch;
 pub mod bundle;
 pub mod check;
 pub mod error;
+pub mod fix;
 pub mod formats;
 #[cfg(feature = "upload")]
 pub mod generate;
@@ -40,6 +41,7 @@ pub mod upload;
 pub use batch::{check_path, check_paths, count_files, BatchOptions};
 pub use check::{check, Report, Verdict, Violation};
 pub use error::{Error, Result};
+pub use fix::{fix_path, fix_paths, FixOptions, FixPlan, FixReport, FixStatus};
 pub use info::{Format, Kind, MediaInfo, Rational};
 pub use probe::{probe, probe_counted, probe_path};
 pub use profile::Profile;

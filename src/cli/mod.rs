@@ -5,6 +5,7 @@ mod api;
 #[cfg(feature = "upload")]
 mod assets;
 mod check;
+mod fix;
 #[cfg(feature = "upload")]
 mod generate;
 #[cfg(feature = "upload")]
@@ -46,6 +47,8 @@ struct Cli {
 enum Command {
     /// Check files and folders (recursively) against a profile.
     Check(check::CheckArgs),
+    /// Write repaired copies of failing files into a folder, and re-check them.
+    Fix(fix::FixArgs),
     /// Check, then upload what passes to an asset group; prints `path → asset://ID`.
     #[cfg(feature = "upload")]
     Upload(upload::UploadArgs),
@@ -82,6 +85,7 @@ pub fn run() -> ExitCode {
     };
     let code = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Fix(args) => fix::run(args),
         #[cfg(feature = "upload")]
         Command::Upload(args) => upload::run(args),
         #[cfg(feature = "upload")]
