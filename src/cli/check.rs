@@ -120,10 +120,7 @@ pub fn run(args: CheckArgs) -> u8 {
             OutputFormat::Ndjson => {
                 write_json_line(&mut out, &serde_json::json!({ "summary": summary }))
             }
-            OutputFormat::Json => write_json_line(
-                &mut out,
-                &serde_json::json!({ "files": kept, "summary": summary }),
-            ),
+            OutputFormat::Json => write_json_document(&mut out, &kept, &summary),
             OutputFormat::Table => write_table(&mut out, &kept, &summary, &profile),
         }
         .and_then(|_| out.flush());
@@ -164,6 +161,25 @@ fn progress_bar(quiet: bool) -> ProgressBar {
 fn write_json_line<W: Write>(out: &mut W, v: &serde_json::Value) -> io::Result<()> {
     serde_json::to_writer(&mut *out, v)?;
     out.write_all(b"\n")
+}
+
+/// `{"files": [...], "summary": {...}}`, written record by record (no
+/// intermediate JSON tree of the whole run).
+fn write_json_document<W: Write>(
+    out: &mut W,
+    files: &[FileReport],
+    summary: &Summary,
+) -> io::Result<()> {
+    out.write_all(b"{\"files\":[")?;
+    for (i, f) in files.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *out, f)?;
+    }
+    out.write_all(b"],\"summary\":")?;
+    serde_json::to_writer(&mut *out, summary)?;
+    out.write_all(b"}\n")
 }
 
 fn describe(r: &FileReport) -> String {
