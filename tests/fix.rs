@@ -526,3 +526,53 @@ fn video_without_ffmpeg_is_not_repairable() {
     assert!(text.contains("needs ffmpeg"), "{text}");
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
 }
+
+mod applied_plans {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        // Each case decodes, resizes and encodes a real picture: keep it modest.
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// A plan applied to a synthetic image of random size and aspect, under a
+        /// random profile, gives an image inside every bound of that profile.
+        #[test]
+        fn applied_plans_land_inside_the_bounds(
+            w in 16u32..1600, h in 16u32..1600,
+            min_side in 50u32..300, span in 100u32..900,
+            min_aspect_tenths in 2u32..8, aspect_span in 5u32..30,
+            crop in any::<bool>(),
+        ) {
+            let mut profile = Profile::seedance2();
+            let l = &mut profile.image;
+            l.min_width = min_side;
+            l.min_height = min_side;
+            l.max_width = min_side + span;
+            l.max_height = min_side + span;
+            l.min_aspect = min_aspect_tenths as f64 / 10.0;
+            l.max_aspect = (min_aspect_tenths + aspect_span) as f64 / 10.0;
+            // Only profiles whose bounds admit some picture (sides and aspect must meet).
+            let widest = l.max_width as f64 / l.min_height as f64;
+            let tallest = l.min_width as f64 / l.max_height as f64;
+            prop_assume!(l.min_aspect <= widest && l.max_aspect >= tallest);
+            let mut data = Vec::new();
+            picture(w, h).write_to(&mut Cursor::new(&mut data), ImageFormat::Png).unwrap();
+            let mut info = MediaInfo::new(Format::Png, data.len() as u64);
+            info.width = Some(w);
+            info.height = Some(h);
+            let opts = FixOptions {
+                aspect: if crop { AspectMode::Crop } else { AspectMode::Pad },
+                ..FixOptions::default()
+            };
+            let p = plan(&info, &profile, &opts);
+            let r = apply_bytes(&p, &data, &profile, &opts).unwrap();
+            let (ow, oh) = dims(&r.bytes);
+            let l = &profile.image;
+            let a = ow as f64 / oh as f64;
+            prop_assert!((l.min_width..=l.max_width).contains(&ow), "{w}×{h} → {ow}×{oh}: {:?}", r.actions);
+            prop_assert!((l.min_height..=l.max_height).contains(&oh), "{w}×{h} → {ow}×{oh}: {:?}", r.actions);
+            prop_assert!(a >= l.min_aspect && a <= l.max_aspect, "{w}×{h} → {ow}×{oh} aspect {a}: {:?}", r.actions);
+        }
+    }
+}

@@ -600,12 +600,21 @@ pub fn fit(w: u32, h: u32, b: &Bounds, mode: AspectMode) -> Option<Geometry> {
         });
     }
     let a = w as f64 / h as f64;
-    let target_aspect = a.clamp(b.min_aspect, b.max_aspect);
+    // The aspect ratios a picture can have: the profile's bounds, narrowed by
+    // the side bounds (with sides in 269..=369, nothing narrower than 269/369
+    // fits). A picture outside them is cropped or padded, even when its own
+    // aspect is inside the profile's bounds.
+    let min_aspect = b.min_aspect.max(b.min_w as f64 / b.max_h as f64);
+    let max_aspect = b.max_aspect.min(b.max_w as f64 / b.min_h as f64);
+    if min_aspect > max_aspect || min_aspect.is_nan() || max_aspect.is_nan() {
+        return None;
+    }
+    let target_aspect = a.clamp(min_aspect, max_aspect);
     // The frame in input pixels after the aspect fix: the cropped area, or the padded canvas.
-    let (fw, fh, crop) = if a > b.max_aspect || a < b.min_aspect {
+    let (fw, fh, crop) = if a > max_aspect || a < min_aspect {
         match mode {
             AspectMode::Crop => {
-                let (cw, ch) = if a > b.max_aspect {
+                let (cw, ch) = if a > max_aspect {
                     ((h as f64 * target_aspect).floor().max(1.0) as u32, h)
                 } else {
                     (w, (w as f64 / target_aspect).floor().max(1.0) as u32)
@@ -619,7 +628,7 @@ pub fn fit(w: u32, h: u32, b: &Bounds, mode: AspectMode) -> Option<Geometry> {
                 (rect.w as f64, rect.h as f64, Some(rect))
             }
             AspectMode::Pad => {
-                if a > b.max_aspect {
+                if a > max_aspect {
                     (w as f64, w as f64 / target_aspect, None)
                 } else {
                     (h as f64 * target_aspect, h as f64, None)
