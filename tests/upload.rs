@@ -1520,3 +1520,51 @@ fn cli_upload_images_with_the_mime_of_their_content_and_build_a_request_from_fil
     assert_eq!(code, 1);
     assert!(err.contains("image.width"), "{err}");
 }
+
+#[test]
+fn cli_upload_fix_repairs_failing_files_and_uploads_the_repaired_copies() {
+    let s = FakeServer::start();
+    let d = tmp();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir(d.path().join("in")).unwrap();
+    // 299 px wide: fails image.width, repairable by scaling up.
+    let small = d.path().join("in/small.jpg");
+    std::fs::copy(root.join("testdata/image/err_width_299.jpg"), &small).unwrap();
+    let before = std::fs::read(&small).unwrap();
+    // Not media at all: not repairable, not uploaded.
+    std::fs::write(d.path().join("in/notes.txt"), b"just text").unwrap();
+    let (code, out, err) = preflight(
+        Some(&s),
+        d.path(),
+        &["upload", "in", "--group", "g", "--fix"],
+    );
+    assert_eq!(code, 1, "one file could not be repaired:\n{out}\n{err}");
+    assert!(err.contains("fixed  in/small.jpg"), "{err}");
+    assert!(err.contains("notes.txt: not repaired"), "{err}");
+    assert_eq!(s.count("CreateAsset"), 1, "{out}\n{err}");
+    let repaired = d.path().join("preflight-fixed/small.jpg");
+    assert!(repaired.exists(), "{err}");
+    assert!(
+        out.contains("preflight-fixed/small.jpg → asset://"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read(&small).unwrap(),
+        before,
+        "the input is untouched"
+    );
+    let info = preflight::probe_path(&repaired, &preflight::ProbeLimits::default()).unwrap();
+    assert!(info.width.unwrap() >= 300, "{info:?}");
+    // Without --fix the same file is only reported.
+    let s2 = FakeServer::start();
+    let d2 = tmp();
+    std::fs::copy(
+        root.join("testdata/image/err_width_299.jpg"),
+        d2.path().join("small.jpg"),
+    )
+    .unwrap();
+    let (code, _, err) = preflight(Some(&s2), d2.path(), &["upload", ".", "--group", "g"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("image.width"), "{err}");
+    assert_eq!(s2.count("CreateAsset"), 0);
+}

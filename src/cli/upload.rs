@@ -4,8 +4,9 @@
 //! uploaded), finds or makes the group, then uploads the rest with bounded
 //! concurrency, printing `path → asset://ID` per file on stdout. The manifest
 //! is saved after every upload, so an interrupted run (Ctrl-C, kill -9, a
-//! lost network) resumes without duplicates. (`--fix`, repairing failing
-//! files before the upload, belongs to the repair work and is not here yet.)
+//! lost network) resumes without duplicates. With `--fix`, failing files are
+//! first repaired into `--fix-out` (as `preflight fix` does, each output
+//! re-checked) and the repaired copies are uploaded in their place.
 
 use super::api::{self, ApiArgs};
 use super::exit;
@@ -64,11 +65,73 @@ pub struct UploadArgs {
     /// Built-in profile name or a TOML file with the same fields.
     #[arg(long, default_value = "seedance2", value_name = "NAME|FILE.toml")]
     profile: String,
+    /// Repair failing files first (as `preflight fix` does) and upload the
+    /// repaired copies; what cannot be repaired is not uploaded.
+    #[arg(long)]
+    fix: bool,
+    /// Where `--fix` writes the repaired copies (kept: the manifest names them).
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "preflight-fixed",
+        requires = "fix"
+    )]
+    fix_out: PathBuf,
     /// No progress bar.
     #[arg(long, short = 'q')]
     quiet: bool,
     #[command(flatten)]
     api: ApiArgs,
+}
+
+/// Repairs the failing files into `out`; returns the checked repaired copies
+/// and how many could not be repaired (each printed with its reason).
+fn repair(
+    failing: &[PathBuf],
+    out: &std::path::Path,
+    profile: &Profile,
+) -> Result<(Vec<CheckedFile>, u64), String> {
+    use preflight::fix::{fix_paths, FixOptions, FixRunOptions, FixStatus};
+    let reports = fix_paths(
+        failing,
+        out,
+        profile,
+        &FixOptions::default(),
+        &FixRunOptions::default(),
+    )?;
+    let (mut files, mut lost) = (Vec::new(), 0u64);
+    for r in reports {
+        let checked = match (&r.status, &r.output) {
+            (FixStatus::Repaired, Some(o)) => {
+                let rep = preflight::check_path(o, profile, &preflight::ProbeLimits::default());
+                CheckedFile::from_report(&rep).ok().map(|f| (o.clone(), f))
+            }
+            _ => None,
+        };
+        match checked {
+            Some((o, f)) => {
+                eprintln!(
+                    "fixed  {} → {}: {}",
+                    sanitize(&r.path.to_string_lossy()),
+                    sanitize(&o.to_string_lossy()),
+                    r.actions.join("; ")
+                );
+                files.push(f);
+            }
+            None => {
+                lost += 1;
+                let why = r
+                    .reason
+                    .as_deref()
+                    .unwrap_or("the repaired copy did not pass the check");
+                eprintln!(
+                    "       {}: not repaired: {why} (not uploaded)",
+                    sanitize(&r.path.to_string_lossy())
+                );
+            }
+        }
+    }
+    Ok((files, lost))
 }
 
 pub fn run(args: UploadArgs) -> u8 {
@@ -95,9 +158,11 @@ pub fn run(args: UploadArgs) -> u8 {
     reports.sort_by(|a, b| a.path.cmp(&b.path));
     let mut files = Vec::new();
     let mut rejected = 0u64;
+    let mut to_fix = Vec::new();
     for r in &reports {
         match CheckedFile::from_report(r) {
             Ok(f) => files.push(f),
+            Err(_) if args.fix && r.verdict == Verdict::Fail => to_fix.push(r.path.clone()),
             Err(_) => {
                 rejected += 1;
                 let what = if r.verdict == Verdict::Error {
@@ -109,6 +174,18 @@ pub fn run(args: UploadArgs) -> u8 {
                 for v in &r.violations {
                     eprintln!("         ✗ {}: {}", v.rule, v.message);
                 }
+            }
+        }
+    }
+    if !to_fix.is_empty() {
+        match repair(&to_fix, &args.fix_out, &profile) {
+            Ok((fixed, lost)) => {
+                files.extend(fixed);
+                rejected += lost;
+            }
+            Err(e) => {
+                eprintln!("preflight: {e}");
+                return exit::USAGE;
             }
         }
     }
