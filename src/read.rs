@@ -78,6 +78,9 @@ pub struct Counter<R> {
     inner: R,
     read: u64,
     max: u64,
+    /// The inner reader's position, once known: asking for the position
+    /// (which readers do often, through `BufReader`) then costs no syscall.
+    pos: Option<u64>,
 }
 
 impl<R> Counter<R> {
@@ -87,6 +90,7 @@ impl<R> Counter<R> {
             inner,
             read: 0,
             max,
+            pos: None,
         }
     }
 
@@ -110,15 +114,27 @@ impl<R: Read> Read for Counter<R> {
             }));
         }
         let room = (self.max - self.read).min(buf.len() as u64) as usize;
-        let n = self.inner.read(&mut buf[..room])?;
+        let n = match self.inner.read(&mut buf[..room]) {
+            Ok(n) => n,
+            Err(e) => {
+                self.pos = None;
+                return Err(e);
+            }
+        };
         self.read += n as u64;
+        self.pos = self.pos.map(|p| p + n as u64);
         Ok(n)
     }
 }
 
 impl<R: Seek> Seek for Counter<R> {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        self.inner.seek(pos)
+        if let (SeekFrom::Current(0), Some(p)) = (pos, self.pos) {
+            return Ok(p);
+        }
+        let r = self.inner.seek(pos);
+        self.pos = r.as_ref().ok().copied();
+        r
     }
 }
 
@@ -253,6 +269,18 @@ mod tests {
             "{err}"
         );
         assert_eq!(c.bytes_read(), 10);
+    }
+
+    #[test]
+    fn counter_knows_its_position_after_seeks_and_reads() {
+        let mut c = Counter::new(Cursor::new(vec![7u8; 100]), 1000);
+        assert_eq!(c.seek(SeekFrom::Start(10)).unwrap(), 10);
+        let mut buf = [0u8; 5];
+        c.read_exact(&mut buf).unwrap();
+        assert_eq!(c.stream_position().unwrap(), 15);
+        assert_eq!(c.seek(SeekFrom::Current(-3)).unwrap(), 12);
+        assert_eq!(c.stream_position().unwrap(), 12);
+        assert_eq!(c.seek(SeekFrom::End(0)).unwrap(), 100);
     }
 
     #[test]
