@@ -4,7 +4,7 @@
 use crate::check::{self, Verdict, Violation};
 use crate::error::Error;
 use crate::info::Format;
-use crate::probe::probe;
+use crate::probe::probe_file_of_size;
 use crate::profile::Profile;
 use crate::read::ProbeLimits;
 use crate::report::FileReport;
@@ -78,7 +78,7 @@ pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileR
             )
         }
     };
-    let info = match probe(file, limits) {
+    let info = match probe_file_of_size(file, meta.len(), limits) {
         Ok(info) => info,
         Err(e) => {
             let rule = e.rule();

@@ -34,8 +34,22 @@ pub fn probe<R: Read + Seek>(reader: R, limits: &ProbeLimits) -> Result<MediaInf
 
 /// [`probe`], also telling how many bytes were read.
 pub fn probe_counted<R: Read + Seek>(reader: R, limits: &ProbeLimits) -> Probed {
+    probe_counted_sized(reader, None, limits)
+}
+
+/// [`probe`] of a file just opened (positioned at 0) whose size is already
+/// known (from `metadata`): saves the two seeks that measure it.
+pub fn probe_file_of_size(file: File, size: u64, limits: &ProbeLimits) -> Result<MediaInfo> {
+    probe_counted_sized(file, Some(size), limits).result
+}
+
+fn probe_counted_sized<R: Read + Seek>(
+    reader: R,
+    size: Option<u64>,
+    limits: &ProbeLimits,
+) -> Probed {
     let mut r = BufReader::with_capacity(BUF_LEN, Counter::new(reader, limits.max_bytes_read));
-    let result = probe_inner(&mut r, limits);
+    let result = probe_inner(&mut r, size, limits);
     Probed {
         result,
         bytes_read: r.get_ref().bytes_read(),
@@ -54,12 +68,22 @@ pub fn probe_path(path: &Path, limits: &ProbeLimits) -> Result<MediaInfo> {
     probe(file, limits)
 }
 
-fn probe_inner<R: Read + Seek>(r: &mut BufReader<R>, limits: &ProbeLimits) -> Result<MediaInfo> {
-    let size = r.seek(SeekFrom::End(0)).map_err(crate::read::io_error)?;
+fn probe_inner<R: Read + Seek>(
+    r: &mut BufReader<R>,
+    known_size: Option<u64>,
+    limits: &ProbeLimits,
+) -> Result<MediaInfo> {
+    let size = match known_size {
+        Some(size) => size,
+        None => {
+            let size = r.seek(SeekFrom::End(0)).map_err(crate::read::io_error)?;
+            r.seek(SeekFrom::Start(0)).map_err(crate::read::io_error)?;
+            size
+        }
+    };
     if size == 0 {
         return Ok(MediaInfo::new(Format::Unknown, 0));
     }
-    r.seek(SeekFrom::Start(0)).map_err(crate::read::io_error)?;
     // Sniff from the buffer without consuming it: the reader starts on the
     // same bytes, already in memory. Only an ID3v2 tag needs more.
     let head = r.fill_buf().map_err(crate::read::io_error)?;
