@@ -59,13 +59,14 @@ fn probe_counted_sized<R: Read + Seek>(
 /// Opens `path` and probes it.
 pub fn probe_path(path: &Path, limits: &ProbeLimits) -> Result<MediaInfo> {
     let file = File::open(path).map_err(Error::Io)?;
-    if file.metadata().map_err(Error::Io)?.is_dir() {
+    let meta = file.metadata().map_err(Error::Io)?;
+    if meta.is_dir() {
         return Err(Error::Io(std::io::Error::new(
             std::io::ErrorKind::IsADirectory,
             "is a directory",
         )));
     }
-    probe(file, limits)
+    probe_file_of_size(file, meta.len(), limits)
 }
 
 fn probe_inner<R: Read + Seek>(
