@@ -4,7 +4,7 @@
 
 use crate::check::check;
 use crate::info::{Format, Kind};
-use crate::probe::probe;
+use crate::probe::{probe, read_headers};
 use crate::profile::Profile;
 use crate::read::{Counter, ProbeLimits};
 use crate::report::FileReport;
@@ -30,17 +30,17 @@ pub fn probe_reader(reader: &str, data: &[u8]) {
     let limits = ProbeLimits::default();
     let size = data.len() as u64;
     let mut r = BufReader::new(Counter::new(Cursor::new(data), limits.max_bytes_read));
-    let result = match reader {
-        "jpeg" => formats::jpeg::probe(&mut r, size, &limits),
-        "png" => formats::png::probe(&mut r, size, &limits),
-        "gif" => formats::gif::probe(&mut r, size, &limits),
-        "webp" => formats::webp::probe(&mut r, size, &limits),
-        "bmp" => formats::bmp::probe(&mut r, size, &limits),
-        "tiff" => formats::tiff::probe(&mut r, size, &limits),
-        "heif" => formats::heif::probe(&mut r, size, &limits),
-        "mp4" => formats::mp4::probe(&mut r, size, &limits),
-        "mp3" => formats::mp3::probe(&mut r, size, &limits),
-        "wav" => formats::wav::probe(&mut r, size, &limits),
+    let format = match reader {
+        "jpeg" => Format::Jpeg,
+        "png" => Format::Png,
+        "gif" => Format::Gif,
+        "webp" => Format::Webp,
+        "bmp" => Format::Bmp,
+        "tiff" => Format::Tiff,
+        "heif" => Format::Heic,
+        "mp4" => Format::Mp4,
+        "mp3" => Format::Mp3,
+        "wav" => Format::Wav,
         "exif" => {
             let _ = formats::exif::orientation(data);
             return;
@@ -51,6 +51,7 @@ pub fn probe_reader(reader: &str, data: &[u8]) {
         }
         other => panic!("no reader {other}"),
     };
+    let result = read_headers(format, &mut r, size, &limits);
     if let Ok(info) = result {
         if let Some(d) = info.duration_s {
             assert!(d.is_finite() && d >= 0.0, "duration {d}");

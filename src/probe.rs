@@ -95,25 +95,7 @@ fn probe_inner<R: Read + Seek>(
     } else {
         sniff::classify(head)
     };
-    let mut info =
-        match format {
-            Format::Jpeg => formats::jpeg::probe(r, size, limits),
-            Format::Png => formats::png::probe(r, size, limits),
-            Format::Gif => formats::gif::probe(r, size, limits),
-            Format::Webp => formats::webp::probe(r, size, limits),
-            Format::Bmp => formats::bmp::probe(r, size, limits),
-            Format::Tiff => formats::tiff::probe(r, size, limits),
-            Format::Heic | Format::Heif => formats::heif::probe(r, size, limits),
-            Format::Mp4 | Format::Mov => formats::mp4::probe(r, size, limits),
-            Format::Mp3 => formats::mp3::probe(r, size, limits),
-            Format::Wav => formats::wav::probe(r, size, limits),
-            // Not taken by the service, but its size helps `fix`; a reading
-            // error changes nothing about the verdict.
-            Format::Avif => Ok(formats::heif::probe(r, size, limits)
-                .unwrap_or_else(|_| MediaInfo::new(format, size))),
-            other => Ok(MediaInfo::new(other, size)),
-        }
-        .map_err(|e| e.in_format(format.name()))?;
+    let mut info = read_headers(format, r, size, limits).map_err(|e| e.in_format(format.name()))?;
     info.format = format;
     info.kind = format.kind();
     info.bytes = size;
@@ -127,4 +109,34 @@ fn probe_inner<R: Read + Seek>(
         info.rotation = Some(0);
     }
     Ok(info)
+}
+
+/// Reads the headers of a file already judged to be `format` with that
+/// format's reader (`r` at offset 0, `size` bytes long). The one dispatch
+/// table from format to reader, shared with the fuzz harness.
+pub(crate) fn read_headers<R: Read + Seek>(
+    format: Format,
+    r: &mut R,
+    size: u64,
+    limits: &ProbeLimits,
+) -> Result<MediaInfo> {
+    match format {
+        Format::Jpeg => formats::jpeg::probe(r, size, limits),
+        Format::Png => formats::png::probe(r, size, limits),
+        Format::Gif => formats::gif::probe(r, size, limits),
+        Format::Webp => formats::webp::probe(r, size, limits),
+        Format::Bmp => formats::bmp::probe(r, size, limits),
+        Format::Tiff => formats::tiff::probe(r, size, limits),
+        Format::Heic | Format::Heif => formats::heif::probe(r, size, limits),
+        Format::Mp4 | Format::Mov => formats::mp4::probe(r, size, limits),
+        Format::Mp3 => formats::mp3::probe(r, size, limits),
+        Format::Wav => formats::wav::probe(r, size, limits),
+        // Not taken by the service, but its size helps `fix`; a reading
+        // error changes nothing about the verdict.
+        Format::Avif => {
+            Ok(formats::heif::probe(r, size, limits)
+                .unwrap_or_else(|_| MediaInfo::new(format, size)))
+        }
+        other => Ok(MediaInfo::new(other, size)),
+    }
 }
