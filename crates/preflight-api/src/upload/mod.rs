@@ -1,0 +1,500 @@
+//! Uploading checked media to the Seedance asset library (SPEC §5).
+//!
+//! The pieces:
+//! - [`CheckedFile`]: a file that passed [`check_path`](preflight::check_path). The
+//!   client takes only this type, so an unchecked or failing file cannot be
+//!   uploaded, and the asset type and `model` follow from the checked kind
+//!   ([`AssetType`]): a video cannot be sent as an image.
+//! - `Client` (feature `upload`, on by default): the blocking API client with
+//!   retries, backoff and a token that never prints.
+//! - [`Manifest`]: the record of finished uploads that makes a re-run resume
+//!   without duplicates.
+//! - `upload_files` (feature `upload`): the batch uploader the CLI uses.
+//!
+//! # Deterministic asset names
+//!
+//! The service has no idempotency key, so every asset gets a name derived from
+//! its content, [`asset_name`]: `<file stem>-<first 12 hex digits of the
+//! BLAKE3 hash of the file>` (the stem cleaned to letters, digits, `.`, `_`,
+//! `-`, at most 64 characters). A retried create looks this name up in the
+//! group before sending again, and a batch reuses an asset of the group whose
+//! name ends with the same hash, so a lost reply never makes a duplicate.
+
+mod batch;
+pub mod client;
+pub mod manifest;
+
+pub use batch::{upload_files, Mode, Outcome, Source, UploadOptions, Uploaded};
+pub use client::{
+    strip_group_prefix, Asset, AssetFilter, AssetStatus, Client, ClientConfig, Group, Payload,
+    RetryPolicy, Timeouts, Token,
+};
+pub use manifest::{Entry, Manifest};
+pub use preflight::bundle::{asset_uri, AssetType, MODEL_IMAGE};
+
+use preflight::check::Verdict;
+use preflight::info::Format;
+use preflight::profile::Profile;
+use preflight::read::ProbeLimits;
+use preflight::report::FileReport;
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Everything that can go wrong while talking to the service or preparing an
+/// upload. No variant ever holds the API token: messages that came from the
+/// network are scrubbed of it before they are stored.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UploadError {
+    /// The client is misconfigured (no base URL, a bad token, …).
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The connection failed, timed out or broke, on every attempt.
+    #[error("{action}: {message} (after {attempts} attempt{s})", s = if *.attempts == 1 { "" } else { "s" })]
+    Transport {
+        /// The API action (`CreateAsset`, …).
+        action: &'static str,
+        /// What the transport said.
+        message: String,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The service answered with an error body (`ResponseMetadata.Error`).
+    #[error("{action}: HTTP {status} {code}: {message}{rid}", rid = request_id_suffix(.request_id))]
+    Api {
+        /// The API action.
+        action: &'static str,
+        /// HTTP status.
+        status: u16,
+        /// The service's error code.
+        code: String,
+        /// The service's message.
+        message: String,
+        /// The request id, when the service gave one.
+        request_id: Option<String>,
+    },
+    /// A response that is not JSON, or not the JSON the contract promises.
+    #[error("{action}: unexpected response (HTTP {status}): {body_start}")]
+    Unexpected {
+        /// The API action.
+        action: &'static str,
+        /// HTTP status.
+        status: u16,
+        /// The first 200 characters of the body.
+        body_start: String,
+    },
+    /// The service asked to wait longer than the client is willing to.
+    #[error("{action}: rate limited: the service asks to retry after {retry_after_s} s, more than the {max_s} s this client waits")]
+    RateLimited {
+        /// The API action.
+        action: &'static str,
+        /// The `Retry-After` seconds.
+        retry_after_s: u64,
+        /// The client's cap in seconds.
+        max_s: u64,
+    },
+    /// A local file could not be read.
+    #[error("{}: {source}", .path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+    /// A file that did not pass the check was offered for upload.
+    #[error("{}: not uploadable: {reason}", .path.display())]
+    NotChecked {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The file changed on disk after it was checked.
+    #[error("{}: changed since it was checked ({checked} bytes then, {now} now)", .path.display())]
+    Changed {
+        /// The file.
+        path: PathBuf,
+        /// Size when checked.
+        checked: u64,
+        /// Size now.
+        now: u64,
+    },
+    /// A data-URI body would exceed the service's request size.
+    #[error("{}: {bytes} bytes is too large for a data-URI upload (the body would exceed {max} bytes): use multipart", .path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        bytes: u64,
+        /// The body limit.
+        max: u64,
+    },
+    /// More than one group carries the name.
+    #[error("{count} groups are named {name:?} ({ids}): give --group-id", count = .ids.len(), ids = .ids.join(", "))]
+    AmbiguousGroup {
+        /// The name looked up.
+        name: String,
+        /// The matching group ids.
+        ids: Vec<String>,
+    },
+    /// The manifest could not be read or written.
+    #[error("manifest {}: {message}", .path.display())]
+    Manifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The batch was cancelled before this file was sent.
+    #[error("cancelled before upload")]
+    Cancelled,
+    /// A file with the same content as another of the batch, which failed.
+    #[error("same content as {}, which was not uploaded", .other.display())]
+    SameContent {
+        /// The file the content was uploaded with.
+        other: PathBuf,
+    },
+}
+
+fn request_id_suffix(id: &Option<String>) -> String {
+    match id {
+        Some(id) if !id.is_empty() => format!(" (request {id})"),
+        _ => String::new(),
+    }
+}
+
+impl UploadError {
+    /// The HTTP status of a service answer, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            UploadError::Api { status, .. } | UploadError::Unexpected { status, .. } => {
+                Some(*status)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A file that passed the check: the only thing the client uploads.
+///
+/// It can be made only from a passing [`FileReport`] of a format the service
+/// takes ([`CheckedFile::from_report`], [`CheckedFile::check`]). It remembers
+/// the size that was checked; an upload refuses a file whose size changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedFile {
+    path: PathBuf,
+    format: Format,
+    asset_type: AssetType,
+    bytes: u64,
+    duration_s: Option<f64>,
+}
+
+impl CheckedFile {
+    /// Checks `path` against `profile`; the failing report when it does not pass.
+    pub fn check(
+        path: &Path,
+        profile: &Profile,
+        limits: &ProbeLimits,
+    ) -> Result<CheckedFile, Box<FileReport>> {
+        let report = preflight::batch::check_path(path, profile, limits);
+        match CheckedFile::from_report(&report) {
+            Ok(c) => Ok(c),
+            Err(_) => Err(Box::new(report)),
+        }
+    }
+
+    /// Accepts a report that passed, of a format the service takes.
+    pub fn from_report(report: &FileReport) -> Result<CheckedFile, UploadError> {
+        let not = |reason: String| UploadError::NotChecked {
+            path: report.path.clone(),
+            reason,
+        };
+        if report.verdict != Verdict::Pass || !report.violations.is_empty() {
+            let rules: Vec<&str> = report.violations.iter().map(|v| v.rule).collect();
+            return Err(not(format!(
+                "verdict {} ({})",
+                report.verdict.as_str(),
+                rules.join(", ")
+            )));
+        }
+        let Some(info) = &report.info else {
+            return Err(not("no media information".into()));
+        };
+        if !info.format.is_supported() || info.format.kind() != info.kind {
+            return Err(not(format!(
+                "format {} is not taken by the service",
+                info.format
+            )));
+        }
+        let Some(asset_type) = AssetType::from_kind(info.kind) else {
+            return Err(not("unknown kind".into()));
+        };
+        Ok(CheckedFile {
+            path: report.path.clone(),
+            format: info.format,
+            asset_type,
+            bytes: info.bytes,
+            duration_s: info.duration_s,
+        })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Its format, judged by content.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The asset type (and so the `model`) it is uploaded as.
+    pub fn asset_type(&self) -> AssetType {
+        self.asset_type
+    }
+
+    /// Its size when checked.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Its duration in seconds (video and audio).
+    pub fn duration_s(&self) -> Option<f64> {
+        self.duration_s
+    }
+
+    /// The MIME type of the sniffed format (never a default).
+    pub fn mime(&self) -> &'static str {
+        self.format.mime()
+    }
+
+    /// Opens the file and verifies it still has the size that was checked.
+    pub(crate) fn open(&self) -> Result<File, UploadError> {
+        let io = |source| UploadError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let f = File::open(&self.path).map_err(io)?;
+        let now = f.metadata().map_err(io)?.len();
+        if now != self.bytes {
+            return Err(UploadError::Changed {
+                path: self.path.clone(),
+                checked: self.bytes,
+                now,
+            });
+        }
+        Ok(f)
+    }
+
+    /// BLAKE3 hash of the content, 64 lowercase hex digits.
+    pub fn content_hash(&self) -> Result<String, UploadError> {
+        let f = self.open()?;
+        hash_reader(f).map_err(|source| UploadError::Io {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+/// BLAKE3 of a file, 64 lowercase hex digits, read in a streaming fashion.
+pub fn hash_file(path: &Path) -> io::Result<String> {
+    hash_reader(File::open(path)?)
+}
+
+fn hash_reader<R: io::Read>(mut r: R) -> io::Result<String> {
+    let mut h = blake3::Hasher::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        h.update(buf.get(..n).unwrap_or_default());
+    }
+    Ok(h.finalize().to_hex().to_string())
+}
+
+/// Longest stem kept in an asset name, in characters.
+const MAX_STEM_CHARS: usize = 64;
+
+/// The deterministic asset name of a file: `<stem>-<first 12 hex of hash>`.
+///
+/// The stem keeps letters, digits, `.`, `_` and `-`; anything else becomes
+/// `_`; it is cut to 64 characters, and an empty stem reads `asset`.
+/// ```
+/// use preflight_api::upload::asset_name;
+/// let hash = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+/// assert_eq!(asset_name("clips/My shot (1).mp4".as_ref(), hash), "My_shot__1_-0123456789ab");
+/// ```
+pub fn asset_name(path: &Path, hash: &str) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy())
+        .unwrap_or_default();
+    let mut clean: String = stem
+        .chars()
+        .take(MAX_STEM_CHARS)
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if clean.is_empty() {
+        clean.push_str("asset");
+    }
+    format!("{clean}-{}", hash_tag(hash))
+}
+
+/// The part of a hash used in names: its first 12 hex digits.
+pub fn hash_tag(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
+}
+
+/// Whether an asset name carries this content hash (ends with `-<first 12 hex>`).
+pub fn name_has_hash(name: &str, hash: &str) -> bool {
+    let tag = hash_tag(hash);
+    tag.len() == 12
+        && name.len() > 13
+        && name.ends_with(tag)
+        && name[..name.len() - 12].ends_with('-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use preflight::check::Violation;
+    use preflight::info::MediaInfo;
+    use serde_json::Value;
+
+    const HASH: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    fn report(format: Format, verdict: Verdict) -> FileReport {
+        let info = MediaInfo::new(format, 10);
+        FileReport {
+            path: "x.bin".into(),
+            bytes: Some(10),
+            info: Some(info),
+            verdict,
+            violations: if verdict == Verdict::Pass {
+                vec![]
+            } else {
+                vec![Violation::new("image.width", Value::Null, Value::Null, "w")]
+            },
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn names_are_deterministic_and_clean() {
+        assert_eq!(
+            asset_name(Path::new("a/b/photo.jpg"), HASH),
+            "photo-0123456789ab"
+        );
+        assert_eq!(
+            asset_name(Path::new("日本 語.png"), HASH),
+            "日本_語-0123456789ab"
+        );
+        assert_eq!(asset_name(Path::new(".mp3"), HASH), ".mp3-0123456789ab");
+        assert_eq!(asset_name(Path::new("/"), HASH), "asset-0123456789ab");
+        assert_eq!(
+            asset_name(Path::new("a\"b\r\n.wav"), HASH),
+            "a_b__-0123456789ab"
+        );
+        let long = "x".repeat(300) + ".jpg";
+        assert_eq!(asset_name(Path::new(&long), HASH).chars().count(), 64 + 13);
+        assert!(name_has_hash("photo-0123456789ab", HASH));
+        assert!(!name_has_hash("photo0123456789ab", HASH));
+        assert!(!name_has_hash("-0123456789ab", HASH));
+        assert!(!name_has_hash("photo-0123456789ac", HASH));
+    }
+
+    #[test]
+    fn only_passing_supported_reports_become_checked_files() {
+        let ok = CheckedFile::from_report(&report(Format::Jpeg, Verdict::Pass)).unwrap();
+        assert_eq!(ok.asset_type(), AssetType::Image);
+        assert_eq!(ok.mime(), "image/jpeg");
+        let v = CheckedFile::from_report(&report(Format::Mov, Verdict::Pass)).unwrap();
+        assert_eq!(
+            (v.asset_type().as_str(), v.asset_type().model()),
+            ("Video", "volc-asset-video")
+        );
+        let a = CheckedFile::from_report(&report(Format::Wav, Verdict::Pass)).unwrap();
+        assert_eq!(
+            (a.asset_type().as_str(), a.asset_type().model()),
+            ("Audio", "volc-asset-audio")
+        );
+        for (f, v) in [
+            (Format::Jpeg, Verdict::Fail),
+            (Format::Jpeg, Verdict::Error),
+            (Format::Avif, Verdict::Pass),
+            (Format::Flac, Verdict::Pass),
+            (Format::Unknown, Verdict::Pass),
+        ] {
+            let e = CheckedFile::from_report(&report(f, v)).unwrap_err();
+            assert!(
+                matches!(e, UploadError::NotChecked { .. }),
+                "{f:?} {v:?}: {e}"
+            );
+        }
+        let mut no_info = report(Format::Png, Verdict::Pass);
+        no_info.info = None;
+        assert!(CheckedFile::from_report(&no_info).is_err());
+        // A report whose kind disagrees with its format is refused.
+        let mut lying = report(Format::Mp4, Verdict::Pass);
+        if let Some(i) = lying.info.as_mut() {
+            i.kind = preflight::Kind::Image;
+        }
+        assert!(CheckedFile::from_report(&lying).is_err());
+    }
+
+    #[test]
+    fn a_changed_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.jpg");
+        std::fs::write(&p, b"0123456789").unwrap();
+        let mut r = report(Format::Jpeg, Verdict::Pass);
+        r.path = p.clone();
+        let c = CheckedFile::from_report(&r).unwrap();
+        assert_eq!(
+            c.content_hash().unwrap(),
+            blake3::hash(b"0123456789").to_hex().to_string()
+        );
+        std::fs::write(&p, b"01234567890").unwrap();
+        assert!(matches!(
+            c.content_hash(),
+            Err(UploadError::Changed {
+                checked: 10,
+                now: 11,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn error_messages_read_well() {
+        let e = UploadError::Api {
+            action: "CreateAsset",
+            status: 400,
+            code: "InvalidParameter".into(),
+            message: "bad Name".into(),
+            request_id: Some("r-1".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "CreateAsset: HTTP 400 InvalidParameter: bad Name (request r-1)"
+        );
+        let e = UploadError::Transport {
+            action: "GetAsset",
+            message: "timed out".into(),
+            attempts: 1,
+        };
+        assert_eq!(e.to_string(), "GetAsset: timed out (after 1 attempt)");
+    }
+}

@@ -1,0 +1,218 @@
+//! `preflight request --text "..." [--first-frame X] ITEM...`
+//!
+//! Each ITEM is `asset://ID`, an asset id, or a local file. A local file is
+//! checked and looked up in the manifest by content hash; an asset id is
+//! looked up in the manifest (type and duration), else asked of the service
+//! (type only) when an API is configured. The bundle is checked against the
+//! request rules; when it passes, the `content` array is printed on stdout.
+
+use super::api::{self, ApiArgs};
+use super::exit;
+use super::output::sanitize;
+use clap::Args;
+use preflight::bundle::{Bundle, Item};
+use preflight::{ProbeLimits, Profile};
+use preflight_api::upload::manifest::DEFAULT_FILE;
+use preflight_api::upload::{AssetStatus, AssetType, Client, Manifest};
+use preflight_api::CheckedFile;
+use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug)]
+pub struct RequestArgs {
+    /// References: `asset://ID`, an asset id, or a local file already uploaded.
+    #[arg(value_name = "ITEM")]
+    items: Vec<String>,
+    /// The text prompt.
+    #[arg(long, value_name = "TEXT")]
+    text: Option<String>,
+    /// An image the video starts from (its own mode: no other reference beside it).
+    #[arg(long, value_name = "ITEM")]
+    first_frame: Option<String>,
+    /// The manifest that maps local files to assets.
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_FILE)]
+    manifest: PathBuf,
+    /// Built-in profile name or a TOML file with the same fields.
+    #[arg(long, default_value = "seedance2", value_name = "NAME|FILE.toml")]
+    profile: String,
+    #[command(flatten)]
+    api: ApiArgs,
+}
+
+/// Why an item could not be resolved: exit code and message.
+struct Unresolved(u8, String);
+
+pub fn run(args: RequestArgs) -> u8 {
+    let profile = match Profile::load(&args.profile) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("preflight: {e}");
+            return exit::USAGE;
+        }
+    };
+    let manifest = match Manifest::load(&args.manifest) {
+        Ok(m) => m,
+        Err(e) => return api::fail(&e),
+    };
+    let client = if args.api.configured() {
+        match args.api.client() {
+            Ok(c) => Some(c),
+            Err(u) => return api::usage(u),
+        }
+    } else {
+        None
+    };
+    let ctx = Ctx {
+        manifest: &manifest,
+        client: client.as_ref(),
+        profile: &profile,
+    };
+    let bundle = match ctx.bundle(args.text.clone(), args.first_frame.as_deref(), &args.items) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let report = bundle.check(&profile.request);
+    for v in &report.violations {
+        eprintln!("✗ {}: {}", v.rule, v.message);
+    }
+    for w in &report.warnings {
+        eprintln!("! {}: {}", w.rule, w.message);
+    }
+    if !report.violations.is_empty() {
+        eprintln!("preflight: the bundle breaks the request rules; no content printed");
+        return exit::FAIL;
+    }
+    api::print_json(&bundle.content())
+}
+
+/// Where items are looked up (shared with `generate`).
+pub(super) struct Ctx<'a> {
+    pub(super) manifest: &'a Manifest,
+    pub(super) client: Option<&'a Client>,
+    pub(super) profile: &'a Profile,
+}
+
+impl Ctx<'_> {
+    /// The bundle of `text`, an optional first frame and the items; every
+    /// item that cannot be resolved is reported on stderr, and the worst exit
+    /// code returned.
+    pub(super) fn bundle(
+        &self,
+        text: Option<String>,
+        first_frame: Option<&str>,
+        items: &[String],
+    ) -> Result<Bundle, u8> {
+        let mut bundle = Bundle::new(text);
+        let mut worst = exit::PASS;
+        let first = first_frame.map(|f| (f, true));
+        for (raw, is_first) in first
+            .into_iter()
+            .chain(items.iter().map(|i| (i.as_str(), false)))
+        {
+            match self.resolve(raw) {
+                Ok(item) if is_first && item.asset_type != AssetType::Image => {
+                    eprintln!(
+                        "preflight: {}: a first frame must be an image, not {}",
+                        sanitize(raw),
+                        item.asset_type
+                    );
+                    worst = worst.max(exit::FAIL);
+                }
+                Ok(item) => bundle.push(if is_first {
+                    item.as_first_frame()
+                } else {
+                    item
+                }),
+                Err(Unresolved(code, msg)) => {
+                    eprintln!("preflight: {}: {msg}", sanitize(raw));
+                    worst = worst.max(code);
+                }
+            }
+        }
+        if worst != exit::PASS {
+            return Err(worst);
+        }
+        Ok(bundle)
+    }
+
+    fn resolve(&self, raw: &str) -> Result<Item, Unresolved> {
+        let path = Path::new(raw);
+        if !raw.starts_with("asset://") && path.is_file() {
+            return self.resolve_file(path);
+        }
+        let id = raw.strip_prefix("asset://").unwrap_or(raw);
+        if id.is_empty() {
+            return Err(Unresolved(exit::USAGE, "empty asset id".into()));
+        }
+        if let Some(e) = self.manifest.find_asset(id) {
+            let ty = AssetType::parse(&e.asset_type).ok_or_else(|| {
+                Unresolved(
+                    exit::USAGE,
+                    format!("the manifest gives it an unknown type {:?}", e.asset_type),
+                )
+            })?;
+            return Ok(Item::asset(id, ty, e.duration_s));
+        }
+        let Some(client) = self.client else {
+            return Err(Unresolved(
+                exit::USAGE,
+                format!(
+                    "not a file and not in the manifest {}; set {} and {} to ask the service for its type",
+                    self.manifest.path().display(),
+                    api::BASE_URL_VAR,
+                    api::TOKEN_VAR
+                ),
+            ));
+        };
+        let a = client
+            .get_asset(id)
+            .map_err(|e| Unresolved(exit::FAIL, e.to_string()))?;
+        let ty = AssetType::parse(&a.asset_type).ok_or_else(|| {
+            Unresolved(
+                exit::FAIL,
+                format!("the service gives it an unknown type {:?}", a.asset_type),
+            )
+        })?;
+        if a.status != AssetStatus::Active {
+            eprintln!(
+                "preflight: warning: {} is {}, usable only once Active",
+                sanitize(id),
+                a.status
+            );
+        }
+        Ok(Item::asset(id, ty, None))
+    }
+
+    fn resolve_file(&self, path: &Path) -> Result<Item, Unresolved> {
+        let checked = match CheckedFile::check(path, self.profile, &ProbeLimits::default()) {
+            Ok(c) => c,
+            Err(report) => {
+                let rules: Vec<String> = report
+                    .violations
+                    .iter()
+                    .map(|v| format!("{}: {}", v.rule, v.message))
+                    .collect();
+                return Err(Unresolved(
+                    exit::FAIL,
+                    format!("does not pass the check ({})", rules.join("; ")),
+                ));
+            }
+        };
+        let hash = checked
+            .content_hash()
+            .map_err(|e| Unresolved(exit::FAIL, e.to_string()))?;
+        let Some(e) = self.manifest.find_hash(&hash) else {
+            return Err(Unresolved(
+                exit::USAGE,
+                format!(
+                    "not uploaded yet (not in {}): run `preflight upload` first",
+                    self.manifest.path().display()
+                ),
+            ));
+        };
+        Ok(Item::asset(
+            &e.asset_id,
+            checked.asset_type(),
+            checked.duration_s(),
+        ))
+    }
+}

@@ -1,0 +1,1572 @@
+//! The asset-API client, the batch uploader and the `upload`, `groups`,
+//! `assets` and `request` commands, against a fake service on 127.0.0.1.
+
+mod support;
+
+use preflight::check::Verdict;
+use preflight::{FileReport, Format, MediaInfo};
+use preflight_api::upload::{
+    upload_files, AssetFilter, AssetStatus, Client, ClientConfig, Manifest, Mode, Payload,
+    RetryPolicy, Source, Timeouts, Token, UploadOptions,
+};
+use preflight_api::{CheckedFile, UploadError};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use support::{FakeServer, Fault, PREFIX, TOKEN};
+
+fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_millis(2),
+        max_delay: Duration::from_millis(10),
+        max_retry_after: Duration::from_secs(5),
+    }
+}
+
+fn config(server: &FakeServer) -> ClientConfig {
+    let mut c = ClientConfig::new(server.url(), Token::new(TOKEN).unwrap());
+    c.retry = fast_retry();
+    c.timeouts = Timeouts {
+        connect: Duration::from_secs(2),
+        response: Duration::from_secs(5),
+    };
+    c.page_size = 3;
+    c.poll_interval = Duration::from_millis(1);
+    c
+}
+
+fn client(server: &FakeServer) -> Client {
+    Client::new(config(server)).unwrap()
+}
+
+/// A passing report for a file written with `bytes`: the readers are not
+/// needed to test the upload path.
+fn checked(
+    dir: &Path,
+    name: &str,
+    format: Format,
+    bytes: &[u8],
+    duration_s: Option<f64>,
+) -> CheckedFile {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    let mut info = MediaInfo::new(format, bytes.len() as u64);
+    info.duration_s = duration_s;
+    let report = FileReport {
+        path,
+        bytes: Some(bytes.len() as u64),
+        info: Some(info),
+        verdict: Verdict::Pass,
+        violations: vec![],
+        warnings: vec![],
+    };
+    CheckedFile::from_report(&report).unwrap()
+}
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+// ---------------------------------------------------------------- calls
+
+#[test]
+fn groups_are_created_found_with_or_without_prefix_and_listed_across_pages() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    assert_eq!(c.find_group("refs").unwrap(), None);
+    let id = c.create_group("refs").unwrap();
+    assert!(id.starts_with("group-"));
+    assert_eq!(s.groups()[0].name, format!("{PREFIX}refs"));
+    // Found by the chosen name and by the stored, prefixed one.
+    assert_eq!(c.find_group("refs").unwrap().unwrap().id, id);
+    assert_eq!(
+        c.find_group(&format!("{PREFIX}refs")).unwrap().unwrap().id,
+        id
+    );
+    assert_eq!(c.find_group("ref").unwrap(), None);
+    // find_or_create never makes a second group of the same name.
+    assert_eq!(c.find_or_create_group("refs").unwrap().id, id);
+    assert_eq!(s.groups().len(), 1);
+    for i in 0..7 {
+        s.add_group(&format!("g{i}"));
+    }
+    let before = s.count("ListAssetGroups");
+    let all = c.list_groups().unwrap();
+    assert_eq!(all.len(), 8);
+    assert_eq!(
+        s.count("ListAssetGroups") - before,
+        3,
+        "page size 3 → 3 pages"
+    );
+    // Every call carried the token, the user agent and the group model.
+    for r in s.seen() {
+        assert_eq!(
+            r.authorization.as_deref(),
+            Some(format!("Bearer {TOKEN}").as_str())
+        );
+        assert_eq!(
+            r.user_agent.as_deref(),
+            Some(concat!("preflight/", env!("CARGO_PKG_VERSION")))
+        );
+        assert_eq!(r.body["model"], "volc-asset");
+    }
+    // Two groups answering to one name are an error, not a guess.
+    s.with(|st| {
+        st.groups.push(support::Group {
+            id: "group-x".into(),
+            name: "refs".into(),
+        })
+    });
+    assert!(
+        matches!(c.find_group("refs"), Err(UploadError::AmbiguousGroup { ids, .. }) if ids.len() == 2)
+    );
+}
+
+#[test]
+fn assets_are_listed_across_pages_with_filters_and_fetched() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g1 = c.create_group("one").unwrap();
+    let g2 = c.create_group("two").unwrap();
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        let f = checked(
+            d.path(),
+            &format!("p{i}.png"),
+            Format::Png,
+            format!("png{i}").as_bytes(),
+            None,
+        );
+        let g = if i < 5 { &g1 } else { &g2 };
+        ids.push(
+            c.create_asset(g, &format!("p{i}"), Payload::Multipart(&f))
+                .unwrap(),
+        );
+    }
+    let all = c.list_assets(&AssetFilter::default()).unwrap();
+    assert_eq!(all.len(), 7);
+    let in_g1 = c
+        .list_assets(&AssetFilter {
+            group_ids: vec![g1.clone()],
+            ..AssetFilter::default()
+        })
+        .unwrap();
+    assert_eq!(
+        in_g1.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
+        &ids[..5]
+    );
+    let sent = s
+        .seen()
+        .into_iter()
+        .rfind(|r| r.action == "ListAssets")
+        .unwrap();
+    assert_eq!(sent.body["Filter"], json!({"GroupIds": [g1]}));
+    assert_eq!(sent.body["PageSize"], 3);
+    // Status filter.
+    let a = c.get_asset(&ids[0]).unwrap();
+    assert_eq!(a.status, AssetStatus::Processing);
+    assert_eq!(a.asset_type, "Image");
+    assert_eq!(a.name, "p0");
+    assert_eq!(a.extra["ProjectName"], "default");
+    c.get_asset(&ids[0]).unwrap(); // second poll: Active
+    let active = c
+        .list_assets(&AssetFilter {
+            statuses: vec!["Active".into()],
+            ..AssetFilter::default()
+        })
+        .unwrap();
+    assert_eq!(active.len(), 1);
+    assert_eq!(active[0].id, ids[0]);
+    // find_asset is exact on the name within the group.
+    assert_eq!(c.find_asset(&g1, "p1").unwrap().unwrap().id, ids[1]);
+    assert!(c.find_asset(&g2, "p1").unwrap().is_none());
+    assert!(
+        c.find_asset(&g1, "p").unwrap().is_none(),
+        "the fake filter is fuzzy; the match is exact"
+    );
+    // An unknown id is the service's 404 message, at once.
+    let before = s.count("GetAsset");
+    let e = c.get_asset("asset-nope").unwrap_err();
+    assert_eq!(s.count("GetAsset"), before + 1, "a 404 is not retried");
+    assert_eq!(
+        e.to_string(),
+        "GetAsset: HTTP 404 NotFound: asset asset-nope not found (request req-fake-1)"
+    );
+}
+
+#[test]
+fn wait_active_polls_until_active_or_failed_or_timeout() {
+    let s = FakeServer::start();
+    s.with(|st| {
+        st.polls_to_active = 3;
+        st.fail_names_containing = Some("bad".into());
+    });
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("w").unwrap();
+    let f1 = checked(d.path(), "a.jpg", Format::Jpeg, b"aaaa", None);
+    let f2 = checked(d.path(), "b.jpg", Format::Jpeg, b"bbbb", None);
+    let ok = c.create_asset(&g, "good", Payload::Multipart(&f1)).unwrap();
+    let bad = c.create_asset(&g, "bad", Payload::Multipart(&f2)).unwrap();
+    let out = c
+        .wait_active(&[ok.clone(), bad.clone()], Duration::from_secs(5))
+        .unwrap();
+    assert_eq!(out.len(), 2);
+    assert_eq!(
+        (out[0].id.as_str(), &out[0].status),
+        (ok.as_str(), &AssetStatus::Active)
+    );
+    assert_eq!(
+        (out[1].id.as_str(), &out[1].status),
+        (bad.as_str(), &AssetStatus::Failed)
+    );
+    assert_eq!(out[1].extra["Error"]["Code"], "ContentRejected");
+    assert_eq!(
+        s.count("GetAsset"),
+        6,
+        "three polls each, none after the final state"
+    );
+    // A timeout returns the last state seen.
+    s.with(|st| st.polls_to_active = 1000);
+    let f3 = checked(d.path(), "c.jpg", Format::Jpeg, b"cccc", None);
+    let slow = c.create_asset(&g, "slow", Payload::Multipart(&f3)).unwrap();
+    let out = c.wait_active(&[slow], Duration::from_millis(30)).unwrap();
+    assert_eq!(out[0].status, AssetStatus::Processing);
+}
+
+// ------------------------------------------------------------ payloads
+
+#[test]
+fn multipart_streams_the_file_with_the_sniffed_mime_and_the_kind_model() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("m").unwrap();
+    let cases = [
+        (
+            "shot.mov",
+            Format::Mov,
+            "Video",
+            "volc-asset-video",
+            "video/quicktime",
+            "mov",
+        ),
+        (
+            "shot.mp4",
+            Format::Mp4,
+            "Video",
+            "volc-asset-video",
+            "video/mp4",
+            "mp4",
+        ),
+        (
+            "take.mp3",
+            Format::Mp3,
+            "Audio",
+            "volc-asset-audio",
+            "audio/mpeg",
+            "mp3",
+        ),
+        (
+            "take.wav",
+            Format::Wav,
+            "Audio",
+            "volc-asset-audio",
+            "audio/wav",
+            "wav",
+        ),
+        (
+            "pic.webp",
+            Format::Webp,
+            "Image",
+            "volc-asset",
+            "image/webp",
+            "webp",
+        ),
+        (
+            "pic.heic",
+            Format::Heic,
+            "Image",
+            "volc-asset",
+            "image/heic",
+            "heic",
+        ),
+    ];
+    for (i, (file, format, ty, model, mime, ext)) in cases.iter().enumerate() {
+        // 200 kB of non-text bytes, CR LF and "--" included.
+        let bytes: Vec<u8> = (0..200_000u32)
+            .map(|k| ((k * 7 + i as u32) % 256) as u8)
+            .collect();
+        let f = checked(d.path(), file, *format, &bytes, Some(3.0));
+        let name = format!("n{i}");
+        let id = c.create_asset(&g, &name, Payload::Multipart(&f)).unwrap();
+        let r = s
+            .seen()
+            .into_iter()
+            .rfind(|r| r.action == "CreateAsset")
+            .unwrap();
+        assert!(r
+            .content_type
+            .as_deref()
+            .unwrap()
+            .starts_with("multipart/form-data; boundary="));
+        assert!(!r.chunked, "a known Content-Length is sent");
+        assert!(r.content_length.unwrap() > bytes.len() as u64);
+        assert_eq!(
+            r.body,
+            json!({"model": model, "GroupId": g, "Name": name, "AssetType": ty})
+        );
+        let up = r.upload.unwrap();
+        assert_eq!(up.form, "multipart");
+        assert_eq!(up.mime.as_deref(), Some(*mime));
+        assert_eq!(up.filename, Some(format!("{name}.{ext}")));
+        assert!(up.bytes == bytes, "{file}: the bytes arrive intact");
+        let a = s.assets().into_iter().find(|a| a.id == id).unwrap();
+        assert_eq!(a.asset_type, *ty);
+    }
+}
+
+#[test]
+fn data_uri_carries_the_sniffed_mime_never_png_for_a_non_png() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("d").unwrap();
+    for (file, format, ty, model, mime) in [
+        (
+            "photo.png",
+            Format::Jpeg,
+            "Image",
+            "volc-asset",
+            "image/jpeg",
+        ),
+        ("x.png", Format::Png, "Image", "volc-asset", "image/png"),
+        (
+            "clip.mp4",
+            Format::Mp4,
+            "Video",
+            "volc-asset-video",
+            "video/mp4",
+        ),
+        (
+            "voice.wav",
+            Format::Wav,
+            "Audio",
+            "volc-asset-audio",
+            "audio/wav",
+        ),
+        ("g.gif", Format::Gif, "Image", "volc-asset", "image/gif"),
+    ] {
+        let bytes = format!("content of {file}").repeat(50).into_bytes();
+        let f = checked(d.path(), file, format, &bytes, None);
+        c.create_asset(&g, file, Payload::DataUri(&f)).unwrap();
+        let r = s
+            .seen()
+            .into_iter()
+            .rfind(|r| r.action == "CreateAsset")
+            .unwrap();
+        assert_eq!(r.content_type.as_deref(), Some("application/json"));
+        assert_eq!(r.body["model"], model);
+        assert_eq!(r.body["AssetType"], ty);
+        let url = r.body["URL"].as_str().unwrap();
+        assert!(
+            url.starts_with(&format!("data:{mime};base64,")),
+            "{file}: {}",
+            &url[..30]
+        );
+        let up = r.upload.unwrap();
+        assert_eq!((up.form, up.bytes), ("data-uri", bytes));
+    }
+    // Too large for one 64 MB body: refused before anything is sent.
+    let mut cfg = config(&s);
+    cfg.max_body_bytes = 2000;
+    let small = Client::new(cfg).unwrap();
+    let f = checked(d.path(), "big.jpg", Format::Jpeg, &[7u8; 1600], None);
+    let before = s.seen().len();
+    assert!(matches!(
+        small.create_asset(&g, "big", Payload::DataUri(&f)),
+        Err(UploadError::TooLarge {
+            bytes: 1600,
+            max: 2000,
+            ..
+        })
+    ));
+    assert_eq!(s.seen().len(), before);
+}
+
+#[test]
+fn url_payload_takes_type_and_model_from_the_checked_file() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("u").unwrap();
+    let f = checked(d.path(), "v.mp4", Format::Mp4, b"movie", Some(4.0));
+    c.create_asset(&g, "v", Payload::Url("https://example.com/v.mp4", &f))
+        .unwrap();
+    let r = s
+        .seen()
+        .into_iter()
+        .rfind(|r| r.action == "CreateAsset")
+        .unwrap();
+    assert_eq!(
+        r.body,
+        json!({"model": "volc-asset-video", "GroupId": g, "Name": "v", "AssetType": "Video", "URL": "https://example.com/v.mp4"})
+    );
+}
+
+#[test]
+fn a_file_changed_after_its_check_is_not_sent() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("c").unwrap();
+    let f = checked(d.path(), "a.jpg", Format::Jpeg, b"12345", None);
+    std::fs::write(f.path(), b"123456").unwrap();
+    assert!(matches!(
+        c.create_asset(&g, "a", Payload::Multipart(&f)),
+        Err(UploadError::Changed { .. })
+    ));
+    assert_eq!(s.count("CreateAsset"), 0);
+}
+
+// ---------------------------------------------------------------- faults
+
+#[test]
+fn a_429_is_retried_after_its_retry_after() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    s.fail_next(Some("ListAssetGroups"), Fault::TooMany(Some(1)));
+    let t = Instant::now();
+    assert!(c.list_groups().unwrap().is_empty());
+    assert!(
+        t.elapsed() >= Duration::from_secs(1),
+        "Retry-After: 1 was honoured"
+    );
+    assert_eq!(s.count("ListAssetGroups"), 2);
+    // A Retry-After beyond the client's patience ends the call.
+    let mut cfg = config(&s);
+    cfg.retry.max_retry_after = Duration::from_secs(2);
+    let impatient = Client::new(cfg).unwrap();
+    s.fail_next(None, Fault::TooMany(Some(3600)));
+    let e = impatient.list_groups().unwrap_err();
+    assert!(
+        matches!(
+            e,
+            UploadError::RateLimited {
+                retry_after_s: 3600,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    // Without Retry-After, the backoff applies; after max_attempts the service's message shows.
+    for _ in 0..4 {
+        s.fail_next(None, Fault::TooMany(None));
+    }
+    let e = c.list_groups().unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "ListAssetGroups: HTTP 429 TooManyRequests: slow down (request req-fake-1)"
+    );
+}
+
+#[test]
+fn server_errors_are_retried_and_bounded() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    s.fail_next(Some("CreateAssetGroup"), Fault::ServerError);
+    s.fail_next(Some("CreateAssetGroup"), Fault::BadGateway);
+    let g = c.create_group("r").unwrap();
+    assert_eq!(s.groups().len(), 1);
+    assert_eq!(s.count("CreateAssetGroup"), 3);
+    for _ in 0..4 {
+        s.fail_next(Some("GetAsset"), Fault::BadGateway);
+    }
+    let e = c.get_asset("asset-1").unwrap_err();
+    assert_eq!(s.count("GetAsset"), 4, "max_attempts = 4");
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with("GetAsset: unexpected response (HTTP 502): <html>"),
+        "{msg}"
+    );
+    let _ = g;
+}
+
+#[test]
+fn other_client_errors_fail_at_once_with_the_service_message() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    s.fail_next(None, Fault::Status(403, "AccessDenied"));
+    let e = c.create_group("x").unwrap_err();
+    assert_eq!(s.count("CreateAssetGroup"), 1);
+    match &e {
+        UploadError::Api {
+            status,
+            code,
+            message,
+            ..
+        } => assert_eq!(
+            (*status, code.as_str(), message.as_str()),
+            (403, "AccessDenied", "refused by fault injection")
+        ),
+        other => panic!("{other:?}"),
+    }
+    // A wrong model is the service's 400.
+    let d = tmp();
+    let g = c.create_group("x").unwrap();
+    let f = checked(d.path(), "a.jpg", Format::Jpeg, b"1", None);
+    s.fail_next(Some("CreateAsset"), Fault::Status(400, "InvalidParameter"));
+    let e = c.create_asset(&g, "a", Payload::Multipart(&f)).unwrap_err();
+    assert_eq!(e.status(), Some(400));
+    assert_eq!(s.count("CreateAsset"), 1);
+}
+
+#[test]
+fn malformed_json_shows_status_and_the_start_of_the_body() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    s.fail_next(None, Fault::Malformed);
+    let e = c.list_groups().unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with("ListAssetGroups: unexpected response (HTTP 200): <html>xxx"),
+        "{msg}"
+    );
+    match e {
+        UploadError::Unexpected { body_start, .. } => {
+            assert_eq!(
+                body_start.chars().count(),
+                201,
+                "200 characters and an ellipsis"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        s.count("ListAssetGroups"),
+        1,
+        "a malformed 200 is not retried"
+    );
+}
+
+#[test]
+fn a_lost_reply_never_makes_a_duplicate_asset() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("lost").unwrap();
+    let f = checked(d.path(), "a.jpg", Format::Jpeg, b"abc", None);
+    s.fail_next(Some("CreateAsset"), Fault::DropAfter);
+    let id = c.create_asset(&g, "a-1", Payload::Multipart(&f)).unwrap();
+    let assets = s.assets();
+    assert_eq!(assets.len(), 1, "created once");
+    assert_eq!(assets[0].id, id);
+    assert_eq!(
+        s.count("CreateAsset"),
+        1,
+        "the retry found it by name instead of sending"
+    );
+    let lookup = s
+        .seen()
+        .into_iter()
+        .find(|r| r.action == "ListAssets")
+        .unwrap();
+    assert_eq!(
+        lookup.body["Filter"],
+        json!({"Name": "a-1", "GroupIds": [g]})
+    );
+    // The same for a data URI and for a group.
+    s.fail_next(Some("CreateAsset"), Fault::DropAfter);
+    c.create_asset(&g, "a-2", Payload::DataUri(&f)).unwrap();
+    assert_eq!(s.assets().len(), 2);
+    s.fail_next(Some("CreateAssetGroup"), Fault::DropAfter);
+    c.create_group("lost-too").unwrap();
+    assert_eq!(s.groups().len(), 2);
+    assert_eq!(s.count("CreateAssetGroup"), 2);
+}
+
+#[test]
+fn a_reply_slower_than_the_timeout_never_makes_a_duplicate() {
+    let s = FakeServer::start();
+    let mut cfg = config(&s);
+    cfg.timeouts.response = Duration::from_millis(300);
+    let c = Client::new(cfg).unwrap();
+    let d = tmp();
+    let g = c.create_group("slow").unwrap();
+    let f = checked(d.path(), "a.wav", Format::Wav, b"RIFF....", Some(3.0));
+    s.fail_next(
+        Some("CreateAsset"),
+        Fault::SlowAfter(Duration::from_millis(1500)),
+    );
+    let t = Instant::now();
+    let id = c.create_asset(&g, "a", Payload::Multipart(&f)).unwrap();
+    assert!(
+        t.elapsed() < Duration::from_millis(1400),
+        "did not wait for the slow reply"
+    );
+    assert_eq!(s.assets().len(), 1);
+    assert_eq!(s.assets()[0].id, id);
+    assert_eq!(s.count("CreateAsset"), 1);
+}
+
+#[test]
+fn a_connection_refused_is_a_transport_error_after_every_attempt() {
+    // A port that was just free: nothing listens.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cfg = ClientConfig::new(
+        format!("http://127.0.0.1:{port}"),
+        Token::new(TOKEN).unwrap(),
+    );
+    cfg.retry = fast_retry();
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let l2 = Arc::clone(&lines);
+    cfg.log = Some(Arc::new(move |s: &str| {
+        l2.lock().unwrap().push(s.to_string())
+    }));
+    let c = Client::new(cfg).unwrap();
+    let e = c.list_groups().unwrap_err();
+    assert!(
+        matches!(e, UploadError::Transport { attempts: 4, .. }),
+        "{e}"
+    );
+    assert!(e.to_string().ends_with("(after 4 attempts)"), "{e}");
+    assert_eq!(
+        lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.starts_with("→ POST"))
+            .count(),
+        4
+    );
+}
+
+// ------------------------------------------------------------- the token
+
+#[test]
+fn the_token_never_appears_in_debug_errors_or_log_lines() {
+    let s = FakeServer::start();
+    s.with(|st| st.echo_auth = true);
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let l2 = Arc::clone(&lines);
+    let mut cfg = config(&s);
+    cfg.log = Some(Arc::new(move |s: &str| {
+        l2.lock().unwrap().push(s.to_string())
+    }));
+    let c = Client::new(cfg.clone()).unwrap();
+    let mut texts = vec![
+        format!("{c:?}"),
+        format!("{cfg:?}"),
+        format!("{}", cfg.token),
+    ];
+    // Every kind of failure, with the relay echoing the Authorization header back.
+    let mut wrong = cfg.clone();
+    wrong.token = Token::new(format!("{TOKEN}-but-wrong")).unwrap();
+    let e = Client::new(wrong).unwrap().list_groups().unwrap_err();
+    texts.push(e.to_string());
+    texts.push(format!("{e:?}"));
+    s.fail_next(None, Fault::Malformed);
+    let e = c.list_groups().unwrap_err();
+    texts.push(format!("{e} {e:?}"));
+    for _ in 0..4 {
+        s.fail_next(None, Fault::ServerError);
+    }
+    let e = c.list_groups().unwrap_err();
+    texts.push(format!("{e} {e:?}"));
+    let g = c.create_group("t").unwrap();
+    let d = tmp();
+    let f = checked(d.path(), "a.jpg", Format::Jpeg, b"abc", None);
+    s.fail_next(Some("CreateAsset"), Fault::DropAfter);
+    c.create_asset(&g, "a", Payload::Multipart(&f)).unwrap();
+    texts.extend(lines.lock().unwrap().iter().cloned());
+    let all = texts.join("\n");
+    assert!(!all.contains(TOKEN), "token leaked:\n{all}");
+    assert!(
+        !all.contains("7f3a9c2e"),
+        "part of the token leaked:\n{all}"
+    );
+    assert!(
+        all.contains("invalid credentials: Bearer ***"),
+        "the echo was scrubbed:\n{all}"
+    );
+    assert!(all.contains("Authorization: Bearer ***"));
+    assert!(
+        lines.lock().unwrap().len() > 10,
+        "the log saw every request and reply"
+    );
+}
+
+// ----------------------------------------------------------- the batch
+
+fn make_batch(dir: &Path, n: usize) -> Vec<CheckedFile> {
+    (0..n)
+        .map(|i| {
+            let (name, fmt, dur) = match i % 3 {
+                0 => (format!("img{i:02}.jpg"), Format::Jpeg, None),
+                1 => (format!("clip{i:02}.mp4"), Format::Mp4, Some(3.0)),
+                _ => (format!("voice{i:02}.mp3"), Format::Mp3, Some(2.5)),
+            };
+            checked(
+                dir,
+                &name,
+                fmt,
+                format!("content {i}").repeat(20).as_bytes(),
+                dur,
+            )
+        })
+        .collect()
+}
+
+fn quiet(_: &preflight_api::upload::Outcome) {}
+
+#[test]
+fn thirty_files_four_jobs_every_fifth_request_failing_once_make_exactly_thirty_assets() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("bulk").unwrap();
+    let files = make_batch(d.path(), 30);
+    s.with(|st| {
+        st.every = Some((
+            5,
+            vec![
+                Fault::DropAfter,
+                Fault::ServerError,
+                Fault::TooMany(Some(0)),
+                Fault::BadGateway,
+                Fault::DropAfter,
+            ],
+        ))
+    });
+    // And, for certain, one create whose reply is lost.
+    s.fail_next(Some("CreateAsset"), Fault::DropAfter);
+    let mut m = Manifest::new(d.path().join("m.json"));
+    let opts = UploadOptions {
+        mode: Mode::Multipart,
+        jobs: 4,
+        cancel: None,
+    };
+    let out = upload_files(&c, &g, &files, &mut m, &opts, &quiet).unwrap();
+    for o in &out {
+        assert!(o.result.is_ok(), "{}: {:?}", o.path.display(), o.result);
+    }
+    let assets = s.assets();
+    assert_eq!(assets.len(), 30, "exactly one asset per file");
+    let mut names: Vec<&str> = assets.iter().map(|a| a.name.as_str()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 30);
+    // Every fifth request fails once; a fifth request that is itself the retry of
+    // a failed one is let through, so how many faults land depends on timing.
+    let injected = s.with(|st| st.every_used);
+    assert!(injected >= 3, "only {injected} faults were injected");
+    assert!(
+        s.seen()
+            .iter()
+            .any(|r| r.action == "CreateAsset" && r.fault == Some(Fault::DropAfter)),
+        "at least one reply to a create was lost"
+    );
+    // The manifest holds all 30, each with the id the service gave.
+    let back = Manifest::load(d.path().join("m.json")).unwrap();
+    assert_eq!(back.entries().len(), 30);
+    for (o, f) in out.iter().zip(&files) {
+        let u = o.result.as_ref().unwrap();
+        let e = back.find(&g, &u.hash).unwrap();
+        assert_eq!(e.asset_id, u.asset_id);
+        assert_eq!(e.path, f.path().to_string_lossy());
+        assert_eq!(e.asset_type, f.asset_type().as_str());
+        let a = assets.iter().find(|a| a.id == u.asset_id).unwrap();
+        assert_eq!(a.name, u.name);
+        assert_eq!(a.upload.bytes, std::fs::read(f.path()).unwrap());
+    }
+}
+
+#[test]
+fn an_interrupted_batch_resumes_without_duplicates_and_loses_nothing() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("resume").unwrap();
+    let files = make_batch(d.path(), 10);
+    let mpath = d.path().join("m.json");
+    // The network dies for good after 5 creations.
+    let cancel = Arc::new(AtomicBool::new(false));
+    let (cancel2, count) = (Arc::clone(&cancel), Arc::new(Mutex::new(0)));
+    let on_done = move |o: &preflight_api::upload::Outcome| {
+        if o.result.is_ok() {
+            let mut n = count.lock().unwrap();
+            *n += 1;
+            if *n == 5 {
+                cancel2.store(true, Ordering::SeqCst);
+            }
+        }
+    };
+    let mut m = Manifest::load(&mpath).unwrap();
+    let opts = UploadOptions {
+        mode: Mode::DataUri,
+        jobs: 1,
+        cancel: Some(Arc::clone(&cancel)),
+    };
+    let out = upload_files(&c, &g, &files, &mut m, &opts, &on_done).unwrap();
+    let done: Vec<&preflight_api::upload::Uploaded> =
+        out.iter().filter_map(|o| o.result.as_ref().ok()).collect();
+    assert_eq!(done.len(), 5);
+    assert!(out[5..]
+        .iter()
+        .all(|o| matches!(o.result, Err(UploadError::Cancelled))));
+    // The manifest on disk holds exactly the finished uploads.
+    let on_disk = Manifest::load(&mpath).unwrap();
+    let mut recorded: Vec<&str> = on_disk
+        .entries()
+        .iter()
+        .map(|e| e.asset_id.as_str())
+        .collect();
+    let mut created: Vec<String> = s.assets().into_iter().map(|a| a.id).collect();
+    recorded.sort();
+    created.sort();
+    assert_eq!(recorded, created);
+    assert_eq!(created.len(), 5);
+    // A re-run uploads the other five only.
+    let mut m = Manifest::load(&mpath).unwrap();
+    let opts = UploadOptions {
+        mode: Mode::DataUri,
+        jobs: 3,
+        cancel: None,
+    };
+    let creates_before = s.count("CreateAsset");
+    let out = upload_files(&c, &g, &files, &mut m, &opts, &quiet).unwrap();
+    assert!(out.iter().all(|o| o.result.is_ok()));
+    let sources: Vec<Source> = out
+        .iter()
+        .map(|o| o.result.as_ref().unwrap().source)
+        .collect();
+    assert_eq!(&sources[..5], &[Source::Manifest; 5]);
+    assert_eq!(&sources[5..], &[Source::Created; 5]);
+    assert_eq!(s.count("CreateAsset"), creates_before + 5);
+    assert_eq!(s.assets().len(), 10);
+    assert_eq!(Manifest::load(&mpath).unwrap().entries().len(), 10);
+    // And a third run sends nothing at all.
+    let requests = s.seen().len();
+    let out = upload_files(&c, &g, &files, &mut m, &opts, &quiet).unwrap();
+    assert!(out
+        .iter()
+        .all(|o| o.result.as_ref().unwrap().source == Source::Manifest));
+    assert_eq!(s.seen().len(), requests);
+}
+
+#[test]
+fn a_lost_manifest_is_healed_from_the_group_listing() {
+    // The process died between the service's reply and the manifest write:
+    // the asset exists, the manifest does not know it.
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("heal").unwrap();
+    let files = make_batch(d.path(), 4);
+    let mut m = Manifest::new(d.path().join("m.json"));
+    upload_files(
+        &c,
+        &g,
+        &files[..2],
+        &mut m,
+        &UploadOptions::default(),
+        &quiet,
+    )
+    .unwrap();
+    std::fs::remove_file(d.path().join("m.json")).unwrap();
+    let mut m = Manifest::load(d.path().join("m.json")).unwrap();
+    let out = upload_files(&c, &g, &files, &mut m, &UploadOptions::default(), &quiet).unwrap();
+    let sources: Vec<Source> = out
+        .iter()
+        .map(|o| o.result.as_ref().unwrap().source)
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            Source::Existing,
+            Source::Existing,
+            Source::Created,
+            Source::Created
+        ]
+    );
+    assert_eq!(s.assets().len(), 4);
+    assert_eq!(m.entries().len(), 4);
+}
+
+#[test]
+fn identical_files_are_uploaded_once() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("same").unwrap();
+    let a = checked(d.path(), "a.jpg", Format::Jpeg, b"same bytes", None);
+    let b = checked(d.path(), "b.jpg", Format::Jpeg, b"same bytes", None);
+    let mut m = Manifest::new(d.path().join("m.json"));
+    let opts = UploadOptions {
+        jobs: 2,
+        ..UploadOptions::default()
+    };
+    let out = upload_files(&c, &g, &[a, b], &mut m, &opts, &quiet).unwrap();
+    let ids: Vec<&str> = out
+        .iter()
+        .map(|o| o.result.as_ref().unwrap().asset_id.as_str())
+        .collect();
+    assert_eq!(ids[0], ids[1]);
+    assert_eq!(s.assets().len(), 1);
+}
+
+// ------------------------------------------------------------------ CLI
+
+fn preflight(server: Option<&FakeServer>, dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_preflight"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("PREFLIGHT_BASE_URL")
+        .env_remove("PREFLIGHT_API_KEY")
+        .env("PREFLIGHT_RETRY_DELAY_MS", "2");
+    for v in [
+        "ALL_PROXY",
+        "all_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+    ] {
+        cmd.env_remove(v);
+    }
+    if let Some(s) = server {
+        cmd.env("PREFLIGHT_BASE_URL", s.url())
+            .env("PREFLIGHT_API_KEY", TOKEN);
+    }
+    let out = cmd.output().unwrap();
+    let so = String::from_utf8_lossy(&out.stdout).into_owned();
+    let se = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !so.contains(TOKEN) && !se.contains(TOKEN),
+        "token leaked:\n{so}\n{se}"
+    );
+    (out.status.code().unwrap_or(-1), so, se)
+}
+
+#[test]
+fn cli_groups_and_assets_in_table_and_json() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("cli").unwrap();
+    s.add_group("other");
+    let f = checked(d.path(), "a.mp4", Format::Mp4, b"movie", Some(3.0));
+    let id = c
+        .create_asset(&g, "a-0123456789ab", Payload::Multipart(&f))
+        .unwrap();
+
+    let (code, out, err) = preflight(Some(&s), d.path(), &["groups", "list"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&g) && out.contains("cli") && out.contains("other"),
+        "{out}"
+    );
+    let (code, out, _) = preflight(Some(&s), d.path(), &["groups", "list", "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    assert_eq!(v[0]["Id"], g.as_str());
+    assert_eq!(v[0]["Name"], format!("{PREFIX}cli"));
+
+    let (code, out, _) = preflight(Some(&s), d.path(), &["assets", "list", "--group-id", &g]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains(&id) && out.contains("Video") && out.contains("Processing"),
+        "{out}"
+    );
+    let (code, out, _) = preflight(
+        Some(&s),
+        d.path(),
+        &["assets", "list", "--status", "Active", "--format", "json"],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap(), json!([]));
+    let (code, out, _) = preflight(
+        Some(&s),
+        d.path(),
+        &["assets", "get", &id, "--format", "json"],
+    );
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (v["Id"].as_str(), v["AssetType"].as_str()),
+        (Some(id.as_str()), Some("Video"))
+    );
+    let (code, out, _) = preflight(
+        Some(&s),
+        d.path(),
+        &["assets", "get", &format!("asset://{id}")],
+    );
+    assert_eq!(code, 0);
+    assert!(out.contains(&format!("asset://{id}")), "{out}");
+    // A service error: exit 1, its message on stderr.
+    let (code, _, err) = preflight(Some(&s), d.path(), &["assets", "get", "asset-missing"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("NotFound: asset asset-missing not found"),
+        "{err}"
+    );
+}
+
+#[test]
+fn cli_needs_a_token_and_a_base_url_and_never_prints_the_token() {
+    let s = FakeServer::start();
+    s.with(|st| st.echo_auth = true);
+    let d = tmp();
+    let (code, _, err) = preflight(None, d.path(), &["groups", "list"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("PREFLIGHT_BASE_URL"), "{err}");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_preflight"));
+    let out = cmd
+        .args(["groups", "list", "--base-url", &s.url()])
+        .env_remove("PREFLIGHT_API_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PREFLIGHT_API_KEY"));
+    // --verbose shows every request, but never the token; nor does an error
+    // whose body echoes the Authorization header.
+    let (code, _, err) = preflight(Some(&s), d.path(), &["groups", "list", "--verbose"]);
+    assert_eq!(code, 0);
+    assert!(
+        err.contains("→ POST") && err.contains("Bearer ***"),
+        "{err}"
+    );
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_preflight"));
+    let out = cmd
+        .args(["assets", "list", "--verbose", "--base-url", &s.url()])
+        .env("PREFLIGHT_API_KEY", format!("{TOKEN}x"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!err.contains(TOKEN), "{err}");
+    assert!(err.contains("invalid credentials: Bearer ***"), "{err}");
+}
+
+#[test]
+fn cli_upload_uploads_nothing_that_fails_the_check() {
+    let s = FakeServer::start();
+    let d = tmp();
+    // FLAC and an unknown blob: real files the service does not take.
+    std::fs::write(d.path().join("a.flac"), b"fLaC\0\0\0\x22 not really").unwrap();
+    std::fs::write(d.path().join("b.jpg"), b"hello, not a picture").unwrap();
+    let (code, out, err) = preflight(Some(&s), d.path(), &["upload", ".", "--group", "g"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        err.contains("file.unsupported_type") && err.contains("file.unknown_type"),
+        "{err}"
+    );
+    assert_eq!(s.count("CreateAsset"), 0);
+    assert_eq!(
+        s.count("CreateAssetGroup"),
+        0,
+        "nothing to upload: no group made"
+    );
+    assert!(!d.path().join("preflight-manifest.json").exists());
+}
+
+fn write_manifest(dir: &Path, entries: Value) -> PathBuf {
+    let p = dir.join("preflight-manifest.json");
+    std::fs::write(
+        &p,
+        json!({"version": 1, "hash": "blake3", "entries": entries}).to_string(),
+    )
+    .unwrap();
+    p
+}
+
+fn entry(id: &str, ty: &str, dur: Option<f64>) -> Value {
+    json!({"hash": format!("{id:0>64}"), "bytes": 1, "path": format!("{id}.bin"), "name": id, "asset_id": id,
+           "group_id": "group-1", "asset_type": ty, "format": "x", "duration_s": dur, "status": "Active",
+           "uploaded_at": 0})
+}
+
+#[test]
+fn cli_request_prints_the_ordered_content_and_checks_the_rules() {
+    let d = tmp();
+    write_manifest(
+        d.path(),
+        json!([
+            entry("asset-v1", "Video", Some(8.0)),
+            entry("asset-v2", "Video", Some(7.5)),
+            entry("asset-i1", "Image", None),
+            entry("asset-a1", "Audio", Some(4.0)),
+        ]),
+    );
+    let (code, out, err) = preflight(
+        None,
+        d.path(),
+        &[
+            "request",
+            "--text",
+            "a cat dances",
+            "asset://asset-a1",
+            "asset-v1",
+            "asset://asset-i1",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v,
+        json!([
+            {"type": "text", "text": "a cat dances"},
+            {"type": "image_url", "image_url": {"url": "asset://asset-i1"}, "role": "reference_image"},
+            {"type": "video_url", "video_url": {"url": "asset://asset-v1"}, "role": "reference_video"},
+            {"type": "audio_url", "audio_url": {"url": "asset://asset-a1"}, "role": "reference_audio"},
+        ])
+    );
+    // 8 + 7.5 s of video is over 15 s: a violation, exit 1, the rule id on stderr.
+    let (code, out, err) = preflight(
+        None,
+        d.path(),
+        &["request", "--text", "x", "asset-v1", "asset-v2"],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("request.total_video_duration"), "{err}");
+    assert!(
+        out.is_empty(),
+        "no content array for a failing bundle: {out}"
+    );
+    // Audio alone.
+    let (code, _, err) = preflight(None, d.path(), &["request", "--text", "x", "asset-a1"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("request.audio_only"), "{err}");
+    // An asset nobody knows, with no API configured: a usage error naming it.
+    let (code, _, err) = preflight(None, d.path(), &["request", "--text", "x", "asset-zzz"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("asset-zzz"), "{err}");
+}
+
+#[test]
+fn cli_request_asks_the_service_for_an_asset_missing_from_the_manifest() {
+    let s = FakeServer::start();
+    let c = client(&s);
+    let d = tmp();
+    let g = c.create_group("r").unwrap();
+    let f = checked(d.path(), "p.png", Format::Png, b"png", None);
+    let id = c.create_asset(&g, "p", Payload::Multipart(&f)).unwrap();
+    let (code, out, err) = preflight(Some(&s), d.path(), &["request", "--text", "go", &id]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[1]["type"], "image_url");
+    assert_eq!(v[1]["image_url"]["url"], format!("asset://{id}"));
+}
+
+// ------------------------------------------- CLI on real fixtures (audio)
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(rel)
+}
+
+/// Copies fixtures into `dir/in/`.
+fn copy_fixtures(dir: &Path, names: &[&str]) -> Vec<PathBuf> {
+    let inp = dir.join("in");
+    std::fs::create_dir_all(&inp).unwrap();
+    names
+        .iter()
+        .map(|n| {
+            let to = inp.join(Path::new(n).file_name().unwrap());
+            std::fs::copy(fixture(n), &to).unwrap();
+            to
+        })
+        .collect()
+}
+
+#[test]
+fn cli_upload_checks_first_uploads_the_rest_and_a_rerun_sends_nothing() {
+    let s = FakeServer::start();
+    let d = tmp();
+    copy_fixtures(
+        d.path(),
+        &[
+            "audio/ok_wav_2.0s.wav",
+            "audio/ok_mp3_cbr128_stereo_5s.mp3",
+            "audio/ok_wav_pcm16_8k_mono_3s.wav",
+            "audio/err_wav_1.9s.wav",
+        ],
+    );
+    let (code, out, err) = preflight(
+        Some(&s),
+        d.path(),
+        &[
+            "upload",
+            "in",
+            "--group",
+            "refs",
+            "--jobs",
+            "2",
+            "--wait",
+            "--verbose",
+        ],
+    );
+    assert_eq!(code, 1, "one file fails its check\n{out}\n{err}");
+    assert!(
+        err.contains("in/err_wav_1.9s.wav") && err.contains("audio.duration"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Bearer ***"),
+        "--verbose logs the requests: {err}"
+    );
+    assert_eq!(s.groups().len(), 1);
+    assert_eq!(s.groups()[0].name, format!("{PREFIX}refs"));
+    let assets = s.assets();
+    assert_eq!(assets.len(), 3);
+    for (file, mime) in [
+        ("ok_wav_2.0s.wav", "audio/wav"),
+        ("ok_mp3_cbr128_stereo_5s.mp3", "audio/mpeg"),
+        ("ok_wav_pcm16_8k_mono_3s.wav", "audio/wav"),
+    ] {
+        let stem = file.rsplit_once('.').unwrap().0;
+        let a = assets
+            .iter()
+            .find(|a| a.name.starts_with(&format!("{stem}-")))
+            .unwrap();
+        assert_eq!(a.asset_type, "Audio");
+        assert_eq!(a.upload.mime.as_deref(), Some(mime));
+        assert!(a.upload.bytes == std::fs::read(fixture(&format!("audio/{file}"))).unwrap());
+        let hash = blake3::hash(&a.upload.bytes).to_hex().to_string();
+        assert_eq!(
+            a.name,
+            format!("{stem}-{}", &hash[..12]),
+            "the documented deterministic name"
+        );
+        assert!(
+            out.contains(&format!("in/{file} → asset://{}\n", a.id)),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("in/{file} → asset://{}  Active\n", a.id)),
+            "{out}"
+        );
+    }
+    assert!(!out.contains("err_wav"), "{out}");
+    let creates = s
+        .seen()
+        .iter()
+        .filter(|r| r.action == "CreateAsset")
+        .cloned()
+        .collect::<Vec<_>>();
+    assert!(creates
+        .iter()
+        .all(|r| r.body["model"] == "volc-asset-audio"));
+    let m = Manifest::load(d.path().join("preflight-manifest.json")).unwrap();
+    assert_eq!(m.entries().len(), 3);
+    assert!(m
+        .entries()
+        .iter()
+        .all(|e| e.status == "Active" && e.asset_type == "Audio"));
+    let wav = m
+        .entries()
+        .iter()
+        .find(|e| e.path == "in/ok_wav_2.0s.wav")
+        .unwrap();
+    assert_eq!(wav.duration_s, Some(2.0));
+    assert_eq!(
+        wav.bytes,
+        std::fs::metadata(fixture("audio/ok_wav_2.0s.wav"))
+            .unwrap()
+            .len()
+    );
+
+    // A re-run finds the group by name and sends no file again.
+    let (code, out, _) = preflight(Some(&s), d.path(), &["upload", "in", "--group", "refs"]);
+    assert_eq!(code, 1);
+    assert_eq!(out.matches("(already uploaded)").count(), 3, "{out}");
+    assert_eq!(s.groups().len(), 1);
+    assert_eq!(s.count("CreateAsset"), 3);
+    assert_eq!(s.count("CreateAssetGroup"), 1);
+
+    // The same files to another group by id, as data URIs.
+    let g2 = s.add_group("second");
+    let (code, _, err) = preflight(
+        Some(&s),
+        d.path(),
+        &[
+            "upload",
+            "in/ok_wav_2.0s.wav",
+            "--group-id",
+            &g2,
+            "--mode",
+            "data-uri",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let a = s.assets().into_iter().find(|a| a.group_id == g2).unwrap();
+    assert_eq!(
+        (a.upload.form, a.upload.mime.as_deref()),
+        ("data-uri", Some("audio/wav"))
+    );
+    assert_eq!(
+        Manifest::load(d.path().join("preflight-manifest.json"))
+            .unwrap()
+            .entries()
+            .len(),
+        4
+    );
+
+    // A request from the uploaded files and an image already in the library.
+    let c = client(&s);
+    let img = checked(d.path(), "p.png", Format::Png, b"png", None);
+    let img_id = c.create_asset(&g2, "p", Payload::Multipart(&img)).unwrap();
+    let (code, out, err) = preflight(
+        Some(&s),
+        d.path(),
+        &[
+            "request",
+            "--text",
+            "sing",
+            "in/ok_wav_2.0s.wav",
+            &format!("asset://{img_id}"),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[1]["image_url"]["url"], format!("asset://{img_id}"));
+    assert_eq!(v[2]["type"], "audio_url");
+    assert_eq!(v[2]["role"], "reference_audio");
+    let wav_id = Manifest::load(d.path().join("preflight-manifest.json"))
+        .unwrap()
+        .find_hash(
+            blake3::hash(&std::fs::read(fixture("audio/ok_wav_2.0s.wav")).unwrap())
+                .to_hex()
+                .as_str(),
+        )
+        .unwrap()
+        .asset_id
+        .clone();
+    assert_eq!(v[2]["audio_url"]["url"], format!("asset://{wav_id}"));
+    // A local file never uploaded is named, not guessed.
+    std::fs::copy(
+        fixture("audio/ok_wav_list_chunk_3s.wav"),
+        d.path().join("new.wav"),
+    )
+    .unwrap();
+    let (code, _, err) = preflight(Some(&s), d.path(), &["request", "new.wav", &img_id]);
+    assert_eq!(code, 2);
+    assert!(err.contains("new.wav: not uploaded yet"), "{err}");
+}
+
+#[test]
+fn cli_upload_killed_mid_batch_resumes_without_duplicates() {
+    let s = FakeServer::start();
+    s.with(|st| st.delay_creates = Duration::from_millis(150));
+    let d = tmp();
+    let files = copy_fixtures(
+        d.path(),
+        &[
+            "audio/ok_mp3_2.0s.mp3",
+            "audio/ok_mp3_cbr128_stereo_5s.mp3",
+            "audio/ok_mp3_vbr_xing_5s.mp3",
+            "audio/ok_wav_2.0s.wav",
+            "audio/ok_wav_pcm16_8k_mono_3s.wav",
+            "audio/ok_wav_pcm24_8k_mono_3s.wav",
+            "audio/ok_wav_rf64_3s.wav",
+            "audio/ok_wav_float32_8k_mono_3s.wav",
+        ],
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .args(["upload", "in", "--group", "k", "--jobs", "1"])
+        .current_dir(d.path())
+        .env("PREFLIGHT_BASE_URL", s.url())
+        .env("PREFLIGHT_API_KEY", TOKEN)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while s.assets().len() < 3 && t.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.wait().unwrap();
+    let created = s.assets();
+    assert!(
+        created.len() >= 3 && created.len() < files.len(),
+        "killed half-way: {}",
+        created.len()
+    );
+    // The manifest on disk is whole, and holds only real, finished uploads.
+    let m = Manifest::load(d.path().join("preflight-manifest.json")).unwrap();
+    assert!(m.entries().len() >= 2, "{}", m.entries().len());
+    for e in m.entries() {
+        let a = created
+            .iter()
+            .find(|a| a.id == e.asset_id)
+            .expect("recorded asset exists");
+        assert_eq!(a.name, e.name);
+    }
+    // The re-run completes the batch with exactly one asset per file.
+    s.with(|st| st.delay_creates = Duration::ZERO);
+    let (code, out, err) = preflight(Some(&s), d.path(), &["upload", "in", "--group", "k"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let assets = s.assets();
+    assert_eq!(assets.len(), files.len());
+    let mut names: Vec<&str> = assets.iter().map(|a| a.name.as_str()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), files.len());
+    assert_eq!(s.groups().len(), 1);
+    assert_eq!(
+        Manifest::load(d.path().join("preflight-manifest.json"))
+            .unwrap()
+            .entries()
+            .len(),
+        files.len()
+    );
+}
+
+#[test]
+fn cli_upload_images_with_the_mime_of_their_content_and_build_a_request_from_files() {
+    let s = FakeServer::start();
+    let d = tmp();
+    copy_fixtures(
+        d.path(),
+        &[
+            "image/ok_png_named.jpg",
+            "image/ok_1280x720.jpg",
+            "image/ok_webp_lossy_800x600.webp",
+            "audio/ok_mp3_cbr128_stereo_5s.mp3",
+        ],
+    );
+    let (code, out, err) = preflight(
+        Some(&s),
+        d.path(),
+        &["upload", "in", "--group", "imgs", "--mode", "data-uri"],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let assets = s.assets();
+    assert_eq!(assets.len(), 4);
+    for (stem, ty, mime) in [
+        ("ok_png_named", "Image", "image/png"), // a PNG named .jpg goes as PNG
+        ("ok_1280x720", "Image", "image/jpeg"),
+        ("ok_webp_lossy_800x600", "Image", "image/webp"),
+        ("ok_mp3_cbr128_stereo_5s", "Audio", "audio/mpeg"),
+    ] {
+        let a = assets
+            .iter()
+            .find(|a| a.name.starts_with(&format!("{stem}-")))
+            .unwrap();
+        assert_eq!(
+            (a.asset_type.as_str(), a.upload.mime.as_deref()),
+            (ty, Some(mime)),
+            "{stem}"
+        );
+        assert_eq!(a.upload.form, "data-uri");
+    }
+    for r in s.seen().iter().filter(|r| r.action == "CreateAsset") {
+        let want = if r.body["AssetType"] == "Image" {
+            "volc-asset"
+        } else {
+            "volc-asset-audio"
+        };
+        assert_eq!(r.body["model"], want);
+    }
+    // A request straight from the local files, without any API call.
+    let (code, out, err) = preflight(
+        None,
+        d.path(),
+        &[
+            "request",
+            "--text",
+            "dance",
+            "in/ok_mp3_cbr128_stereo_5s.mp3",
+            "in/ok_png_named.jpg",
+            "in/ok_1280x720.jpg",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let types: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["text", "image_url", "image_url", "audio_url"]);
+    let id_of = |stem: &str| {
+        let a = assets
+            .iter()
+            .find(|a| a.name.starts_with(&format!("{stem}-")))
+            .unwrap();
+        format!("asset://{}", a.id)
+    };
+    assert_eq!(v[1]["image_url"]["url"], id_of("ok_png_named"));
+    assert_eq!(v[2]["image_url"]["url"], id_of("ok_1280x720"));
+    assert_eq!(v[3]["audio_url"]["url"], id_of("ok_mp3_cbr128_stereo_5s"));
+    // A file failing its check is refused by `request` too.
+    std::fs::copy(
+        fixture("image/err_width_299.jpg"),
+        d.path().join("narrow.jpg"),
+    )
+    .unwrap();
+    let (code, _, err) = preflight(None, d.path(), &["request", "narrow.jpg"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("image.width"), "{err}");
+}
+
+#[test]
+fn cli_upload_fix_repairs_failing_files_and_uploads_the_repaired_copies() {
+    let s = FakeServer::start();
+    let d = tmp();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir(d.path().join("in")).unwrap();
+    // 299 px wide: fails image.width, repairable by scaling up.
+    let small = d.path().join("in/small.jpg");
+    std::fs::copy(root.join("../../testdata/image/err_width_299.jpg"), &small).unwrap();
+    let before = std::fs::read(&small).unwrap();
+    // Not media at all: not repairable, not uploaded.
+    std::fs::write(d.path().join("in/notes.txt"), b"just text").unwrap();
+    let (code, out, err) = preflight(
+        Some(&s),
+        d.path(),
+        &["upload", "in", "--group", "g", "--fix"],
+    );
+    assert_eq!(code, 1, "one file could not be repaired:\n{out}\n{err}");
+    assert!(err.contains("fixed  in/small.jpg"), "{err}");
+    assert!(err.contains("notes.txt: not repaired"), "{err}");
+    assert_eq!(s.count("CreateAsset"), 1, "{out}\n{err}");
+    let repaired = d.path().join("preflight-fixed/small.jpg");
+    assert!(repaired.exists(), "{err}");
+    assert!(
+        out.contains("preflight-fixed/small.jpg → asset://"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read(&small).unwrap(),
+        before,
+        "the input is untouched"
+    );
+    let info = preflight::probe_path(&repaired, &preflight::ProbeLimits::default()).unwrap();
+    assert!(info.width.unwrap() >= 300, "{info:?}");
+    // Without --fix the same file is only reported.
+    let s2 = FakeServer::start();
+    let d2 = tmp();
+    std::fs::copy(
+        root.join("../../testdata/image/err_width_299.jpg"),
+        d2.path().join("small.jpg"),
+    )
+    .unwrap();
+    let (code, _, err) = preflight(Some(&s2), d2.path(), &["upload", ".", "--group", "g"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("image.width"), "{err}");
+    assert_eq!(s2.count("CreateAsset"), 0);
+}
