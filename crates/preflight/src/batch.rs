@@ -147,45 +147,23 @@ impl Filter {
     }
 }
 
-fn walk_error(err: walkdir::Error) -> Item {
-    let path = err.path().map(Path::to_path_buf).unwrap_or_default();
-    let msg = if err.loop_ancestor().is_some() {
-        "symbolic link loop".to_string()
-    } else {
-        match err.io_error() {
-            Some(e) => format!("cannot walk: {e}"),
-            None => format!("cannot walk: {err}"),
-        }
-    };
-    Item::Failed(Box::new(error_report(&path, None, "file.unreadable", msg)))
-}
-
 fn walk(
     roots: Vec<PathBuf>,
     follow_links: bool,
     filter: Filter,
 ) -> impl Iterator<Item = Item> + Send {
-    let filter = Arc::new(filter);
-    roots
-        .into_iter()
-        .flat_map(move |root| -> Box<dyn Iterator<Item = Item> + Send> {
-            if !std::fs::metadata(&root).is_ok_and(|m| m.is_dir()) {
-                // A path named directly is always checked, whatever the filters say.
-                return Box::new(std::iter::once(Item::File(root)));
-            }
-            let filter = Arc::clone(&filter);
-            let entries = walkdir::WalkDir::new(root)
-                .follow_links(follow_links)
-                .sort_by_file_name()
-                .into_iter();
-            Box::new(entries.filter_map(move |entry| match entry {
-                Ok(e) if e.file_type().is_dir() => None,
-                // Not following links: a link inside a folder is skipped, as ripgrep and fd do.
-                Ok(e) if e.path_is_symlink() && !follow_links => None,
-                Ok(e) => filter.keep(e.path()).then(|| Item::File(e.into_path())),
-                Err(err) => Some(walk_error(err)),
-            }))
-        })
+    let opts = crate::fs::WalkOptions::new().follow_links(follow_links);
+    crate::fs::walk(roots, &opts).filter_map(move |e| match e.error {
+        Some(err) => Some(Item::Failed(Box::new(error_report(
+            &e.path,
+            None,
+            "file.unreadable",
+            err.to_string(),
+        )))),
+        // A path named directly is always checked, whatever the filters say.
+        None if e.named || filter.keep(&e.path) => Some(Item::File(e.path)),
+        None => None,
+    })
 }
 
 /// Counts the files [`check_paths`] would check with these options, by

@@ -25,6 +25,8 @@ pub mod bundle;
 pub mod check;
 pub mod error;
 pub mod formats;
+#[cfg(feature = "fs")]
+pub mod fs;
 #[doc(hidden)]
 pub mod harness;
 pub mod info;
