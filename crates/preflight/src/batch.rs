@@ -1,23 +1,24 @@
 //! Checking files and folders: one file at a time ([`check_path`]) or many in
 //! parallel, streamed as they finish ([`check_paths`]).
 
-use crate::check::{self, Verdict, Violation};
+use crate::check::{self, Violation};
 use crate::error::Error;
+use crate::rule::{Measure, Rule};
 use crate::info::Format;
-use crate::probe::probe_file_of_size;
+use crate::probe::probe_reader;
 use crate::profile::Profile;
 use crate::read::ProbeLimits;
 use crate::report::FileReport;
 use crate::sniff;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
-use serde_json::{json, Value};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// How a batch is run.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct BatchOptions {
     /// Worker threads; 0 means one per core.
     pub jobs: usize,
@@ -31,20 +32,68 @@ pub struct BatchOptions {
     pub limits: ProbeLimits,
 }
 
-fn error_report(
-    path: &Path,
-    bytes: Option<u64>,
-    rule: &'static str,
-    message: String,
-) -> FileReport {
-    FileReport {
-        path: path.to_path_buf(),
-        info: None,
-        bytes,
-        verdict: Verdict::Error,
-        violations: vec![Violation::new(rule, Value::Null, Value::Null, message)],
-        warnings: Vec::new(),
+/// Why a batch could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BatchError {
+    /// An `--include`/`--exclude` pattern is not a valid glob.
+    #[error("bad glob {glob:?}: {source}")]
+    Glob {
+        /// The pattern given.
+        glob: String,
+        /// The parser's error.
+        source: globset::Error,
+    },
+    /// The worker threads could not be started.
+    #[error("cannot start {jobs} worker threads: {source}")]
+    Threads {
+        /// The number asked for.
+        jobs: usize,
+        /// The cause.
+        source: rayon::ThreadPoolBuildError,
+    },
+}
+
+impl BatchOptions {
+    /// The defaults: one worker per core, links inside folders skipped, all
+    /// files, default [`ProbeLimits`].
+    pub fn new() -> Self {
+        Self::default()
     }
+
+    /// Sets [`BatchOptions::jobs`].
+    pub fn jobs(mut self, jobs: usize) -> Self {
+        self.jobs = jobs;
+        self
+    }
+
+    /// Sets [`BatchOptions::follow_links`].
+    pub fn follow_links(mut self, yes: bool) -> Self {
+        self.follow_links = yes;
+        self
+    }
+
+    /// Sets [`BatchOptions::include`].
+    pub fn include(mut self, globs: Vec<String>) -> Self {
+        self.include = globs;
+        self
+    }
+
+    /// Sets [`BatchOptions::exclude`].
+    pub fn exclude(mut self, globs: Vec<String>) -> Self {
+        self.exclude = globs;
+        self
+    }
+
+    /// Sets [`BatchOptions::limits`].
+    pub fn limits(mut self, limits: ProbeLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+}
+
+fn error_report(path: &Path, bytes: Option<u64>, rule: Rule, message: String) -> FileReport {
+    FileReport::error(path, bytes, Violation::new(rule, None, None, message))
 }
 
 /// Checks one file. Never panics and never fails: an unreadable or corrupt
@@ -52,7 +101,7 @@ fn error_report(
 pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileReport {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
-        Err(e) => return error_report(path, None, "file.unreadable", format!("cannot read: {e}")),
+        Err(e) => return error_report(path, None, Rule::FileUnreadable, format!("cannot read: {e}")),
     };
     if !meta.is_file() {
         let what = if meta.is_dir() {
@@ -63,7 +112,7 @@ pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileR
         return error_report(
             path,
             None,
-            "file.unreadable",
+            Rule::FileUnreadable,
             format!("cannot check: {what}"),
         );
     }
@@ -73,18 +122,19 @@ pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileR
             return error_report(
                 path,
                 Some(meta.len()),
-                "file.unreadable",
+                Rule::FileUnreadable,
                 format!("cannot open: {e}"),
             )
         }
     };
-    let info = match probe_file_of_size(file, meta.len(), limits) {
+    let info = match probe_reader(file, Some(meta.len()), limits) {
         Ok(info) => info,
         Err(e) => {
             let rule = e.rule();
             let msg = match &e {
                 Error::Io(io) => format!("cannot read: {io}"),
                 Error::Unsupported { .. } => format!("cannot be measured: {e}"),
+                Error::Limit { .. } | Error::Incomplete { .. } => e.to_string(),
                 other => format!("headers could not be parsed: {other}"),
             };
             return error_report(path, Some(meta.len()), rule, msg);
@@ -97,9 +147,9 @@ pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileR
         && !sniff::extension_matches(info.format, ext)
     {
         report.warnings.push(Violation::new(
-            "file.extension_mismatch",
-            json!(ext),
-            json!(info.format.extensions()),
+            Rule::FileExtensionMismatch,
+            ext.map(Measure::from),
+            Some(Measure::list(info.format.extensions())),
             format!(
                 "the extension .{} does not match the content, which is {}",
                 ext.unwrap_or(""),
@@ -107,25 +157,24 @@ pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileR
             ),
         ));
     }
-    FileReport {
-        path: path.to_path_buf(),
-        bytes: Some(info.bytes),
-        verdict: report.verdict(),
-        info: Some(info),
-        violations: report.violations,
-        warnings: report.warnings,
-    }
+    FileReport::checked(path, info, report)
 }
 
-fn globset(globs: &[String]) -> Result<Option<GlobSet>, String> {
+fn globset(globs: &[String]) -> Result<Option<GlobSet>, BatchError> {
     if globs.is_empty() {
         return Ok(None);
     }
     let mut b = GlobSetBuilder::new();
     for g in globs {
-        b.add(Glob::new(g).map_err(|e| format!("bad glob {g:?}: {e}"))?);
+        b.add(Glob::new(g).map_err(|source| BatchError::Glob {
+            glob: g.clone(),
+            source,
+        })?);
     }
-    b.build().map(Some).map_err(|e| e.to_string())
+    b.build().map(Some).map_err(|source| BatchError::Glob {
+        glob: globs.join(" "),
+        source,
+    })
 }
 
 /// One unit of work found while walking: a file to check, or a walk error.
@@ -157,7 +206,7 @@ fn walk(
         Some(err) => Some(Item::Failed(Box::new(error_report(
             &e.path,
             None,
-            "file.unreadable",
+            Rule::FileUnreadable,
             err.to_string(),
         )))),
         // A path named directly is always checked, whatever the filters say.
@@ -168,7 +217,7 @@ fn walk(
 
 /// Counts the files [`check_paths`] would check with these options, by
 /// walking the same way (used for a progress bar's length and ETA).
-pub fn count_files(paths: &[PathBuf], opts: &BatchOptions) -> Result<u64, String> {
+pub fn count_files(paths: &[PathBuf], opts: &BatchOptions) -> Result<u64, BatchError> {
     let filter = Filter {
         include: globset(&opts.include)?,
         exclude: globset(&opts.exclude)?,
@@ -186,7 +235,7 @@ pub fn check_paths(
     paths: Vec<PathBuf>,
     profile: &Profile,
     opts: &BatchOptions,
-) -> Result<impl Iterator<Item = FileReport>, String> {
+) -> Result<impl Iterator<Item = FileReport>, BatchError> {
     let filter = Filter {
         include: globset(&opts.include)?,
         exclude: globset(&opts.exclude)?,
@@ -194,7 +243,10 @@ pub fn check_paths(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .build()
-        .map_err(|e| e.to_string())?;
+        .map_err(|source| BatchError::Threads {
+            jobs: opts.jobs,
+            source,
+        })?;
     let profile = Arc::new(profile.clone());
     let limits = opts.limits.clone();
     let follow = opts.follow_links;

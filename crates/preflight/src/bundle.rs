@@ -17,8 +17,10 @@
 //! ```
 
 use crate::check::{fmt_num, Report, Violation};
+use crate::rule::{Measure, Rule};
 use crate::info::Kind;
 use crate::profile::RequestLimits;
+#[cfg(feature = "serde")]
 use serde_json::{json, Value};
 use std::fmt;
 
@@ -200,16 +202,16 @@ impl Bundle {
             self.count(AssetType::Audio),
         );
         for (rule, what, n, max) in [
-            ("request.count.images", "images", images, limits.max_images),
-            ("request.count.videos", "videos", videos, limits.max_videos),
+            (Rule::RequestCountImages, "images", images, limits.max_images),
+            (Rule::RequestCountVideos, "videos", videos, limits.max_videos),
             (
-                "request.count.audios",
+                Rule::RequestCountAudios,
                 "audio clips",
                 audios,
                 limits.max_audios,
             ),
             (
-                "request.count.total",
+                Rule::RequestCountTotal,
                 "files",
                 self.items.len(),
                 limits.max_files,
@@ -218,21 +220,21 @@ impl Bundle {
             if n > max as usize {
                 r.violations.push(Violation::new(
                     rule,
-                    json!(n),
-                    json!(max),
+                    Some(n.into()),
+                    Some(max.into()),
                     format!("{n} {what} in one request; at most {max}"),
                 ));
             }
         }
         for (rule, t, what, max) in [
             (
-                "request.total_video_duration",
+                Rule::RequestTotalVideoDuration,
                 AssetType::Video,
                 "video",
                 limits.max_total_video_s,
             ),
             (
-                "request.total_audio_duration",
+                Rule::RequestTotalAudioDuration,
                 AssetType::Audio,
                 "audio",
                 limits.max_total_audio_s,
@@ -248,8 +250,8 @@ impl Bundle {
             if total > max {
                 r.violations.push(Violation::new(
                     rule,
-                    json!((total * 1e6).round() / 1e6),
-                    json!(max),
+                    Some(Measure::Num((total * 1e6).round() / 1e6)),
+                    Some(Measure::Num(max)),
                     format!(
                         "total {what} duration {} s is above the {} s limit",
                         fmt_num(total),
@@ -260,8 +262,8 @@ impl Bundle {
             if !unknown.is_empty() {
                 r.warnings.push(Violation::new(
                     rule,
-                    Value::Null,
-                    json!(max),
+                    None,
+                    Some(Measure::Num(max)),
                     format!(
                         "duration unknown for {}: the {what} total is not verified",
                         unknown.join(", ")
@@ -271,9 +273,9 @@ impl Bundle {
         }
         if limits.audio_needs_visual && audios > 0 && images + videos == 0 {
             r.violations.push(Violation::new(
-                "request.audio_only",
-                json!(audios),
-                json!("at least one image or video"),
+                Rule::RequestAudioOnly,
+                Some(audios.into()),
+                Some("at least one image or video".into()),
                 "audio needs at least one image or video beside it",
             ));
         }
@@ -284,9 +286,9 @@ impl Bundle {
             .count();
         if first > 0 && (first > 1 || self.items.len() > first) {
             r.violations.push(Violation::new(
-                "request.mixed_modes",
-                json!(self.items.len()),
-                json!(1),
+                Rule::RequestMixedModes,
+                Some(self.items.len().into()),
+                Some(Measure::Int(1)),
                 "a first frame starts its own mode: it takes no other reference beside it",
             ));
         }
@@ -296,6 +298,8 @@ impl Bundle {
     /// The `content` array in the strict order text, image_url, video_url,
     /// audio_url (a first frame before the reference images); within a type,
     /// the order given.
+    #[cfg(feature = "serde")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
     pub fn content(&self) -> Value {
         let mut out = Vec::with_capacity(self.items.len() + 1);
         if let Some(t) = &self.text {
@@ -360,7 +364,7 @@ mod tests {
     }
 
     fn rules(r: &Report) -> Vec<&'static str> {
-        r.violations.iter().map(|v| v.rule).collect()
+        r.violations.iter().map(|v| v.rule.id()).collect()
     }
 
     #[test]
@@ -397,7 +401,10 @@ mod tests {
             ["request.count.total"]
         );
         let v = &bundle(10, &[], &[]).check(&l).violations[0];
-        assert_eq!((v.actual.clone(), v.limit.clone()), (json!(10), json!(9)));
+        assert_eq!(
+            (v.actual.clone(), v.limit.clone()),
+            (Some(Measure::Int(10)), Some(Measure::Int(9)))
+        );
         assert_eq!(v.message, "10 images in one request; at most 9");
     }
 
@@ -418,7 +425,7 @@ mod tests {
         );
         let r = bundle(1, &[], &[7.5, 7.6]).check(&l);
         assert_eq!(rules(&r), ["request.total_audio_duration"]);
-        assert_eq!(r.violations[0].actual, json!(15.1));
+        assert_eq!(r.violations[0].actual, Some(Measure::Num(15.1)));
         assert_eq!(
             r.violations[0].message,
             "total audio duration 15.1 s is above the 15 s limit"

@@ -6,12 +6,12 @@
 
 use crate::info::{Format, Kind, MediaInfo};
 use crate::profile::Profile;
-use serde::Serialize;
-use serde_json::{json, Value};
+use crate::rule::{Measure, Rule};
 
 /// The outcome for one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Verdict {
     /// Inside every limit (warnings allowed).
     Pass,
@@ -33,14 +33,16 @@ impl Verdict {
 }
 
 /// One broken rule, or one warning.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Violation {
     /// Stable rule id (SPEC §2), e.g. `image.width`.
-    pub rule: &'static str,
-    /// The value found (`null` when it could not be determined).
-    pub actual: Value,
+    pub rule: Rule,
+    /// The value found (`None`, `null` in JSON, when it could not be determined).
+    pub actual: Option<Measure>,
     /// The bound it was judged against.
-    pub limit: Value,
+    pub limit: Option<Measure>,
     /// A sentence for people.
     pub message: String,
 }
@@ -48,9 +50,9 @@ pub struct Violation {
 impl Violation {
     /// Builds a violation.
     pub fn new(
-        rule: &'static str,
-        actual: Value,
-        limit: Value,
+        rule: Rule,
+        actual: Option<Measure>,
+        limit: Option<Measure>,
         message: impl Into<String>,
     ) -> Self {
         Violation {
@@ -63,7 +65,9 @@ impl Violation {
 }
 
 /// The result of checking one [`MediaInfo`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Report {
     /// Broken rules; the file fails when this is not empty.
     pub violations: Vec<Violation>,
@@ -82,7 +86,7 @@ impl Report {
     }
 
     /// Whether any violation or warning has this rule id.
-    pub fn has(&self, rule: &str) -> bool {
+    pub fn has(&self, rule: Rule) -> bool {
         self.violations
             .iter()
             .chain(&self.warnings)
@@ -95,27 +99,27 @@ pub fn check(info: &MediaInfo, profile: &Profile) -> Report {
     let mut r = Report::default();
     if info.bytes == 0 {
         r.violations.push(Violation::new(
-            "file.empty",
-            json!(0),
-            json!(1),
+            Rule::FileEmpty,
+            Some(Measure::Int(0)),
+            Some(Measure::Int(1)),
             "the file is empty",
         ));
         return r;
     }
     if info.format == Format::Unknown {
         r.violations.push(Violation::new(
-            "file.unknown_type",
-            Value::Null,
-            json!(accepted(profile)),
+            Rule::FileUnknownType,
+            None,
+            Some(accepted(profile)),
             "not a media type preflight recognises",
         ));
         return r;
     }
     if !info.format.is_supported() {
         r.violations.push(Violation::new(
-            "file.unsupported_type",
-            json!(info.format.name()),
-            json!(accepted(profile)),
+            Rule::FileUnsupportedType,
+            Some(info.format.name().into()),
+            Some(accepted(profile)),
             format!(
                 "{} {} is not a type the service takes (`preflight fix` can convert it)",
                 info.format.name().to_uppercase(),
@@ -133,22 +137,23 @@ pub fn check(info: &MediaInfo, profile: &Profile) -> Report {
     r
 }
 
-fn accepted(p: &Profile) -> Vec<&str> {
-    p.image
-        .formats
-        .iter()
-        .chain(&p.video.formats)
-        .chain(&p.audio.formats)
-        .map(String::as_str)
-        .collect()
+fn accepted(p: &Profile) -> Measure {
+    Measure::list(
+        p.image
+            .formats
+            .iter()
+            .chain(&p.video.formats)
+            .chain(&p.audio.formats)
+            .map(|f| f.name()),
+    )
 }
 
-fn check_format(rule: &'static str, info: &MediaInfo, formats: &[String], r: &mut Report) {
-    if !formats.iter().any(|f| f == info.format.name()) {
+fn check_format(rule: Rule, info: &MediaInfo, formats: &[Format], r: &mut Report) {
+    if !formats.contains(&info.format) {
         r.violations.push(Violation::new(
             rule,
-            json!(info.format.name()),
-            json!(formats),
+            Some(info.format.name().into()),
+            Some(Measure::list(formats.iter().map(|f| f.name()))),
             format!(
                 "format {} is not accepted by this profile",
                 info.format.name()
@@ -157,12 +162,12 @@ fn check_format(rule: &'static str, info: &MediaInfo, formats: &[String], r: &mu
     }
 }
 
-fn check_size(rule: &'static str, bytes: u64, max: u64, r: &mut Report) {
+fn check_size(rule: Rule, bytes: u64, max: u64, r: &mut Report) {
     if bytes >= max {
         r.violations.push(Violation::new(
             rule,
-            json!(bytes),
-            json!(max),
+            Some(bytes.into()),
+            Some(max.into()),
             format!(
                 "size {} is not below the {} limit",
                 human_bytes(bytes),
@@ -174,7 +179,7 @@ fn check_size(rule: &'static str, bytes: u64, max: u64, r: &mut Report) {
 
 /// An inclusive range check on an optional number; `None` is a violation of its own.
 fn check_range(
-    rule: &'static str,
+    rule: Rule,
     what: &str,
     unit: &str,
     actual: Option<f64>,
@@ -185,8 +190,8 @@ fn check_range(
     let Some(v) = actual else {
         r.violations.push(Violation::new(
             rule,
-            Value::Null,
-            json!({ "min": num(min), "max": num(max) }),
+            None,
+            Some(Measure::Range { min, max }),
             format!("{what} could not be determined"),
         ));
         return;
@@ -200,8 +205,8 @@ fn check_range(
     };
     r.violations.push(Violation::new(
         rule,
-        num(v),
-        json!({ "min": num(min), "max": num(max) }),
+        Some(Measure::Num(v)),
+        Some(Measure::Range { min, max }),
         format!(
             "{what} {}{unit} is {side} the {}{unit} limit",
             fmt_num(v),
@@ -217,8 +222,8 @@ fn check_dimensions(
     r: &mut Report,
 ) {
     let (rw, rh, ra) = match prefix {
-        Kind::Video => ("video.width", "video.height", "video.aspect"),
-        _ => ("image.width", "image.height", "image.aspect"),
+        Kind::Video => (Rule::VideoWidth, Rule::VideoHeight, Rule::VideoAspect),
+        _ => (Rule::ImageWidth, Rule::ImageHeight, Rule::ImageAspect),
     };
     let w = info.width.map(f64::from);
     let h = info.height.map(f64::from);
@@ -236,8 +241,8 @@ fn check_dimensions(
 
 fn check_image(info: &MediaInfo, p: &Profile, r: &mut Report) {
     let l = &p.image;
-    check_format("image.format", info, &l.formats, r);
-    check_size("image.size", info.bytes, l.max_bytes, r);
+    check_format(Rule::ImageFormat, info, &l.formats, r);
+    check_size(Rule::ImageSize, info.bytes, l.max_bytes, r);
     check_dimensions(
         Kind::Image,
         info,
@@ -255,10 +260,10 @@ fn check_image(info: &MediaInfo, p: &Profile, r: &mut Report) {
 
 fn check_video(info: &MediaInfo, p: &Profile, r: &mut Report) {
     let l = &p.video;
-    check_format("video.format", info, &l.formats, r);
-    check_size("video.size", info.bytes, l.max_bytes, r);
+    check_format(Rule::VideoFormat, info, &l.formats, r);
+    check_size(Rule::VideoSize, info.bytes, l.max_bytes, r);
     check_range(
-        "video.duration",
+        Rule::VideoDuration,
         "duration",
         " s",
         info.duration_s,
@@ -268,9 +273,9 @@ fn check_video(info: &MediaInfo, p: &Profile, r: &mut Report) {
     );
     if info.has_video == Some(false) {
         r.violations.push(Violation::new(
-            "video.no_video_track",
-            json!(0),
-            json!(1),
+            Rule::VideoNoVideoTrack,
+            Some(Measure::Int(0)),
+            Some(Measure::Int(1)),
             "the file has no video track",
         ));
         return;
@@ -280,7 +285,7 @@ fn check_video(info: &MediaInfo, p: &Profile, r: &mut Report) {
         _ => None,
     };
     check_range(
-        "video.pixels",
+        Rule::VideoPixels,
         "pixel count",
         "",
         pixels,
@@ -302,7 +307,7 @@ fn check_video(info: &MediaInfo, p: &Profile, r: &mut Report) {
         r,
     );
     check_range(
-        "video.fps",
+        Rule::VideoFps,
         "frame rate",
         " fps",
         info.fps.map(|f| f.to_f64()),
@@ -313,9 +318,9 @@ fn check_video(info: &MediaInfo, p: &Profile, r: &mut Report) {
     match &info.codec {
         Some(c) if l.codecs.iter().any(|a| a == c) => {}
         other => r.warnings.push(Violation::new(
-            "video.codec",
-            json!(other),
-            json!(l.codecs),
+            Rule::VideoCodec,
+            other.as_deref().map(Measure::from),
+            Some(Measure::list(&l.codecs)),
             format!(
                 "codec {} is not H.264 or H.265/HEVC: the service may reject it",
                 other.as_deref().unwrap_or("unknown")
@@ -326,10 +331,10 @@ fn check_video(info: &MediaInfo, p: &Profile, r: &mut Report) {
 
 fn check_audio(info: &MediaInfo, p: &Profile, r: &mut Report) {
     let l = &p.audio;
-    check_format("audio.format", info, &l.formats, r);
-    check_size("audio.size", info.bytes, l.max_bytes, r);
+    check_format(Rule::AudioFormat, info, &l.formats, r);
+    check_size(Rule::AudioSize, info.bytes, l.max_bytes, r);
     check_range(
-        "audio.duration",
+        Rule::AudioDuration,
         "duration",
         " s",
         info.duration_s,
@@ -337,15 +342,6 @@ fn check_audio(info: &MediaInfo, p: &Profile, r: &mut Report) {
         l.max_duration_s,
         r,
     );
-}
-
-/// A JSON number that keeps integers integral.
-fn num(v: f64) -> Value {
-    if v.fract() == 0.0 && v.abs() < 9.0e15 {
-        json!(v as i64)
-    } else {
-        json!(v)
-    }
 }
 
 /// A number for messages: integers as integers, else up to 3 decimals.
@@ -389,7 +385,7 @@ mod tests {
     }
 
     fn rules(r: &Report) -> Vec<&'static str> {
-        r.violations.iter().map(|v| v.rule).collect()
+        r.violations.iter().map(|v| v.rule.id()).collect()
     }
 
     #[test]
@@ -409,8 +405,14 @@ mod tests {
         let v = &r.violations[0];
         assert_eq!(v.rule, "image.width");
         assert_eq!(v.message, "width 6400 px is above the 6000 px limit");
-        assert_eq!(v.actual, json!(6400));
-        assert_eq!(v.limit, json!({"min": 300, "max": 6000}));
+        assert_eq!(v.actual, Some(Measure::Num(6400.0)));
+        assert_eq!(
+            v.limit,
+            Some(Measure::Range {
+                min: 300.0,
+                max: 6000.0
+            })
+        );
     }
 
     #[test]

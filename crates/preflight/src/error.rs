@@ -4,6 +4,7 @@
 //! [`Violation`](crate::check::Violation). An [`Error`] means the file could
 //! not be read or its headers could not be parsed.
 
+use crate::rule::Rule;
 use std::io;
 
 /// Everything that can go wrong while reading a file's headers.
@@ -37,20 +38,74 @@ pub enum Error {
         /// The feature.
         feature: &'static str,
     },
-    /// A resource limit of [`ProbeLimits`](crate::ProbeLimits) was reached.
-    #[error("limit reached: {kind} {actual} exceeds {max}")]
+    /// A resource cap of [`ProbeLimits`](crate::ProbeLimits) stopped the
+    /// probe. Not corruption: a larger cap may read the file.
+    #[error("stopped by a limit: {} {actual} exceeds {max} (raise ProbeLimits::{})", kind.what(), kind.field())]
     Limit {
-        /// Which limit (`"box depth"`, `"table entries"`, `"bytes read"`, …).
-        kind: &'static str,
+        /// Which cap.
+        kind: LimitKind,
         /// The value the file asked for.
         actual: u64,
-        /// The limit in force.
+        /// The cap in force.
         max: u64,
     },
+    /// The data given ended at `offset`, before the headers did (a prefix of
+    /// a longer file, or a reader that ended before the size it was given).
+    /// Never a measurement: give the probe more data.
+    #[error("incomplete: the data given ends at byte {offset}, before the headers do")]
+    Incomplete {
+        /// Where the data ran out.
+        offset: u64,
+    },
+}
+
+/// The caps of [`ProbeLimits`](crate::ProbeLimits), each named after its field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LimitKind {
+    /// [`ProbeLimits::max_bytes_read`](crate::ProbeLimits::max_bytes_read).
+    BytesRead,
+    /// [`ProbeLimits::max_box_depth`](crate::ProbeLimits::max_box_depth).
+    BoxDepth,
+    /// [`ProbeLimits::max_items`](crate::ProbeLimits::max_items).
+    Items,
+    /// [`ProbeLimits::max_table_entries`](crate::ProbeLimits::max_table_entries).
+    TableEntries,
+}
+
+impl LimitKind {
+    /// What is counted, for messages (`"bytes read"`).
+    pub fn what(self) -> &'static str {
+        match self {
+            LimitKind::BytesRead => "bytes read",
+            LimitKind::BoxDepth => "box depth",
+            LimitKind::Items => "boxes, chunks or frames visited",
+            LimitKind::TableEntries => "entries of one table",
+        }
+    }
+
+    /// The field of [`ProbeLimits`](crate::ProbeLimits) that sets the cap.
+    pub fn field(self) -> &'static str {
+        match self {
+            LimitKind::BytesRead => "max_bytes_read",
+            LimitKind::BoxDepth => "max_box_depth",
+            LimitKind::Items => "max_items",
+            LimitKind::TableEntries => "max_table_entries",
+        }
+    }
+}
+
+impl std::fmt::Display for LimitKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.what())
+    }
 }
 
 impl From<io::Error> for Error {
     fn from(e: io::Error) -> Self {
+        if let Some(own) = crate::read::own_error(&e) {
+            return own;
+        }
         if e.kind() == io::ErrorKind::UnexpectedEof {
             Error::Truncated {
                 format: "file",
@@ -64,22 +119,22 @@ impl From<io::Error> for Error {
 
 impl Error {
     /// Shorthand for [`Error::Malformed`].
-    pub fn malformed(format: &'static str, reason: &'static str) -> Self {
+    pub(crate) fn malformed(format: &'static str, reason: &'static str) -> Self {
         Error::Malformed { format, reason }
     }
 
     /// Shorthand for [`Error::Truncated`].
-    pub fn truncated(format: &'static str, reason: &'static str) -> Self {
+    pub(crate) fn truncated(format: &'static str, reason: &'static str) -> Self {
         Error::Truncated { format, reason }
     }
 
     /// Shorthand for [`Error::Unsupported`].
-    pub fn unsupported(format: &'static str, feature: &'static str) -> Self {
+    pub(crate) fn unsupported(format: &'static str, feature: &'static str) -> Self {
         Error::Unsupported { format, feature }
     }
 
     /// Re-labels a generic truncation (from an `UnexpectedEof`) with the format that was read.
-    pub fn in_format(self, format: &'static str) -> Self {
+    pub(crate) fn in_format(self, format: &'static str) -> Self {
         match self {
             Error::Truncated {
                 format: "file",
@@ -89,14 +144,16 @@ impl Error {
         }
     }
 
-    /// The stable rule id under which this error is reported (SPEC §2).
-    pub fn rule(&self) -> &'static str {
+    /// The stable rule under which this error is reported (SPEC §2).
+    pub fn rule(&self) -> Rule {
         match self {
-            Error::Io(_) => "file.unreadable",
-            // A valid file using a feature we cannot measure (free-format MP3,
-            // ADPCM WAV): not corrupt, but not something we can vouch for.
-            Error::Unsupported { .. } => "file.unsupported_type",
-            _ => "file.corrupt",
+            Error::Io(_) => Rule::FileUnreadable,
+            // A valid file using a feature we cannot measure (free-format MP3):
+            // not corrupt, but not something we can vouch for.
+            Error::Unsupported { .. } => Rule::FileUnsupportedType,
+            Error::Limit { .. } => Rule::FileLimit,
+            Error::Incomplete { .. } => Rule::FileIncomplete,
+            Error::Truncated { .. } | Error::Malformed { .. } => Rule::FileCorrupt,
         }
     }
 }

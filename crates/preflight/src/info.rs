@@ -1,11 +1,12 @@
 //! What a probe found out about a file.
 
-use serde::{Serialize, Serializer};
 use std::fmt;
+use std::str::FromStr;
 
 /// The broad kind of a media file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Kind {
     /// A still or animated picture.
     Image,
@@ -220,14 +221,64 @@ impl fmt::Display for Format {
     }
 }
 
-impl Serialize for Format {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+/// The error of parsing an unknown format name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownFormat(pub String);
+
+impl fmt::Display for UnknownFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown format {:?} (one of: jpeg, png, gif, webp, bmp, tiff, heic, heif, mp4, mov, mp3, wav, \
+             avif, jxl, ico, psd, mkv, webm, avi, flac, ogg, m4a, aac)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownFormat {}
+
+impl FromStr for Format {
+    type Err = UnknownFormat;
+
+    /// Parses a format's report name (`"jpeg"`, `"mp4"`, …) or one of its
+    /// usual extensions (`"jpg"`, `"tif"`, `"heics"`), case-insensitively.
+    fn from_str(s: &str) -> Result<Format, UnknownFormat> {
+        use Format::*;
+        const NAMED: [Format; 23] = [
+            Jpeg, Png, Gif, Webp, Bmp, Tiff, Heic, Heif, Mp4, Mov, Mp3, Wav, Avif, Jxl, Ico, Psd,
+            Mkv, Webm, Avi, Flac, Ogg, M4a, Aac,
+        ];
+        let lower = s.trim().to_ascii_lowercase();
+        NAMED
+            .iter()
+            .find(|f| f.name() == lower)
+            // An extension shared by two formats (`.mp4` is also M4A's) names the first.
+            .or_else(|| NAMED.iter().find(|f| f.extensions().contains(&lower.as_str())))
+            .copied()
+            .ok_or_else(|| UnknownFormat(s.to_string()))
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Format {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.name())
     }
 }
 
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Format {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Format, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// An exact non-negative rational number (frame rates, durations in ticks).
+/// Serializes as `{"num", "den"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Rational {
     /// Numerator.
     pub num: u64,
@@ -281,7 +332,12 @@ impl fmt::Display for Rational {
 ///
 /// `width` and `height` are the *displayed* size: after EXIF orientation,
 /// HEIF `irot`, or a video track's rotation matrix.
+///
+/// Build one with [`MediaInfo::new`] and set the fields; new fields may be
+/// added in any release.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct MediaInfo {
     /// Image, video or audio.
     pub kind: Kind,

@@ -4,13 +4,17 @@
 //! Bounds named `min_*`/`max_*` are inclusive, except the `max_bytes` size
 //! bounds, which are strict: a file passes only when `bytes < max_bytes`.
 
-use serde::{Deserialize, Serialize};
-use std::path::Path;
+use crate::info::{Format, Kind};
+use std::fmt;
+#[cfg(feature = "toml")]
+use std::path::{Path, PathBuf};
 
 /// Every limit the checks use. All fields have the `seedance2` defaults, so a
 /// TOML file need only name what differs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+#[non_exhaustive]
 pub struct Profile {
     /// The profile's name, shown in reports.
     pub name: String,
@@ -25,11 +29,13 @@ pub struct Profile {
 }
 
 /// Image limits.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+#[non_exhaustive]
 pub struct ImageLimits {
-    /// Accepted formats by short name (`jpeg`, `png`, …).
-    pub formats: Vec<String>,
+    /// Accepted formats (in TOML by short name: `jpeg`, `png`, …; `jpg` is read as `jpeg`).
+    pub formats: Vec<Format>,
     /// Strict upper bound on file size in bytes.
     pub max_bytes: u64,
     /// Inclusive bounds on displayed width.
@@ -47,11 +53,13 @@ pub struct ImageLimits {
 }
 
 /// Video limits.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+#[non_exhaustive]
 pub struct VideoLimits {
     /// Accepted containers (`mp4`, `mov`).
-    pub formats: Vec<String>,
+    pub formats: Vec<Format>,
     /// Strict upper bound on file size in bytes.
     pub max_bytes: u64,
     /// Inclusive lower bound on duration in seconds.
@@ -83,11 +91,13 @@ pub struct VideoLimits {
 }
 
 /// Audio limits.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+#[non_exhaustive]
 pub struct AudioLimits {
     /// Accepted formats (`mp3`, `wav`).
-    pub formats: Vec<String>,
+    pub formats: Vec<Format>,
     /// Strict upper bound on file size in bytes.
     pub max_bytes: u64,
     /// Inclusive lower bound on duration in seconds.
@@ -97,8 +107,10 @@ pub struct AudioLimits {
 }
 
 /// Per-request (bundle) limits.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+#[non_exhaustive]
 pub struct RequestLimits {
     /// Most images in one request.
     pub max_images: u32,
@@ -115,7 +127,7 @@ pub struct RequestLimits {
     /// Whether audio needs at least one image or video beside it.
     pub audio_needs_visual: bool,
     /// Whether a generation task may ask for `1080p` (else `480p` and `720p`
-    /// only; see [`crate::generate`]).
+    /// only; `preflight generate`).
     pub allow_1080p: bool,
 }
 
@@ -126,7 +138,16 @@ fn names(v: &[&str]) -> Vec<String> {
 impl Default for ImageLimits {
     fn default() -> Self {
         ImageLimits {
-            formats: names(&["jpeg", "png", "gif", "webp", "bmp", "tiff", "heic", "heif"]),
+            formats: vec![
+                Format::Jpeg,
+                Format::Png,
+                Format::Gif,
+                Format::Webp,
+                Format::Bmp,
+                Format::Tiff,
+                Format::Heic,
+                Format::Heif,
+            ],
             max_bytes: 30_000_000,
             min_width: 300,
             max_width: 6000,
@@ -141,7 +162,7 @@ impl Default for ImageLimits {
 impl Default for VideoLimits {
     fn default() -> Self {
         VideoLimits {
-            formats: names(&["mp4", "mov"]),
+            formats: vec![Format::Mp4, Format::Mov],
             max_bytes: 50_000_000,
             min_duration_s: 2.0,
             max_duration_s: 15.0,
@@ -163,7 +184,7 @@ impl Default for VideoLimits {
 impl Default for AudioLimits {
     fn default() -> Self {
         AudioLimits {
-            formats: names(&["mp3", "wav"]),
+            formats: vec![Format::Mp3, Format::Wav],
             max_bytes: 15_000_000,
             min_duration_s: 2.0,
             max_duration_s: 15.0,
@@ -192,32 +213,143 @@ impl Default for Profile {
     }
 }
 
-/// Why a profile could not be loaded.
+/// What is wrong with a profile's values.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ProfileProblem {
+    /// A minimum above its maximum.
+    MinAboveMax {
+        /// The bound pair, e.g. `image.width`.
+        field: &'static str,
+        /// The minimum given.
+        min: f64,
+        /// The maximum given.
+        max: f64,
+    },
+    /// A bound that is NaN or infinite.
+    NotFinite {
+        /// The field, e.g. `video.max_fps`.
+        field: &'static str,
+    },
+    /// A bound below zero.
+    Negative {
+        /// The field.
+        field: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// A format listed under the wrong kind (`mp3` among the images).
+    WrongKind {
+        /// The section, e.g. `image`.
+        section: Kind,
+        /// The format listed there.
+        format: Format,
+    },
+}
+
+impl fmt::Display for ProfileProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::check::fmt_num;
+        match self {
+            ProfileProblem::MinAboveMax { field, min, max } => write!(
+                f,
+                "{field}: minimum {} is above maximum {}",
+                fmt_num(*min),
+                fmt_num(*max)
+            ),
+            ProfileProblem::NotFinite { field } => write!(f, "{field}: not a finite number"),
+            ProfileProblem::Negative { field, value } => {
+                write!(f, "{field}: {} is negative", fmt_num(*value))
+            }
+            ProfileProblem::WrongKind { section, format } => write!(
+                f,
+                "{section}.formats: {format} is not an {section} format",
+                section = section.as_str()
+            ),
+        }
+    }
+}
+
+/// Why a profile could not be built or loaded. TOML errors carry the line
+/// and column (1-based) where the parser stopped.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ProfileError {
     /// No built-in profile of that name, and no such file.
-    #[error("unknown profile {0:?} (built-in: seedance2; or give a path to a .toml file)")]
-    Unknown(String),
+    #[error("unknown profile {name:?} (built-in: {builtin}; or give a path to a .toml file)", builtin = Profile::BUILTIN.join(", "))]
+    Unknown {
+        /// The name given.
+        name: String,
+    },
     /// The file could not be read.
-    #[error("cannot read profile {path}: {source}")]
+    #[cfg(feature = "toml")]
+    #[error("cannot read profile {}: {source}", path.display())]
     Io {
         /// The file.
-        path: String,
+        path: PathBuf,
         /// The cause.
         source: std::io::Error,
     },
-    /// The file is not a valid profile.
-    #[error("invalid profile {path}: {message}")]
-    Invalid {
-        /// The file.
-        path: String,
-        /// What is wrong.
+    /// The text is not valid TOML for a profile (syntax, a typo in a field
+    /// name, a value of the wrong type, an unknown format).
+    #[cfg(feature = "toml")]
+    #[error("invalid profile{}{}: {message}", in_file(path), at(*line, *column))]
+    Parse {
+        /// The file, when the text came from one.
+        path: Option<PathBuf>,
+        /// 1-based line of the error, when the parser knows it.
+        line: Option<usize>,
+        /// 1-based column of the error.
+        column: Option<usize>,
+        /// The parser's message.
         message: String,
+    },
+    /// The values cannot hold (a minimum above its maximum, NaN, …).
+    #[error("invalid profile{}: {problem}", in_file(path))]
+    Invalid {
+        /// The file, when the profile came from one.
+        #[cfg(feature = "toml")]
+        path: Option<PathBuf>,
+        /// What is wrong.
+        problem: ProfileProblem,
     },
 }
 
+#[cfg(feature = "toml")]
+fn in_file(path: &Option<PathBuf>) -> String {
+    path.as_ref()
+        .map(|p| format!(" {}", p.display()))
+        .unwrap_or_default()
+}
+
+#[cfg(not(feature = "toml"))]
+fn in_file<T>(_: &T) -> String {
+    String::new()
+}
+
+#[cfg(feature = "toml")]
+fn at(line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(" at line {l}, column {c}"),
+        (Some(l), None) => format!(" at line {l}"),
+        _ => String::new(),
+    }
+}
+
+impl ProfileError {
+    fn invalid(problem: ProfileProblem) -> Self {
+        ProfileError::Invalid {
+            #[cfg(feature = "toml")]
+            path: None,
+            problem,
+        }
+    }
+}
+
 impl Profile {
+    /// Names of the built-in profiles.
+    pub const BUILTIN: &'static [&'static str] = &["seedance2"];
+
     /// The built-in profile for the Seedance 2.0 asset library (SPEC §1).
     pub fn seedance2() -> Profile {
         Profile {
@@ -229,59 +361,149 @@ impl Profile {
         }
     }
 
-    /// Parses a profile from TOML text; unnamed fields keep the `seedance2` values.
-    pub fn from_toml(text: &str) -> Result<Profile, String> {
-        let p: Profile = toml::from_str(text).map_err(|e| e.to_string())?;
+    /// A built-in profile by name.
+    pub fn builtin(name: &str) -> Option<Profile> {
+        match name {
+            "seedance2" => Some(Profile::seedance2()),
+            _ => None,
+        }
+    }
+
+    /// Parses a profile from TOML text and validates it; fields it does not
+    /// name keep the `seedance2` values.
+    #[cfg(feature = "toml")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "toml")))]
+    pub fn from_toml(text: &str) -> Result<Profile, ProfileError> {
+        let p: Profile = toml::from_str(text).map_err(|e| {
+            let (line, column) = match e.span() {
+                Some(span) => {
+                    let before = &text[..span.start.min(text.len())];
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                    (Some(line), Some(column))
+                }
+                None => (None, None),
+            };
+            ProfileError::Parse {
+                path: None,
+                line,
+                column,
+                message: e.message().trim_end().to_string(),
+            }
+        })?;
         p.validate()?;
         Ok(p)
     }
 
-    /// A built-in profile by name, or a TOML file by path.
-    pub fn load(name_or_path: &str) -> Result<Profile, ProfileError> {
-        if name_or_path == "seedance2" {
-            return Ok(Profile::seedance2());
-        }
-        let path = Path::new(name_or_path);
-        if !name_or_path.ends_with(".toml") && !path.exists() {
-            return Err(ProfileError::Unknown(name_or_path.into()));
-        }
+    /// Reads a profile from a TOML file. Unless the file names itself
+    /// (`name = "…"`), the profile is named after the file's stem.
+    #[cfg(feature = "toml")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "toml")))]
+    pub fn load(path: impl AsRef<Path>) -> Result<Profile, ProfileError> {
+        let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
-            path: name_or_path.into(),
+            path: path.to_path_buf(),
             source,
         })?;
-        let mut p = Profile::from_toml(&text).map_err(|message| ProfileError::Invalid {
-            path: name_or_path.into(),
-            message,
+        let mut p = Profile::from_toml(&text).map_err(|e| match e {
+            ProfileError::Parse {
+                line,
+                column,
+                message,
+                ..
+            } => ProfileError::Parse {
+                path: Some(path.to_path_buf()),
+                line,
+                column,
+                message,
+            },
+            ProfileError::Invalid { problem, .. } => ProfileError::Invalid {
+                path: Some(path.to_path_buf()),
+                problem,
+            },
+            other => other,
         })?;
-        if p.name == "seedance2" {
+        if p.name == "seedance2" && !text.lines().any(|l| l.trim_start().starts_with("name")) {
             p.name = path
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| name_or_path.into());
+                .unwrap_or_else(|| "profile".into());
         }
         Ok(p)
     }
 
-    /// Rejects bounds that cannot hold (a minimum above its maximum, NaN).
-    pub fn validate(&self) -> Result<(), String> {
-        fn pair<T: PartialOrd + std::fmt::Display>(what: &str, lo: T, hi: T) -> Result<(), String> {
-            if lo <= hi {
-                Ok(())
-            } else {
-                Err(format!("{what}: minimum {lo} is above maximum {hi}"))
+    /// What the CLI's `--profile` takes: a built-in name, or a path to a
+    /// TOML file.
+    #[cfg(feature = "toml")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "toml")))]
+    pub fn from_name_or_path(name_or_path: &str) -> Result<Profile, ProfileError> {
+        if let Some(p) = Profile::builtin(name_or_path) {
+            return Ok(p);
+        }
+        let path = Path::new(name_or_path);
+        if !name_or_path.ends_with(".toml") && !path.exists() {
+            return Err(ProfileError::Unknown {
+                name: name_or_path.into(),
+            });
+        }
+        Profile::load(path)
+    }
+
+    /// Rejects values that cannot hold: a minimum above its maximum, a bound
+    /// that is NaN, infinite or negative, a format under the wrong kind.
+    /// [`Profile::from_toml`] and [`Profile::load`] call it; call it after
+    /// changing fields by hand.
+    pub fn validate(&self) -> Result<(), ProfileError> {
+        let err = |p| Err(ProfileError::invalid(p));
+        let (i, v, a, r) = (&self.image, &self.video, &self.audio, &self.request);
+        let floats: [(&'static str, f64); 12] = [
+            ("image.min_aspect", i.min_aspect),
+            ("image.max_aspect", i.max_aspect),
+            ("video.min_duration_s", v.min_duration_s),
+            ("video.max_duration_s", v.max_duration_s),
+            ("video.min_aspect", v.min_aspect),
+            ("video.max_aspect", v.max_aspect),
+            ("video.min_fps", v.min_fps),
+            ("video.max_fps", v.max_fps),
+            ("audio.min_duration_s", a.min_duration_s),
+            ("audio.max_duration_s", a.max_duration_s),
+            ("request.max_total_video_s", r.max_total_video_s),
+            ("request.max_total_audio_s", r.max_total_audio_s),
+        ];
+        for (field, value) in floats {
+            if !value.is_finite() {
+                return err(ProfileProblem::NotFinite { field });
+            }
+            if value < 0.0 {
+                return err(ProfileProblem::Negative { field, value });
             }
         }
-        let (i, v, a) = (&self.image, &self.video, &self.audio);
-        pair("image width", i.min_width, i.max_width)?;
-        pair("image height", i.min_height, i.max_height)?;
-        pair("image aspect", i.min_aspect, i.max_aspect)?;
-        pair("video duration", v.min_duration_s, v.max_duration_s)?;
-        pair("video pixels", v.min_pixels, v.max_pixels)?;
-        pair("video width", v.min_width, v.max_width)?;
-        pair("video height", v.min_height, v.max_height)?;
-        pair("video aspect", v.min_aspect, v.max_aspect)?;
-        pair("video fps", v.min_fps, v.max_fps)?;
-        pair("audio duration", a.min_duration_s, a.max_duration_s)?;
+        let pairs: [(&'static str, f64, f64); 10] = [
+            ("image.width", i.min_width.into(), i.max_width.into()),
+            ("image.height", i.min_height.into(), i.max_height.into()),
+            ("image.aspect", i.min_aspect, i.max_aspect),
+            ("video.duration_s", v.min_duration_s, v.max_duration_s),
+            ("video.pixels", v.min_pixels as f64, v.max_pixels as f64),
+            ("video.width", v.min_width.into(), v.max_width.into()),
+            ("video.height", v.min_height.into(), v.max_height.into()),
+            ("video.aspect", v.min_aspect, v.max_aspect),
+            ("video.fps", v.min_fps, v.max_fps),
+            ("audio.duration_s", a.min_duration_s, a.max_duration_s),
+        ];
+        for (field, min, max) in pairs {
+            if min > max {
+                return err(ProfileProblem::MinAboveMax { field, min, max });
+            }
+        }
+        for (section, formats) in [
+            (Kind::Image, &i.formats),
+            (Kind::Video, &v.formats),
+            (Kind::Audio, &a.formats),
+        ] {
+            if let Some(&format) = formats.iter().find(|f| f.kind() != section) {
+                return err(ProfileProblem::WrongKind { section, format });
+            }
+        }
         Ok(())
     }
 }
@@ -309,6 +531,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "toml")]
     #[test]
     fn toml_overrides_only_what_it_names() {
         let p = Profile::from_toml(
@@ -322,16 +545,61 @@ mod tests {
         assert_eq!(p.audio, AudioLimits::default());
     }
 
+    #[cfg(feature = "toml")]
     #[test]
     fn toml_rejects_typos_and_impossible_bounds() {
-        assert!(Profile::from_toml("[image]\nmax_widht = 1\n")
-            .unwrap_err()
-            .contains("max_widht"));
-        assert!(Profile::from_toml("[image]\nmin_width = 7000\n")
-            .unwrap_err()
-            .contains("image width"));
+        let e = Profile::from_toml("name = \"x\"\n[image]\nmax_widht = 1\n").unwrap_err();
+        assert!(e.to_string().contains("max_widht"), "{e}");
+        match e {
+            ProfileError::Parse { line, column, .. } => {
+                assert_eq!((line, column), (Some(3), Some(1)))
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = Profile::from_toml("[image]\nmin_width = 7000\n").unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ProfileError::Invalid {
+                    problem: ProfileProblem::MinAboveMax {
+                        field: "image.width",
+                        ..
+                    },
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "invalid profile: image.width: minimum 7000 is above maximum 6000"
+        );
+        let nan = Profile::from_toml("[video]\nmax_fps = nan\n").unwrap_err();
+        assert!(nan.to_string().contains("video.max_fps: not a finite"), "{nan}");
+        let neg = Profile::from_toml("[audio]\nmin_duration_s = -1.0\n").unwrap_err();
+        assert!(neg.to_string().contains("negative"), "{neg}");
+        let kind = Profile::from_toml("[image]\nformats = [\"jpeg\", \"mp3\"]\n").unwrap_err();
+        assert!(kind.to_string().contains("mp3 is not an image format"), "{kind}");
+        let unknown = Profile::from_toml("[image]\nformats = [\"jpegg\"]\n").unwrap_err();
+        assert!(unknown.to_string().contains("jpegg"), "{unknown}");
     }
 
+    #[cfg(feature = "toml")]
+    #[test]
+    fn format_aliases_are_read_as_the_format() {
+        let p = Profile::from_toml("[image]\nformats = [\"jpg\", \"PNG\"]\n").unwrap();
+        assert_eq!(p.image.formats, [Format::Jpeg, Format::Png]);
+    }
+
+    #[test]
+    fn hand_edited_profiles_are_validated() {
+        let mut p = Profile::seedance2();
+        assert!(p.validate().is_ok());
+        p.video.min_fps = f64::NAN;
+        assert!(p.validate().is_err());
+    }
+
+    #[cfg(feature = "toml")]
     #[test]
     fn builtin_round_trips_through_toml() {
         let text = toml::to_string(&Profile::seedance2()).unwrap();

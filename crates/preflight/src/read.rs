@@ -4,12 +4,20 @@
 //! going through [`alloc_table`], and every reader the probe uses is wrapped
 //! in a [`Counter`] that enforces [`ProbeLimits::max_bytes_read`].
 
-use crate::error::{Error, Result};
+use crate::error::{Error, LimitKind, Result};
 use std::io::{self, Read, Seek, SeekFrom};
 
 /// Resource caps applied while probing one file. Every field is enforced;
-/// the defaults suit any real media file the service takes.
+/// the defaults suit any real media file the service takes. A cap that
+/// stops a probe is [`Error::Limit`] (rule `file.limit`), not corruption.
+///
+/// ```
+/// let limits = preflight::ProbeLimits::default().max_bytes_read(1 << 20);
+/// assert_eq!(limits.max_bytes_read, 1 << 20);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct ProbeLimits {
     /// Bytes that may be read from one file (seeks are free). Default 32 MiB.
     pub max_bytes_read: u64,
@@ -19,8 +27,6 @@ pub struct ProbeLimits {
     pub max_items: u64,
     /// Entries of one table (stts, iloc, ipma, …). Default 16,777,216.
     pub max_table_entries: u64,
-    /// Bytes of one allocation sized from the file. Default 64 MiB.
-    pub max_alloc: u64,
 }
 
 impl Default for ProbeLimits {
@@ -30,17 +36,40 @@ impl Default for ProbeLimits {
             max_box_depth: 32,
             max_items: 2_000_000,
             max_table_entries: 1 << 24,
-            max_alloc: 64 << 20,
         }
     }
 }
 
 impl ProbeLimits {
+    /// Sets [`ProbeLimits::max_bytes_read`].
+    pub fn max_bytes_read(mut self, v: u64) -> Self {
+        self.max_bytes_read = v;
+        self
+    }
+
+    /// Sets [`ProbeLimits::max_box_depth`].
+    pub fn max_box_depth(mut self, v: u32) -> Self {
+        self.max_box_depth = v;
+        self
+    }
+
+    /// Sets [`ProbeLimits::max_items`].
+    pub fn max_items(mut self, v: u64) -> Self {
+        self.max_items = v;
+        self
+    }
+
+    /// Sets [`ProbeLimits::max_table_entries`].
+    pub fn max_table_entries(mut self, v: u64) -> Self {
+        self.max_table_entries = v;
+        self
+    }
+
     /// Checks a table's entry count against the limits before it is read or allocated.
-    pub fn check_entries(&self, entries: u64) -> Result<()> {
+    pub(crate) fn check_entries(&self, entries: u64) -> Result<()> {
         if entries > self.max_table_entries {
             return Err(Error::Limit {
-                kind: "table entries",
+                kind: LimitKind::TableEntries,
                 actual: entries,
                 max: self.max_table_entries,
             });
@@ -49,35 +78,18 @@ impl ProbeLimits {
     }
 }
 
-/// Allocates an empty `Vec` with room for `count` elements of `T`, or fails
-/// with [`Error::Limit`] when that is more than the limits allow.
-pub fn alloc_table<T>(count: u64, limits: &ProbeLimits) -> Result<Vec<T>> {
-    limits.check_entries(count)?;
-    let bytes = count.saturating_mul(std::mem::size_of::<T>().max(1) as u64);
-    if bytes > limits.max_alloc {
-        return Err(Error::Limit {
-            kind: "allocation bytes",
-            actual: bytes,
-            max: limits.max_alloc,
-        });
-    }
-    let mut v = Vec::new();
-    v.try_reserve_exact(count as usize)
-        .map_err(|_| Error::Limit {
-            kind: "allocation bytes",
-            actual: bytes,
-            max: limits.max_alloc,
-        })?;
-    Ok(v)
-}
-
 /// A reader that counts the bytes read through it and fails once more than
 /// `max` have been read. Seeks are passed through and cost nothing.
+///
+/// Given the length the data should have (`expected_len`), it also tells a
+/// reader that ends early from a file that ends: a read that finds no more
+/// data before that length is [`Error::Incomplete`], never an end of file.
 #[derive(Debug)]
-pub struct Counter<R> {
+pub(crate) struct Counter<R> {
     inner: R,
     read: u64,
     max: u64,
+    expected_len: Option<u64>,
     /// The inner reader's position, once known: asking for the position
     /// (which readers do often, through `BufReader`) then costs no syscall.
     pos: Option<u64>,
@@ -90,22 +102,31 @@ impl<R> Counter<R> {
             inner,
             read: 0,
             max,
+            expected_len: None,
             pos: None,
         }
     }
 
+    /// Sets the length the data should have: the inner reader ending before
+    /// it is an incomplete input, not the end of the file.
+    pub fn expect_len(mut self, len: Option<u64>) -> Self {
+        self.expected_len = len;
+        self
+    }
+
     /// Bytes read so far.
-    pub fn bytes_read(&self) -> u64 {
+    pub(crate) fn bytes_read(&self) -> u64 {
         self.read
     }
 
     /// The wrapped reader.
-    pub fn into_inner(self) -> R {
+    #[allow(dead_code)]
+    pub(crate) fn into_inner(self) -> R {
         self.inner
     }
 }
 
-impl<R: Read> Read for Counter<R> {
+impl<R: Read + Seek> Read for Counter<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.read >= self.max {
             return Err(io::Error::other(LimitExceeded {
@@ -121,6 +142,17 @@ impl<R: Read> Read for Counter<R> {
                 return Err(e);
             }
         };
+        if n == 0 && room > 0 {
+            if let Some(len) = self.expected_len {
+                let at = match self.pos {
+                    Some(p) => p,
+                    None => self.inner.stream_position()?,
+                };
+                if at < len {
+                    return Err(io::Error::other(EndedEarly { offset: at }));
+                }
+            }
+        }
         self.read += n as u64;
         self.pos = self.pos.map(|p| p + n as u64);
         Ok(n)
@@ -153,30 +185,53 @@ impl std::fmt::Display for LimitExceeded {
 
 impl std::error::Error for LimitExceeded {}
 
-/// Turns an `io::Error` into the crate's error, recognising a spent read budget.
-pub(crate) fn io_error(e: io::Error) -> Error {
-    if let Some(l) = e
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<LimitExceeded>())
-    {
-        return Error::Limit {
-            kind: "bytes read",
-            actual: l.actual,
-            max: l.max,
-        };
+/// The payload of the `io::Error` a reader returns when the data it was
+/// given ends at `offset`, before the length it should have: the input is
+/// a prefix, not a whole file.
+#[derive(Debug)]
+pub(crate) struct EndedEarly {
+    pub offset: u64,
+}
+
+impl std::fmt::Display for EndedEarly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "data ends early, at byte {}", self.offset)
     }
+}
+
+impl std::error::Error for EndedEarly {}
+
+/// Turns an `io::Error` into the crate's error, recognising a spent read
+/// budget and data that ended early.
+pub(crate) fn io_error(e: io::Error) -> Error {
     Error::from(e)
 }
 
+/// The crate error an `io::Error` from one of the crate's own readers stands
+/// for, if it is one of theirs.
+pub(crate) fn own_error(e: &io::Error) -> Option<Error> {
+    let inner = e.get_ref()?;
+    if let Some(l) = inner.downcast_ref::<LimitExceeded>() {
+        return Some(Error::Limit {
+            kind: LimitKind::BytesRead,
+            actual: l.actual,
+            max: l.max,
+        });
+    }
+    inner
+        .downcast_ref::<EndedEarly>()
+        .map(|x| Error::Incomplete { offset: x.offset })
+}
+
 /// Reads exactly `N` bytes.
-pub fn array<const N: usize, R: Read + ?Sized>(r: &mut R) -> Result<[u8; N]> {
+pub(crate) fn array<const N: usize, R: Read + ?Sized>(r: &mut R) -> Result<[u8; N]> {
     let mut b = [0u8; N];
     r.read_exact(&mut b).map_err(io_error)?;
     Ok(b)
 }
 
 /// Big- and little-endian integer reads on any reader.
-pub trait ReadExt: Read {
+pub(crate) trait ReadExt: Read {
     /// One byte.
     fn u8(&mut self) -> Result<u8> {
         Ok(array::<1, _>(self)?[0])
@@ -184,11 +239,6 @@ pub trait ReadExt: Read {
     /// Big-endian u16.
     fn u16_be(&mut self) -> Result<u16> {
         Ok(u16::from_be_bytes(array(self)?))
-    }
-    /// Big-endian u24.
-    fn u24_be(&mut self) -> Result<u32> {
-        let b: [u8; 3] = array(self)?;
-        Ok(u32::from_be_bytes([0, b[0], b[1], b[2]]))
     }
     /// Big-endian u32.
     fn u32_be(&mut self) -> Result<u32> {
@@ -198,43 +248,31 @@ pub trait ReadExt: Read {
     fn u64_be(&mut self) -> Result<u64> {
         Ok(u64::from_be_bytes(array(self)?))
     }
-    /// Little-endian u16.
-    fn u16_le(&mut self) -> Result<u16> {
-        Ok(u16::from_le_bytes(array(self)?))
-    }
-    /// Little-endian u32.
-    fn u32_le(&mut self) -> Result<u32> {
-        Ok(u32::from_le_bytes(array(self)?))
-    }
-    /// Little-endian u64.
-    fn u64_le(&mut self) -> Result<u64> {
-        Ok(u64::from_le_bytes(array(self)?))
-    }
 }
 
 impl<R: Read + ?Sized> ReadExt for R {}
 
 /// Moves `n` bytes forward without reading them. A relative seek, so that a
 /// `BufReader` keeps its buffer when the target is inside it.
-pub fn skip<R: Seek + ?Sized>(r: &mut R, n: u64) -> Result<()> {
+pub(crate) fn skip<R: Seek + ?Sized>(r: &mut R, n: u64) -> Result<()> {
     let n = i64::try_from(n).map_err(|_| Error::malformed("file", "skip beyond 2^63 bytes"))?;
     r.seek_relative(n).map_err(io_error)?;
     Ok(())
 }
 
 /// Current position.
-pub fn pos<R: Seek + ?Sized>(r: &mut R) -> Result<u64> {
+pub(crate) fn pos<R: Seek + ?Sized>(r: &mut R) -> Result<u64> {
     r.stream_position().map_err(io_error)
 }
 
 /// Moves to absolute `offset`.
-pub fn seek_to<R: Seek + ?Sized>(r: &mut R, offset: u64) -> Result<()> {
+pub(crate) fn seek_to<R: Seek + ?Sized>(r: &mut R, offset: u64) -> Result<()> {
     r.seek(SeekFrom::Start(offset)).map_err(io_error)?;
     Ok(())
 }
 
 /// Reads up to `buf.len()` bytes, stopping early only at end of file.
-pub fn read_up_to<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> Result<usize> {
+pub(crate) fn read_up_to<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match r.read(&mut buf[filled..]) {
@@ -261,7 +299,7 @@ mod tests {
             matches!(
                 err,
                 Error::Limit {
-                    kind: "bytes read",
+                    kind: LimitKind::BytesRead,
                     max: 10,
                     ..
                 }
@@ -283,19 +321,6 @@ mod tests {
         assert_eq!(c.seek(SeekFrom::End(0)).unwrap(), 100);
     }
 
-    #[test]
-    fn alloc_table_refuses_huge_counts() {
-        let l = ProbeLimits::default();
-        assert!(matches!(
-            alloc_table::<u64>(1 << 31, &l),
-            Err(Error::Limit {
-                kind: "table entries",
-                ..
-            })
-        ));
-        let v: Vec<u32> = alloc_table(1000, &l).unwrap();
-        assert!(v.capacity() >= 1000);
-    }
 
     #[test]
     fn eof_maps_to_truncated() {

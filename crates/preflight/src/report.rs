@@ -1,14 +1,15 @@
 //! Per-file reports and the run summary, in the JSON shape of SPEC §4.
 
-use crate::check::{Verdict, Violation};
-use crate::info::{Kind, MediaInfo};
-use serde::ser::{SerializeMap, Serializer};
-use serde::Serialize;
+use crate::check::{Report, Verdict, Violation};
+use crate::info::MediaInfo;
+use crate::rule::Rule;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-/// Everything known about one checked file.
+/// Everything known about one checked file. Serializes (feature `serde`)
+/// to the per-file object of SPEC §4.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct FileReport {
     /// The path as given or found while walking.
     pub path: PathBuf,
@@ -25,19 +26,48 @@ pub struct FileReport {
 }
 
 impl FileReport {
+    /// The report of a file that was measured and checked.
+    pub fn checked(path: impl Into<PathBuf>, info: MediaInfo, report: Report) -> FileReport {
+        FileReport {
+            path: path.into(),
+            bytes: Some(info.bytes),
+            verdict: report.verdict(),
+            info: Some(info),
+            violations: report.violations,
+            warnings: report.warnings,
+        }
+    }
+
+    /// The report of a file that could not be measured (verdict
+    /// [`Verdict::Error`]); `bytes` when its size is known.
+    pub fn error(path: &Path, bytes: Option<u64>, why: Violation) -> FileReport {
+        FileReport {
+            path: path.to_path_buf(),
+            info: None,
+            bytes,
+            verdict: Verdict::Error,
+            violations: vec![why],
+            warnings: Vec::new(),
+        }
+    }
+
     /// The path as text for reports (lossy for non-UTF-8 names).
     pub fn path_str(&self) -> String {
         self.path.to_string_lossy().into_owned()
     }
 }
 
+#[cfg(feature = "serde")]
 fn round(v: f64, places: i32) -> f64 {
     let m = 10f64.powi(places);
     (v * m).round() / m
 }
 
-impl Serialize for FileReport {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+#[cfg(feature = "serde")]
+impl serde::Serialize for FileReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use crate::info::Kind;
+        use serde::ser::SerializeMap;
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("path", &self.path_str())?;
         let info = self.info.as_ref();
@@ -83,7 +113,9 @@ impl Serialize for FileReport {
 }
 
 /// Counts over a run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Summary {
     /// Files checked.
     pub files: u64,
@@ -96,7 +128,7 @@ pub struct Summary {
     /// Wall-clock seconds for the run.
     pub elapsed_s: f64,
     /// How many files broke each rule (violations and warnings).
-    pub rules: BTreeMap<&'static str, u64>,
+    pub rules: BTreeMap<Rule, u64>,
 }
 
 impl Summary {

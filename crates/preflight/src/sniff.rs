@@ -11,7 +11,7 @@
 //! may hold megabytes of cover art) to look at what they precede.
 
 use crate::error::Result;
-use crate::formats::mp3;
+use crate::mpeg_audio::{self as mp3, id3v2_len};
 use crate::info::Format;
 use crate::read::{read_up_to, seek_to};
 use std::io::{Read, Seek};
@@ -46,20 +46,6 @@ pub fn sniff<R: Read + Seek>(r: &mut R) -> Result<Format> {
         return Ok(after_id3(&head));
     }
     Ok(classify(&head))
-}
-
-/// The total length of an ID3v2 tag at the start of `b` (header, body and footer).
-pub fn id3v2_len(b: &[u8]) -> Option<u64> {
-    if b.len() < 10 || &b[..3] != b"ID3" || b[3] == 0xFF || b[4] == 0xFF {
-        return None;
-    }
-    let s = &b[6..10];
-    if s.iter().any(|&x| x & 0x80 != 0) {
-        return None;
-    }
-    let body = (s[0] as u64) << 21 | (s[1] as u64) << 14 | (s[2] as u64) << 7 | s[3] as u64;
-    let footer = if b[5] & 0x10 != 0 { 10 } else { 0 };
-    Some(10 + body + footer)
 }
 
 fn after_id3(head: &[u8]) -> Format {

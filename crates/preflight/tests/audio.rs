@@ -7,9 +7,8 @@
 //! too; for VBR files without one, ffprobe, exiftool and Symphonia estimate the
 //! duration from the bitrate of the first frames and are wrong by seconds.
 
-use preflight::formats::mp3::{self, VbrHeader};
+use preflight::harness::{self, Mp3Scan, VbrKind as VbrHeader};
 use preflight::{probe_path, MediaInfo, ProbeLimits};
-use std::fs::File;
 use std::path::Path;
 
 fn fixture(name: &str) -> std::path::PathBuf {
@@ -24,10 +23,8 @@ fn probe(name: &str) -> MediaInfo {
     probe_path(&fixture(name), &ProbeLimits::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-fn scan(name: &str) -> mp3::Scan {
-    let mut f = File::open(fixture(name)).unwrap();
-    let size = f.metadata().unwrap().len();
-    mp3::scan(&mut f, size, &ProbeLimits::default()).unwrap()
+fn scan(name: &str) -> Mp3Scan {
+    harness::mp3_scan(&std::fs::read(fixture(name)).unwrap()).unwrap()
 }
 
 /// (file, audio frames, sample rate, channels, VBR header); duration = frames × samples per frame ÷ rate.
@@ -99,7 +96,7 @@ fn symphonia_duration(path: &Path) -> Option<f64> {
     use symphonia::core::io::MediaSourceStream;
     use symphonia::core::meta::MetadataOptions;
 
-    let mss = MediaSourceStream::new(Box::new(File::open(path).unwrap()), Default::default());
+    let mss = MediaSourceStream::new(Box::new(std::fs::File::open(path).unwrap()), Default::default());
     let reader = symphonia::default::get_probe()
         .probe(
             Hint::new().with_extension("mp3"),

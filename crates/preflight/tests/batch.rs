@@ -49,10 +49,7 @@ fn batch_verdicts_equal_single_file_verdicts() {
         .unwrap();
     }
     let profile = Profile::seedance2();
-    let opts = BatchOptions {
-        jobs: 4,
-        ..BatchOptions::default()
-    };
+    let opts = BatchOptions::new().jobs(4);
     let batch: BTreeMap<PathBuf, FileReport> =
         check_paths(vec![dir.path().to_path_buf()], &profile, &opts)
             .unwrap()

@@ -65,14 +65,14 @@ fn every_fixture_matches_the_manifest() {
                 format!("{want_verdict:?}"),
             );
         }
-        let mut got_rules: Vec<&str> = r.violations.iter().map(|v| v.rule).collect();
+        let mut got_rules: Vec<&str> = r.violations.iter().map(|v| v.rule.id()).collect();
         got_rules.sort();
         let mut want_rules = rules.clone();
         want_rules.sort();
         if got_rules != want_rules {
             bad("rules", format!("{got_rules:?}"), format!("{want_rules:?}"));
         }
-        let got_warn: Vec<&str> = r.warnings.iter().map(|v| v.rule).collect();
+        let got_warn: Vec<&str> = r.warnings.iter().map(|v| v.rule.id()).collect();
         let want_warn: Vec<&str> = e["expect_warnings"]
             .as_array()
             .unwrap()

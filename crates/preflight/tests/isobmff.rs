@@ -12,8 +12,8 @@
 //!   answer.
 //! - an `stts` entry count larger than its box: both refuse it cleanly.
 
-use preflight::formats::{heif, mp4 as ours};
-use preflight::{probe, Error, Format, ProbeLimits, Rational};
+use preflight::harness::read_as;
+use preflight::{probe_reader, Error, Format, ProbeLimits, Rational};
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -45,7 +45,7 @@ fn timescale_at(data: &[u8], at: usize) -> usize {
 }
 
 fn ours_on(data: &[u8]) -> Result<preflight::MediaInfo, Error> {
-    probe(Cursor::new(data.to_vec()), &ProbeLimits::default())
+    probe_reader(Cursor::new(data.to_vec()), None, &ProbeLimits::default())
 }
 
 /// A reader that fails once it has served `budget` reads, recording where it read.
@@ -324,8 +324,7 @@ fn avif_reads_through_the_heif_reader() {
     // The dispatcher reports AVIF as an unsupported type without probing it;
     // the HEIF reader still reads it when called directly.
     let data = fixture("unsupported/err_avif_640x480.avif");
-    let size = data.len() as u64;
-    let i = heif::probe(&mut Cursor::new(data), size, &ProbeLimits::default()).unwrap();
+    let i = read_as(Format::Heic, &data, &ProbeLimits::default()).unwrap();
     assert_eq!(
         (i.width, i.height, i.rotation),
         (Some(640), Some(480), Some(0))
@@ -336,8 +335,7 @@ fn avif_reads_through_the_heif_reader() {
 #[test]
 fn no_moov_is_corrupt() {
     let data = fixture("video/err_corrupt_no_moov.mp4");
-    let size = data.len() as u64;
-    let err = ours::probe(&mut Cursor::new(data), size, &ProbeLimits::default()).unwrap_err();
+    let err = read_as(Format::Mp4, &data, &ProbeLimits::default()).unwrap_err();
     assert!(
         matches!(
             err,

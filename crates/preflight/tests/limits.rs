@@ -1,7 +1,7 @@
 //! `ProbeLimits` is part of the API: every cap is enforced on real files and
-//! reported as `Error::Limit` (a `file.corrupt` verdict), never a panic or a hang.
+//! reported as `Error::Limit` (rule `file.limit`, verdict error), never a panic or a hang.
 
-use preflight::{probe_path, Error, ProbeLimits};
+use preflight::{probe_path, Error, LimitKind, ProbeLimits, Rule};
 use std::path::Path;
 
 fn probe_with(path: &str, limits: ProbeLimits) -> Result<preflight::MediaInfo, Error> {
@@ -35,10 +35,7 @@ fn defaults_read_every_fixture_kind() {
 
 #[test]
 fn bytes_read_budget() {
-    let l = ProbeLimits {
-        max_bytes_read: 1000,
-        ..ProbeLimits::default()
-    };
+    let l = ProbeLimits::default().max_bytes_read(1000);
     // The MP4's moov sits after 1,000 bytes: the budget is spent first.
     let e = probe_with(
         concat!(
@@ -52,37 +49,42 @@ fn bytes_read_budget() {
         matches!(
             e,
             Error::Limit {
-                kind: "bytes read",
+                kind: LimitKind::BytesRead,
                 max: 1000,
                 ..
             }
         ),
         "{e}"
     );
-    assert_eq!(e.rule(), "file.corrupt");
-    // An MP3 whose walk cannot finish keeps its format, with the duration unknown.
-    let l = ProbeLimits {
-        max_bytes_read: 60_000,
-        ..ProbeLimits::default()
-    };
-    let info = probe_with(
+    assert_eq!(e.rule(), Rule::FileLimit);
+    // An MP3 whose frame walk cannot finish is stopped by the limit too: a
+    // partial frame count is never reported as a duration.
+    let l = ProbeLimits::default().max_bytes_read(60_000);
+    let e = probe_with(
         concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../../testdata/audio/ok_mp3_vbr_noxing_10s.mp3"
         ),
         l,
     )
-    .unwrap();
-    assert_eq!(info.duration_s, None);
-    assert_eq!(info.sample_rate, Some(48000));
+    .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Limit {
+                kind: LimitKind::BytesRead,
+                max: 60_000,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(e.rule(), Rule::FileLimit);
 }
 
 #[test]
 fn box_depth() {
-    let l = ProbeLimits {
-        max_box_depth: 3,
-        ..ProbeLimits::default()
-    };
+    let l = ProbeLimits::default().max_box_depth(3);
     // moov > trak > mdia > minf > stbl is five deep.
     let e = probe_with(
         concat!(
@@ -96,7 +98,7 @@ fn box_depth() {
         matches!(
             e,
             Error::Limit {
-                kind: "box depth",
+                kind: LimitKind::BoxDepth,
                 max: 3,
                 ..
             }
@@ -107,10 +109,7 @@ fn box_depth() {
 
 #[test]
 fn items_visited() {
-    let l = ProbeLimits {
-        max_items: 5,
-        ..ProbeLimits::default()
-    };
+    let l = ProbeLimits::default().max_items(5);
     for p in [
         concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -126,7 +125,7 @@ fn items_visited() {
             matches!(
                 e,
                 Error::Limit {
-                    kind: "items",
+                    kind: LimitKind::Items,
                     max: 5,
                     ..
                 }
@@ -135,10 +134,7 @@ fn items_visited() {
         );
     }
     // fmt, LIST, data: three chunks.
-    let l = ProbeLimits {
-        max_items: 2,
-        ..ProbeLimits::default()
-    };
+    let l = ProbeLimits::default().max_items(2);
     let e = probe_with(
         concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -151,7 +147,7 @@ fn items_visited() {
         matches!(
             e,
             Error::Limit {
-                kind: "chunks",
+                kind: LimitKind::Items,
                 max: 2,
                 ..
             }
@@ -163,10 +159,7 @@ fn items_visited() {
 #[test]
 fn table_entries() {
     // The VFR fixture's stts has several entries; a cap of 1 refuses it before reading them.
-    let l = ProbeLimits {
-        max_table_entries: 1,
-        ..ProbeLimits::default()
-    };
+    let l = ProbeLimits::default().max_table_entries(1);
     let e = probe_with(
         concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -179,7 +172,7 @@ fn table_entries() {
         matches!(
             e,
             Error::Limit {
-                kind: "table entries",
+                kind: LimitKind::TableEntries,
                 max: 1,
                 ..
             }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 fn rules_of(p: &Path) -> Vec<&'static str> {
     let r = check_path(p, &Profile::seedance2(), &ProbeLimits::default());
     assert!(r.info.is_some(), "{}: {:?}", p.display(), r.violations);
-    r.violations.iter().map(|v| v.rule).collect()
+    r.violations.iter().map(|v| v.rule.id()).collect()
 }
 
 /// Copies `src` and grows it to `total` bytes with zeros (sparse).

@@ -33,10 +33,10 @@
 //! | 7    | right-bottom (transverse)| 270      | yes      | yes                |
 //! | 8    | left-bottom              | 270      | no       | yes                |
 
-use crate::error::{Error, Result};
+use crate::error::{Error, LimitKind, Result};
 use crate::info::MediaInfo;
 use crate::read::{array, io_error, pos, seek_to, ProbeLimits};
-use std::io::{Cursor, Read, Seek};
+use std::io::{Read, Seek};
 
 /// Tag 0x0100, `ImageWidth` (TIFF 6.0 § 8).
 const TAG_IMAGE_WIDTH: u16 = 0x0100;
@@ -126,9 +126,10 @@ pub(crate) fn set_displayed(
 /// `Exif\0\0` (the JPEG APP1 identifier, which some PNG and WebP writers copy
 /// into their EXIF chunks) is skipped. Returns `None` when the block is
 /// malformed, has no Orientation, or holds a value outside 1–8.
+#[cfg(any(test, feature = "fuzzing"))]
 pub fn orientation(tiff: &[u8]) -> Option<u16> {
     let tiff = tiff.strip_prefix(b"Exif\0\0").unwrap_or(tiff);
-    let mut c = Cursor::new(tiff);
+    let mut c = std::io::Cursor::new(tiff);
     read_ifd0(
         &mut c,
         tiff.len() as u64,
@@ -300,7 +301,7 @@ impl<'a, R: Read + Seek + ?Sized> Walker<'a, R> {
         }
         if count > limits.max_items {
             return Err(Error::Limit {
-                kind: "items",
+                kind: LimitKind::Items,
                 actual: count,
                 max: limits.max_items,
             });
@@ -443,6 +444,7 @@ pub(crate) mod build {
 mod tests {
     use super::build::*;
     use super::*;
+    use std::io::Cursor;
     use proptest::prelude::*;
 
     #[test]
@@ -630,7 +632,7 @@ mod tests {
         assert!(matches!(
             read_ifd0(&mut Cursor::new(&t), t.len() as u64, true, "tiff", &small),
             Err(Error::Limit {
-                kind: "items",
+                kind: LimitKind::Items,
                 actual: 2,
                 max: 1
             })

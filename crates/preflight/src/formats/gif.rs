@@ -24,7 +24,7 @@
 //! ([`ProbeLimits::max_bytes_read`]) runs out first, the canvas is still
 //! reported and `frames` is `None` (unknown) rather than failing the file.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, LimitKind, Result};
 use crate::info::{Format, MediaInfo};
 use crate::read::{array, read_up_to, ProbeLimits};
 use std::io::{Read, Seek};
@@ -60,7 +60,7 @@ fn read<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<Me
         Ok((0, _)) => return Err(Error::malformed(FORMAT, "no image in the file")),
         Ok((n, _)) => Some(n),
         Err(Error::Limit {
-            kind: "bytes read", ..
+            kind: LimitKind::BytesRead, ..
         }) => None,
         Err(e) => return Err(e),
     };
@@ -101,7 +101,7 @@ fn tick(items: &mut u64, limits: &ProbeLimits) -> Result<()> {
     *items += 1;
     if *items > limits.max_items {
         return Err(Error::Limit {
-            kind: "items",
+            kind: LimitKind::Items,
             actual: *items,
             max: limits.max_items,
         });
@@ -339,7 +339,7 @@ mod tests {
             matches!(
                 e,
                 Error::Limit {
-                    kind: "items",
+                    kind: LimitKind::Items,
                     actual: 11,
                     max: 10
                 }

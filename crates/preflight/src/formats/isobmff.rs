@@ -24,7 +24,7 @@
 //! A trailing run of fewer than 8 bytes inside a container cannot hold a box
 //! and is ignored as padding (QuickTime ends some `udta` lists with a 32-bit 0).
 
-use crate::error::{Error, Result};
+use crate::error::{Error, LimitKind, Result};
 use crate::read::{self, ProbeLimits, ReadExt};
 use std::io::{Read, Seek};
 
@@ -88,18 +88,6 @@ pub struct Children {
     top: bool,
 }
 
-impl Children {
-    /// Absolute offset where the next child would start.
-    pub fn next_offset(&self) -> u64 {
-        self.next
-    }
-
-    /// Absolute end of the container.
-    pub fn end(&self) -> u64 {
-        self.end
-    }
-}
-
 /// Walks boxes of one file, counting every box visited against the limits.
 #[derive(Debug)]
 pub struct Walker<'l> {
@@ -120,17 +108,12 @@ impl<'l> Walker<'l> {
         }
     }
 
-    /// Boxes visited so far.
-    pub fn items(&self) -> u64 {
-        self.items
-    }
-
     /// Counts one more item (a box, a fragment, …) against `max_items`.
     pub fn count_item(&mut self) -> Result<()> {
         self.items = self.items.saturating_add(1);
         if self.items > self.limits.max_items {
             return Err(Error::Limit {
-                kind: "items",
+                kind: LimitKind::Items,
                 actual: self.items,
                 max: self.limits.max_items,
             });
@@ -154,7 +137,7 @@ impl<'l> Walker<'l> {
         let depth = parent.depth.saturating_add(1);
         if depth > self.limits.max_box_depth {
             return Err(Error::Limit {
-                kind: "box depth",
+                kind: LimitKind::BoxDepth,
                 actual: u64::from(depth),
                 max: u64::from(self.limits.max_box_depth),
             });
@@ -295,11 +278,6 @@ impl<'a, R: Read + Seek> Content<'a, R> {
             left: h.content_len(),
             fmt,
         })
-    }
-
-    /// Bytes left in the box.
-    pub fn left(&self) -> u64 {
-        self.left
     }
 
     fn take(&mut self, n: u64) -> Result<()> {
@@ -623,7 +601,7 @@ mod tests {
             matches!(
                 err,
                 Error::Limit {
-                    kind: "box depth",
+                    kind: LimitKind::BoxDepth,
                     actual: 4,
                     max: 3
                 }
@@ -642,7 +620,7 @@ mod tests {
         assert!(matches!(
             headers(&data, &l),
             Err(Error::Limit {
-                kind: "items",
+                kind: LimitKind::Items,
                 actual: 5,
                 max: 4
             })
@@ -701,7 +679,7 @@ mod tests {
         assert!(matches!(
             body.table(u64::from(n), 8, &l),
             Err(Error::Limit {
-                kind: "table entries",
+                kind: LimitKind::TableEntries,
                 actual: 3,
                 max: 2
             })

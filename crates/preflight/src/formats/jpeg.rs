@@ -21,7 +21,7 @@
 //! EXIF Orientation is present.
 
 use super::exif;
-use crate::error::{Error, Result};
+use crate::error::{Error, LimitKind, Result};
 use crate::info::{Format, MediaInfo};
 use crate::read::{array, ProbeLimits, ReadExt};
 use std::io::{Read, Seek};
@@ -49,7 +49,7 @@ fn read<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<Me
         segments += 1;
         if segments > limits.max_items {
             return Err(Error::Limit {
-                kind: "items",
+                kind: LimitKind::Items,
                 actual: segments,
                 max: limits.max_items,
             });
@@ -431,7 +431,7 @@ mod tests {
             matches!(
                 e,
                 Error::Limit {
-                    kind: "items",
+                    kind: LimitKind::Items,
                     actual: 51,
                     max: 50
                 }

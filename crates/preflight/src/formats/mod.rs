@@ -11,7 +11,7 @@ pub mod jpeg;
 pub mod mp3;
 pub mod mp4;
 pub mod png;
-pub mod riff;
+
 pub mod tiff;
 pub mod wav;
 pub mod webp;

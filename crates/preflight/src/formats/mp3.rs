@@ -29,79 +29,14 @@
 //! - A file whose only frame is a Xing/Info header has 0 frames and duration 0.
 //! - Free-format streams (bitrate index 0) are [`Error::Unsupported`].
 //! - When [`ProbeLimits::max_bytes_read`] or [`ProbeLimits::max_items`] runs
-//!   out before the end of the audio, the result has `duration_s` and
-//!   `frames` `None` (unknown) instead of an error: the file is over any
-//!   sensible size anyway, and the size rule reports it.
+//!   out before the end of the audio, the probe fails with [`Error::Limit`]
+//!   (`file.limit`): a partial frame count is never a duration.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, LimitKind, Result};
 use crate::info::{Format, MediaInfo};
 use crate::read::{read_up_to, seek_to, ProbeLimits};
-use crate::sniff::id3v2_len;
+use crate::mpeg_audio::{frame_header, id3v2_len, is_free_format, vbr_tag, VbrKind};
 use std::io::{BufReader, Read, Seek};
-
-/// One decoded MPEG audio frame header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FrameHeader {
-    /// 1 for MPEG-1, 2 for MPEG-2, 25 for MPEG-2.5.
-    pub version: u8,
-    /// Sample rate in Hz.
-    pub sample_rate: u32,
-    /// Bit rate in kbit/s.
-    pub bitrate_kbps: u32,
-    /// Channel count (1 for mono, else 2).
-    pub channels: u16,
-    /// Whole frame length in bytes, header included.
-    pub frame_len: u32,
-    /// PCM samples per channel in the frame (1152 or 576).
-    pub samples: u32,
-}
-
-const BITRATES_V1: [u32; 15] = [
-    0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
-];
-const BITRATES_V2: [u32; 15] = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
-
-/// Decodes a Layer III frame header; `None` for anything else (other layers,
-/// free format, reserved values).
-pub fn frame_header(h: [u8; 4]) -> Option<FrameHeader> {
-    if h[0] != 0xFF || h[1] & 0xE0 != 0xE0 {
-        return None;
-    }
-    let version = match (h[1] >> 3) & 3 {
-        0 => 25,
-        2 => 2,
-        3 => 1,
-        _ => return None,
-    };
-    if (h[1] >> 1) & 3 != 1 {
-        return None; // not Layer III
-    }
-    let bitrate_index = (h[2] >> 4) as usize;
-    if bitrate_index == 0 || bitrate_index == 15 {
-        return None;
-    }
-    let sr_index = ((h[2] >> 2) & 3) as usize;
-    if sr_index == 3 {
-        return None;
-    }
-    let base = [44100, 48000, 32000][sr_index];
-    let (sample_rate, bitrate_kbps, coef, samples) = match version {
-        1 => (base, BITRATES_V1[bitrate_index], 144, 1152),
-        2 => (base / 2, BITRATES_V2[bitrate_index], 72, 576),
-        _ => (base / 4, BITRATES_V2[bitrate_index], 72, 576),
-    };
-    let padding = ((h[2] >> 1) & 1) as u32;
-    let frame_len = coef * bitrate_kbps * 1000 / sample_rate + padding;
-    let channels = if h[3] >> 6 == 3 { 1 } else { 2 };
-    Some(FrameHeader {
-        version,
-        sample_rate,
-        bitrate_kbps,
-        channels,
-        frame_len,
-        samples,
-    })
-}
 
 /// Bytes scanned forward for a valid frame after damage (or before the first frame).
 pub const RESYNC_WINDOW: u64 = 64 * 1024;
@@ -117,17 +52,6 @@ const MAX_FRAME_LEN: usize = 1441;
 /// Bytes whose candidate headers one resync read checks.
 const SCAN_STEP: usize = 4096;
 
-/// The VBR header found in the first frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VbrHeader {
-    /// `Xing` (VBR).
-    Xing,
-    /// `Info` (LAME's name for the same header in a CBR file).
-    Info,
-    /// Fraunhofer `VBRI`.
-    Vbri,
-}
-
 /// What the frame walk found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scan {
@@ -142,7 +66,7 @@ pub struct Scan {
     /// Samples per channel in those frames.
     pub samples: u64,
     /// The VBR header of the first frame, if any.
-    pub vbr_header: Option<VbrHeader>,
+    pub vbr_header: Option<VbrKind>,
     /// Frame count declared by the Xing/VBRI header (informational only).
     pub vbr_header_frames: Option<u32>,
     /// Offset of the first frame (after any ID3v2 tags and leading junk).
@@ -153,9 +77,6 @@ pub struct Scan {
     pub skipped_bytes: u64,
     /// Times the walker lost and regained frame sync.
     pub resyncs: u64,
-    /// False when the read budget or the item limit ran out before `audio_end`:
-    /// then `frames` and `samples` are only a lower bound.
-    pub complete: bool,
 }
 
 impl Scan {
@@ -172,10 +93,8 @@ pub fn probe<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Resu
     info.codec = Some("mp3".to_string());
     info.sample_rate = Some(s.sample_rate);
     info.channels = Some(s.channels);
-    if s.complete {
-        info.frames = Some(s.frames);
-        info.duration_s = Some(s.duration_s());
-    }
+    info.frames = Some(s.frames);
+    info.duration_s = Some(s.duration_s());
     Ok(info)
 }
 
@@ -213,8 +132,8 @@ pub fn scan<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Resul
         .and_then(|h| frame_header([h[0], h[1], h[2], h[3]]))
         .ok_or(Error::malformed("mp3", "no MPEG audio frame found"))?;
     let frame = first.get(..n.min(fh.frame_len as usize)).unwrap_or(&[]);
-    let (vbr_header, vbr_header_frames) = match vbr_header(frame, &fh) {
-        Some((kind, frames)) => (Some(kind), frames),
+    let (vbr_header, vbr_header_frames) = match vbr_tag(frame, &fh) {
+        Some(tag) => (Some(tag.kind), tag.frames),
         None => (None, None),
     };
     let mut s = Scan {
@@ -229,23 +148,15 @@ pub fn scan<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Resul
         audio_end: end,
         skipped_bytes: first_pos - start,
         resyncs: 0,
-        complete: true,
     };
     let pos = if vbr_header.is_some() {
         first_pos + u64::from(fh.frame_len)
     } else {
         first_pos
     };
-    match w.walk(pos, &mut s) {
-        Ok(()) => {}
-        // The read budget (`max_bytes_read`, surfaced by `io_error`) or the
-        // item limit ran out mid-walk: the frame count is only a lower bound,
-        // so the duration is unknown rather than wrong. Such a file is far
-        // over the size limit anyway; failing it on the size rule is better
-        // than an error that hides its size.
-        Err(Error::Limit { .. }) => s.complete = false,
-        Err(e) => return Err(e),
-    }
+    // A cap (`max_bytes_read`, `max_items`) reached mid-walk is an error
+    // (`file.limit`): the frame count would only be a lower bound.
+    w.walk(pos, &mut s)?;
     Ok(s)
 }
 
@@ -268,7 +179,7 @@ fn skip_id3v2<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Res
         }
     }
     Err(Error::Limit {
-        kind: "id3v2 tags",
+        kind: LimitKind::Items,
         actual: limits.max_items.saturating_add(1),
         max: limits.max_items,
     })
@@ -347,48 +258,6 @@ fn audio_end<R: Read + Seek>(r: &mut R, start: u64, size: u64) -> Result<u64> {
     Ok(end)
 }
 
-/// Free-format Layer III: a valid header except for bitrate index 0.
-fn is_free_format(h: [u8; 4]) -> bool {
-    h[0] == 0xFF
-        && h[1] & 0xE0 == 0xE0
-        && (h[1] >> 3) & 3 != 1
-        && (h[1] >> 1) & 3 == 1
-        && h[2] >> 4 == 0
-        && (h[2] >> 2) & 3 != 3
-}
-
-/// Looks for a Xing/Info or VBRI header in the first frame's bytes.
-fn vbr_header(frame: &[u8], fh: &FrameHeader) -> Option<(VbrHeader, Option<u32>)> {
-    let side = match (fh.version, fh.channels) {
-        (1, 1) => 17,
-        (1, _) => 32,
-        (_, 1) => 9,
-        _ => 17,
-    };
-    let be32 = |at: usize| {
-        frame
-            .get(at..at + 4)
-            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-    };
-    // Writers put it right after the side information; with a CRC, after the CRC too.
-    for off in [4 + side, 4 + side + 2] {
-        let kind = match frame.get(off..off + 4) {
-            Some(b"Xing") => VbrHeader::Xing,
-            Some(b"Info") => VbrHeader::Info,
-            _ => continue,
-        };
-        let frames = be32(off + 4)
-            .filter(|f| f & 1 != 0)
-            .and_then(|_| be32(off + 8));
-        return Some((kind, frames));
-    }
-    // VBRI: id, version, delay, quality (2 bytes each after the id), bytes, frames.
-    if frame.get(36..40) == Some(b"VBRI") {
-        return Some((VbrHeader::Vbri, be32(36 + 14)));
-    }
-    None
-}
-
 /// The frame walker: a large buffer over the reader, moved with relative seeks
 /// that keep the buffer.
 struct Walker<'r, R> {
@@ -428,7 +297,7 @@ impl<R: Read + Seek> Walker<'_, R> {
         self.items += 1;
         if self.items > self.max_items {
             return Err(Error::Limit {
-                kind: "mp3 frames",
+                kind: LimitKind::Items,
                 actual: self.items,
                 max: self.max_items,
             });
@@ -608,8 +477,8 @@ mod tests {
         assert_eq!(i.codec.as_deref(), Some("mp3"));
         let s = scan_bytes(&v).unwrap();
         assert_eq!(
-            (s.skipped_bytes, s.resyncs, s.vbr_header, s.complete),
-            (0, 0, None, true)
+            (s.skipped_bytes, s.resyncs, s.vbr_header),
+            (0, 0, None)
         );
     }
 
@@ -645,7 +514,7 @@ mod tests {
 
     #[test]
     fn xing_and_info_frames_are_not_audio() {
-        for (tag, kind) in [(b"Xing", VbrHeader::Xing), (b"Info", VbrHeader::Info)] {
+        for (tag, kind) in [(b"Xing", VbrKind::Xing), (b"Info", VbrKind::Info)] {
             let mut v = xing_frame(tag, 999);
             v.extend(frames(10));
             let s = scan_bytes(&v).unwrap();
@@ -684,7 +553,7 @@ mod tests {
             let s = scan_bytes(&v).unwrap();
             assert_eq!(
                 (s.vbr_header, s.frames),
-                (Some(VbrHeader::Info), 4),
+                (Some(VbrKind::Info), 4),
                 "{version} {mono}"
             );
             // At a wrong offset it is not a header.
@@ -706,7 +575,7 @@ mod tests {
         let s = scan_bytes(&v).unwrap();
         assert_eq!(
             (s.vbr_header, s.vbr_header_frames, s.frames),
-            (Some(VbrHeader::Vbri), Some(77), 7)
+            (Some(VbrKind::Vbri), Some(77), 7)
         );
     }
 
@@ -979,49 +848,42 @@ mod tests {
     }
 
     #[test]
-    fn spent_read_budget_gives_unknown_duration() {
-        // 1000 frames = 192,000 bytes; 50,000 may be read.
+    fn spent_read_budget_is_a_limit_error() {
+        // 1000 frames = 192,000 bytes; 50,000 may be read: a partial frame
+        // count is never a duration.
         let v = frames(1000);
-        let limits = ProbeLimits {
-            max_bytes_read: 50_000,
-            ..ProbeLimits::default()
-        };
-        let mut r = Counter::new(Cursor::new(&v), limits.max_bytes_read);
-        let i = probe(&mut r, v.len() as u64, &limits).unwrap();
-        assert_eq!((i.duration_s, i.frames), (None, None));
-        assert_eq!((i.sample_rate, i.channels), (Some(48000), Some(1)));
-        let mut r = Counter::new(Cursor::new(&v), limits.max_bytes_read);
-        let s = scan(&mut r, v.len() as u64, &limits).unwrap();
-        assert!(!s.complete);
-        assert!(s.frames > 0 && s.frames < 1000, "{}", s.frames);
-        // A budget spent before the first frame is found is an error.
-        let limits = ProbeLimits {
-            max_bytes_read: 3,
-            ..ProbeLimits::default()
-        };
-        let mut r = Counter::new(Cursor::new(&v), limits.max_bytes_read);
-        let got = probe(&mut r, v.len() as u64, &limits);
+        for max in [3, 50_000] {
+            let limits = ProbeLimits::default().max_bytes_read(max);
+            let mut r = Counter::new(Cursor::new(&v), limits.max_bytes_read);
+            let got = probe(&mut r, v.len() as u64, &limits);
+            assert!(
+                matches!(
+                    got,
+                    Err(Error::Limit {
+                        kind: LimitKind::BytesRead,
+                        ..
+                    })
+                ),
+                "{max}: {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn item_limit_is_a_limit_error() {
+        let v = frames(100);
+        let limits = ProbeLimits::default().max_items(50);
+        let got = probe(&mut Cursor::new(&v), v.len() as u64, &limits);
         assert!(
             matches!(
                 got,
                 Err(Error::Limit {
-                    kind: "bytes read",
+                    kind: LimitKind::Items,
                     ..
                 })
             ),
             "{got:?}"
         );
-    }
-
-    #[test]
-    fn item_limit_gives_unknown_duration() {
-        let v = frames(100);
-        let limits = ProbeLimits {
-            max_items: 50,
-            ..ProbeLimits::default()
-        };
-        let i = probe(&mut Cursor::new(&v), v.len() as u64, &limits).unwrap();
-        assert_eq!((i.duration_s, i.frames), (None, None));
     }
 
     #[test]

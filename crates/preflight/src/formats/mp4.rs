@@ -33,7 +33,7 @@
 //!   flip (applied first) is taken out. Width and height are swapped for 90°/270°.
 
 use super::isobmff::{fourcc_string, BoxHeader, Content, FourCC, Walker};
-use crate::error::{Error, Result};
+use crate::error::{Error, LimitKind, Result};
 use crate::info::{MediaInfo, Rational};
 use crate::read::ProbeLimits;
 use std::collections::HashMap;
@@ -284,7 +284,7 @@ fn read_moov<R: Read + Seek>(r: &mut R, w: &mut Walker, moov: &BoxHeader) -> Res
             b"trak" => {
                 if m.tracks.len() as u64 >= MAX_TRACKS {
                     return Err(Error::Limit {
-                        kind: "tracks",
+                        kind: LimitKind::Items,
                         actual: MAX_TRACKS + 1,
                         max: MAX_TRACKS,
                     });
@@ -1392,7 +1392,7 @@ mod tests {
             matches!(
                 e,
                 Error::Limit {
-                    kind: "table entries",
+                    kind: LimitKind::TableEntries,
                     actual: 10,
                     max: 9
                 }
@@ -1578,7 +1578,7 @@ mod tests {
             ..ProbeLimits::default()
         };
         let e = probe(&mut Cursor::new(&f[..]), f.len() as u64, &l).unwrap_err();
-        assert!(matches!(e, Error::Limit { kind: "items", .. }), "{e}");
+        assert!(matches!(e, Error::Limit { kind: LimitKind::Items, .. }), "{e}");
     }
 
     #[test]
@@ -1595,7 +1595,7 @@ mod tests {
         tmp.write_all(&moov(&mvhd(0, 1000, 5000), &[&cfr()]))
             .unwrap();
         tmp.seek(SeekFrom::Start(0)).unwrap();
-        let p = crate::probe_counted(tmp, &ProbeLimits::default());
+        let p = crate::probe::probe_counted(tmp, None, &ProbeLimits::default());
         let i = p.result.unwrap();
         assert_eq!(i.format, crate::Format::Mp4);
         assert_eq!(i.frames, Some(150));

@@ -22,7 +22,7 @@
 //! `num_frames` of 0 or 1).
 
 use super::exif;
-use crate::error::{Error, Result};
+use crate::error::{Error, LimitKind, Result};
 use crate::info::{Format, MediaInfo};
 use crate::read::{array, ProbeLimits};
 use std::io::{Read, Seek};
@@ -69,7 +69,7 @@ fn read<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<Me
         chunks += 1;
         if chunks > limits.max_items {
             return Err(Error::Limit {
-                kind: "items",
+                kind: LimitKind::Items,
                 actual: chunks,
                 max: limits.max_items,
             });
@@ -373,7 +373,7 @@ mod tests {
             matches!(
                 e,
                 Error::Limit {
-                    kind: "items",
+                    kind: LimitKind::Items,
                     actual: 101,
                     max: 100
                 }

@@ -16,8 +16,9 @@
 //! - A `data` size of `0` or `0xFFFFFFFF` in a RIFF file is a streaming
 //!   writer's placeholder: the data runs to the end of the file (as ffmpeg reads it).
 //! - A `data` size that runs past the end of the file (a truncated file, or a
-//!   header claiming 4 GB) counts only the bytes actually present: that is what
-//!   can be played, and it is what ffprobe reports (it falls back to the file size).
+//!   header claiming 4 GB) is [`Error::Truncated`] (`file.corrupt`): the file
+//!   ends before the samples its header promises (SPEC §1). ffprobe falls back
+//!   to the bytes present, which passes a cut 15.2 s file as 8 s.
 //! - In RF64/BW64, a 32-bit `data` size of `0xFFFFFFFF` is replaced by the
 //!   `ds64` data size; such a file without `ds64` is malformed.
 //! - Only PCM integer, IEEE float, A-law and µ-law are read; other encodings
@@ -25,7 +26,7 @@
 //!   is not `bytes / block_align`.
 
 use crate::error::{Error, Result};
-use crate::formats::riff::{self, Chunk, Chunks};
+use crate::riff::{self, Chunk, Chunks};
 use crate::info::{Format, MediaInfo};
 use crate::read::{array, ProbeLimits};
 use std::io::{Read, Seek};
@@ -85,8 +86,16 @@ pub fn probe<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Resu
                     n => n,
                 };
                 let declared = if declared == 0 { u64::MAX } else { declared };
-                // Clipped to the bytes present (see the module docs).
-                data_bytes = Some(chunks.set_size(&c, declared).avail);
+                let placed = chunks.set_size(&c, declared);
+                // Samples the header promises but the file does not hold: the
+                // file was cut short (see the module docs).
+                if declared != u64::MAX && placed.avail < declared {
+                    return Err(Error::truncated(
+                        "wav",
+                        "the data chunk runs past the end of the file",
+                    ));
+                }
+                data_bytes = Some(placed.avail);
                 if fmt.is_some() {
                     break;
                 }
@@ -217,6 +226,7 @@ fn codec_name(tag: u16, bits: u16) -> Result<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::LimitKind;
     use proptest::prelude::*;
     use std::io::Cursor;
 
@@ -521,11 +531,10 @@ mod tests {
                     ),
                     "{cut}: {got:?}"
                 ),
-                // A data chunk cut short: the bytes present count.
-                _ => assert_eq!(
-                    got.unwrap().duration_s,
-                    Some(((cut as u64 - 68) / 2) as f64 / 8000.0),
-                    "{cut}"
+                // A data chunk cut short: the file ends before its samples do.
+                _ => assert!(
+                    matches!(got, Err(Error::Truncated { format: "wav", .. })),
+                    "{cut}: {got:?}"
                 ),
             }
         }
@@ -533,7 +542,8 @@ mod tests {
 
     #[test]
     fn data_claiming_4_gb() {
-        // 0xFFFFFFF0 bytes declared, 16000 present: the duration of what is present.
+        // 0xFFFFFFF0 bytes declared, 16000 present: a file cut short, not a
+        // 2-second file.
         let v = wav(
             b"RIFF",
             &[
@@ -541,9 +551,7 @@ mod tests {
                 data_claiming(0xFFFF_FFF0, 16000),
             ],
         );
-        let i = run(&v).unwrap();
-        assert_eq!(i.duration_s, Some(2.0));
-        assert_eq!(i.codec.as_deref(), Some("pcm_u8"));
+        assert!(matches!(run(&v), Err(Error::Truncated { format: "wav", .. })));
     }
 
     #[test]
@@ -607,7 +615,8 @@ mod tests {
                 })
             ));
         }
-        // A ds64 data size past the end, or 2^64-1: the bytes present.
+        // A ds64 data size of 2^64-1 is a placeholder (the bytes present);
+        // one past the end is a file cut short.
         for size in [1 << 40, u64::MAX] {
             let v = wav(
                 b"RF64",
@@ -617,7 +626,11 @@ mod tests {
                     data_claiming(u32::MAX, 800),
                 ],
             );
-            assert_eq!(run(&v).unwrap().duration_s, Some(0.05));
+            if size == u64::MAX {
+                assert_eq!(run(&v).unwrap().duration_s, Some(0.05));
+            } else {
+                assert!(matches!(run(&v), Err(Error::Truncated { .. })));
+            }
         }
         // A real 32-bit size is used as is in RF64.
         let v = wav(
@@ -669,7 +682,7 @@ mod tests {
         };
         let got = probe(&mut Cursor::new(&v), v.len() as u64, &limits);
         assert!(
-            matches!(got, Err(Error::Limit { kind: "chunks", .. })),
+            matches!(got, Err(Error::Limit { kind: LimitKind::Items, .. })),
             "{got:?}"
         );
         assert!(run(&v).is_ok());

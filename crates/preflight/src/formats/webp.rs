@@ -29,7 +29,7 @@
 //! whether or not its flag is set, as exiftool does.
 
 use super::exif;
-use crate::error::{Error, Result};
+use crate::error::{Error, LimitKind, Result};
 use crate::info::{Format, MediaInfo};
 use crate::read::{array, read_up_to, ProbeLimits};
 use std::io::{Read, Seek};
@@ -193,7 +193,7 @@ fn walk_extended<R: Read + Seek>(
         chunks += 1;
         if chunks > limits.max_items {
             return Err(Error::Limit {
-                kind: "items",
+                kind: LimitKind::Items,
                 actual: chunks,
                 max: limits.max_items,
             });
@@ -559,7 +559,7 @@ mod tests {
             matches!(
                 e,
                 Error::Limit {
-                    kind: "items",
+                    kind: LimitKind::Items,
                     actual: 101,
                     max: 100
                 }

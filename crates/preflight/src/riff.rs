@@ -1,4 +1,5 @@
-//! RIFF chunk helpers shared by WAV and WebP.
+//! RIFF chunk walking shared by the WAV and WebP readers and the WAV repair
+//! of `preflight-fix`.
 //!
 //! A RIFF file is a 12-byte form header (`RIFF` or `RF64`/`BW64`, a 32-bit
 //! little-endian size, the form type such as `WAVE` or `WEBP`) followed by
@@ -12,7 +13,7 @@
 //! walk past the parent's end, and the number of chunks visited is capped by
 //! [`ProbeLimits::max_items`].
 
-use crate::error::{Error, Result};
+use crate::error::{Error, LimitKind, Result};
 use crate::read::{array, seek_to, ProbeLimits};
 use std::io::{Read, Seek};
 
@@ -21,6 +22,7 @@ pub type FourCc = [u8; 4];
 
 /// The 12-byte header that opens a RIFF file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FormHeader {
     /// `RIFF`, `RF64`, `BW64`, …
     pub id: FourCc,
@@ -51,6 +53,7 @@ pub fn read_form_header<R: Read + Seek + ?Sized>(r: &mut R) -> Result<FormHeader
 
 /// One chunk header, as found inside its parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Chunk {
     /// The chunk's fourcc.
     pub id: FourCc,
@@ -112,7 +115,7 @@ impl Chunks {
         self.visited += 1;
         if self.visited > self.max_items {
             return Err(Error::Limit {
-                kind: "chunks",
+                kind: LimitKind::Items,
                 actual: self.visited,
                 max: self.max_items,
             });
@@ -292,7 +295,7 @@ mod tests {
         assert!(matches!(
             err,
             Error::Limit {
-                kind: "chunks",
+                kind: LimitKind::Items,
                 actual: 6,
                 max: 5
             }
