@@ -3,8 +3,8 @@
 
 mod support;
 
-use preflight::check::Verdict;
-use preflight::{FileReport, Format, MediaInfo};
+use preflight::Verdict;
+use preflight::{FileReport, Format, MediaInfo, Report};
 use preflight_api::upload::{
     upload_files, AssetFilter, AssetStatus, Client, ClientConfig, Manifest, Mode, Payload,
     RetryPolicy, Source, Timeouts, Token, UploadOptions,
@@ -56,14 +56,8 @@ fn checked(
     std::fs::write(&path, bytes).unwrap();
     let mut info = MediaInfo::new(format, bytes.len() as u64);
     info.duration_s = duration_s;
-    let report = FileReport {
-        path,
-        bytes: Some(bytes.len() as u64),
-        info: Some(info),
-        verdict: Verdict::Pass,
-        violations: vec![],
-        warnings: vec![],
-    };
+    let report = FileReport::checked(path, info, Report::default());
+    assert_eq!(report.verdict, Verdict::Pass);
     CheckedFile::from_report(&report).unwrap()
 }
 

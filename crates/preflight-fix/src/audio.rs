@@ -14,9 +14,9 @@
 
 use super::plan::{FixOptions, FixPlan, Step, TrimMode};
 use super::{FixError, Repaired};
-use preflight::formats::mp3::{frame_header, FrameHeader};
-use preflight::info::Format;
-use preflight::profile::Profile;
+use preflight::mpeg_audio::{frame_header, FrameHeader};
+use preflight::Format;
+use preflight::Profile;
 use std::io::Cursor;
 use std::path::Path;
 use symphonia::core::codecs::audio::AudioDecoderOptions;
@@ -506,7 +506,7 @@ fn decode_streamed_wav(wav: &[u8]) -> Result<Pcm, FixError> {
 mod tests {
     use super::*;
     use crate::plan::plan;
-    use preflight::info::MediaInfo;
+    use preflight::MediaInfo;
 
     fn tone(secs: f64, rate: u32, channels: u16) -> Pcm {
         let n = (secs * rate as f64) as usize;

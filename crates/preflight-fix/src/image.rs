@@ -19,9 +19,9 @@ use image::{
     AnimationDecoder, DynamicImage, Frame, ImageDecoder, ImageEncoder, ImageFormat, ImageReader,
     Rgba, RgbaImage,
 };
-use preflight::check::human_bytes;
-use preflight::info::Format;
-use preflight::profile::Profile;
+use preflight::human_bytes;
+use preflight::Format;
+use preflight::Profile;
 use std::io::Cursor;
 use std::path::Path;
 
@@ -668,7 +668,7 @@ fn describe_geometry(g: &Geometry, mode: AspectMode, actions: &mut Vec<String>) 
 mod tests {
     use super::*;
     use crate::plan::{plan, ImageTarget};
-    use preflight::info::MediaInfo;
+    use preflight::MediaInfo;
 
     fn gradient(w: u32, h: u32) -> DynamicImage {
         DynamicImage::ImageRgb8(image::RgbImage::from_fn(w, h, |x, y| {

@@ -43,12 +43,12 @@ pub use plan::{
 };
 pub use video::Ffmpeg;
 
-use preflight::batch::check_path;
-use preflight::check::{human_bytes, Verdict};
-use preflight::info::{Format, Kind, MediaInfo};
-use preflight::profile::Profile;
-use preflight::read::ProbeLimits;
-use preflight::report::FileReport;
+use preflight::check_path;
+use preflight::FileReport;
+use preflight::ProbeLimits;
+use preflight::Profile;
+use preflight::{human_bytes, Verdict};
+use preflight::{Format, Kind, MediaInfo};
 use serde::Serialize;
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -416,7 +416,7 @@ pub fn fix_path(
 }
 
 fn rules_of(r: &FileReport) -> Vec<&'static str> {
-    r.violations.iter().map(|v| v.rule).collect()
+    r.violations.iter().map(|v| v.rule.id()).collect()
 }
 
 /// [`fix_path`] with `--all` / `--dry-run`.

@@ -7,9 +7,7 @@
 //! video); too few → scale up and round up. Width, height and aspect bounds of
 //! the profile are honoured at the same time ([`fit`]).
 
-use preflight::check;
-use preflight::info::{Format, Kind, MediaInfo, Rational};
-use preflight::profile::Profile;
+use preflight::{check, fmt_num, human_bytes, Format, Kind, MediaInfo, Profile, Rational};
 use serde::Serialize;
 use std::fmt;
 
@@ -283,7 +281,7 @@ impl fmt::Display for Step {
                     write!(
                         f,
                         "re-encode JPEG q={quality} (down to q={min_quality} to get under {})",
-                        check::human_bytes(*max_bytes)
+                        human_bytes(*max_bytes)
                     )
                 } else {
                     write!(f, "re-encode {}", up(format))
@@ -316,7 +314,7 @@ impl fmt::Display for Step {
                     write!(f, " at {s}")?;
                 }
                 if let Some(r) = fps {
-                    write!(f, ", {} fps", check::fmt_num(r.to_f64()))?;
+                    write!(f, ", {} fps", fmt_num(r.to_f64()))?;
                 }
                 if let Some(b) = max_bitrate {
                     write!(f, ", ≤ {} kbit/s", b / 1000)?;
@@ -740,8 +738,8 @@ fn pad_exact(input: Size, s: f64, up: bool, b: &Bounds) -> Option<Geometry> {
     })
 }
 
-fn accepted(formats: &[String], f: Format) -> bool {
-    formats.iter().any(|n| n == f.name())
+fn accepted(formats: &[Format], f: Format) -> bool {
+    formats.contains(&f)
 }
 
 /// Formats we can decode without a system library (through the `image` crate).
@@ -805,7 +803,7 @@ pub fn plan(info: &MediaInfo, profile: &Profile, opts: &FixOptions) -> FixPlan {
 }
 
 fn plan_image(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
-    let report = check::check(info, p);
+    let report = check(info, p);
     let needs_convert = !info.format.is_supported() || !accepted(&p.image.formats, info.format);
     let forced = opts.to.is_some_and(|t| t.format() != info.format);
     if report.violations.is_empty() && !forced {
@@ -895,7 +893,7 @@ fn plan_image(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
 
 fn plan_audio(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
     let l = &p.audio;
-    let report = check::check(info, p);
+    let report = check(info, p);
     if report.violations.is_empty() {
         return FixPlan {
             kind: info.kind,
@@ -911,7 +909,7 @@ fn plan_audio(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
     let mut output = Format::Wav;
     let keep_mp3 = info.format == Format::Mp3
         && info.duration_s.is_some_and(|d| d > l.max_duration_s)
-        && !report.has("audio.size");
+        && !report.has(preflight::Rule::AudioSize);
     if keep_mp3 {
         output = Format::Mp3;
     } else if info.format != Format::Wav {
@@ -947,7 +945,7 @@ fn plan_audio(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
     } else if info.format.is_supported() {
         return FixPlan::not_repairable(info, "the duration could not be determined");
     }
-    if steps.is_empty() && report.has("audio.size") && info.format == Format::Wav {
+    if steps.is_empty() && report.has(preflight::Rule::AudioSize) && info.format == Format::Wav {
         // A WAV over the size limit within the duration bounds: rewrite as 16-bit PCM.
         steps.push(Step::Convert {
             from: Format::Wav,
@@ -991,8 +989,8 @@ pub fn target_fps(fps: Option<Rational>, min: f64, max: f64) -> Option<Rational>
 
 fn plan_video(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
     let l = &p.video;
-    let report = check::check(info, p);
-    let bad_codec = report.has("video.codec");
+    let report = check(info, p);
+    let bad_codec = report.has(preflight::Rule::VideoCodec);
     if report.violations.is_empty() && !bad_codec {
         return FixPlan {
             kind: info.kind,
@@ -1048,7 +1046,7 @@ fn plan_video(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
             }
         }
     }
-    let fps_bad = report.has("video.fps");
+    let fps_bad = report.has(preflight::Rule::VideoFps);
     let fps = if fps_bad {
         reencode = true;
         match target_fps(info.fps, l.min_fps, l.max_fps) {
@@ -1067,7 +1065,7 @@ fn plan_video(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
         });
     }
     let mut max_bitrate = None;
-    if report.has("video.size") {
+    if report.has(preflight::Rule::VideoSize) {
         reencode = true;
         let d = info
             .duration_s
@@ -1566,7 +1564,7 @@ mod tests {
                 _ => None,
             }).unwrap_or(Size::new(w, h));
             let fixed = image(Format::Jpeg, out.w, out.h, 1000);
-            prop_assert!(check::check(&fixed, &prof).violations.is_empty(), "{w}×{h}: {plan}");
+            prop_assert!(check(&fixed, &prof).violations.is_empty(), "{w}×{h}: {plan}");
         }
 
         #[test]

@@ -16,8 +16,8 @@
 
 use super::plan::{plan, FixOptions, FixPlan, Geometry, Size, Step};
 use super::FixError;
-use preflight::info::{Format, Kind, MediaInfo, Rational};
-use preflight::profile::Profile;
+use preflight::Profile;
+use preflight::{Format, Kind, MediaInfo, Rational};
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -379,8 +379,8 @@ pub fn repair(
             if let (Some(r), Some(before)) = (fps, info.fps) {
                 actions.push(format!(
                     "frame rate {} → {} fps",
-                    preflight::check::fmt_num((before.to_f64() * 1000.0).round() / 1000.0),
-                    preflight::check::fmt_num(r.to_f64())
+                    preflight::fmt_num((before.to_f64() * 1000.0).round() / 1000.0),
+                    preflight::fmt_num(r.to_f64())
                 ));
             }
             if let Some(b) = max_bitrate {

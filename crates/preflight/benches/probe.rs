@@ -3,9 +3,8 @@
 //! run over a folder that was just written.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use preflight::{check, check_paths, probe, probe_path, BatchOptions, ProbeLimits, Profile};
+use preflight::{check, check_paths, probe_bytes, probe_path, BatchOptions, ProbeLimits, Profile};
 use std::hint::black_box;
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 const FIXTURES: [(&str, &str); 9] = [
@@ -82,9 +81,9 @@ fn bench_sniff(c: &mut Criterion) {
     let mut g = c.benchmark_group("sniff");
     for (name, path) in FIXTURES {
         let bytes = std::fs::read(root().join(path)).expect(path);
-        let head = bytes[..bytes.len().min(preflight::sniff::HEAD_LEN)].to_vec();
+        let head = bytes[..bytes.len().min(preflight::SNIFF_LEN)].to_vec();
         g.bench_with_input(BenchmarkId::from_parameter(name), &head, |b, head| {
-            b.iter(|| preflight::sniff::classify(black_box(head)))
+            b.iter(|| preflight::sniff(black_box(head)))
         });
     }
     g.finish();
@@ -105,7 +104,7 @@ fn bench_probe(c: &mut Criterion) {
     for (name, path) in FIXTURES {
         let bytes = std::fs::read(root().join(path)).expect(path);
         g.bench_with_input(BenchmarkId::from_parameter(name), &bytes, |b, bytes| {
-            b.iter(|| probe(Cursor::new(black_box(bytes.as_slice())), &limits).expect("probe"))
+            b.iter(|| probe_bytes(black_box(bytes.as_slice()), &limits).expect("probe"))
         });
     }
     g.finish();
@@ -113,7 +112,7 @@ fn bench_probe(c: &mut Criterion) {
 
 fn bench_check(c: &mut Criterion) {
     let profile = Profile::seedance2();
-    let info = probe_path(&root().join(FIXTURES[3].1), &ProbeLimits::default()).unwrap();
+    let info = probe_path(root().join(FIXTURES[3].1), &ProbeLimits::default()).unwrap();
     c.bench_function("check/mp4", |b| {
         b.iter(|| check(black_box(&info), &profile))
     });

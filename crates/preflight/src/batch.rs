@@ -3,12 +3,12 @@
 
 use crate::check::{self, Violation};
 use crate::error::Error;
-use crate::rule::{Measure, Rule};
 use crate::info::Format;
 use crate::probe::probe_reader;
 use crate::profile::Profile;
 use crate::read::ProbeLimits;
 use crate::report::FileReport;
+use crate::rule::{Measure, Rule};
 use crate::sniff;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
@@ -101,7 +101,14 @@ fn error_report(path: &Path, bytes: Option<u64>, rule: Rule, message: String) ->
 pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileReport {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
-        Err(e) => return error_report(path, None, Rule::FileUnreadable, format!("cannot read: {e}")),
+        Err(e) => {
+            return error_report(
+                path,
+                None,
+                Rule::FileUnreadable,
+                format!("cannot read: {e}"),
+            )
+        }
     };
     if !meta.is_file() {
         let what = if meta.is_dir() {

@@ -17,9 +17,9 @@
 //! ```
 
 use crate::check::{fmt_num, Report, Violation};
-use crate::rule::{Measure, Rule};
 use crate::info::Kind;
 use crate::profile::RequestLimits;
+use crate::rule::{Measure, Rule};
 #[cfg(feature = "serde")]
 use serde_json::{json, Value};
 use std::fmt;
@@ -202,8 +202,18 @@ impl Bundle {
             self.count(AssetType::Audio),
         );
         for (rule, what, n, max) in [
-            (Rule::RequestCountImages, "images", images, limits.max_images),
-            (Rule::RequestCountVideos, "videos", videos, limits.max_videos),
+            (
+                Rule::RequestCountImages,
+                "images",
+                images,
+                limits.max_images,
+            ),
+            (
+                Rule::RequestCountVideos,
+                "videos",
+                videos,
+                limits.max_videos,
+            ),
             (
                 Rule::RequestCountAudios,
                 "audio clips",

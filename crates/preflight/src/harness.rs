@@ -19,7 +19,9 @@ pub use crate::mpeg_audio::VbrKind;
 /// Runs the reader of `format` on `data` directly, bypassing the sniffer.
 pub fn read_as(format: Format, data: &[u8], limits: &ProbeLimits) -> Result<MediaInfo> {
     let size = data.len() as u64;
-    let mut r = BufReader::new(Counter::new(Cursor::new(data), limits.max_bytes_read).expect_len(Some(size)));
+    let mut r = BufReader::new(
+        Counter::new(Cursor::new(data), limits.max_bytes_read).expect_len(Some(size)),
+    );
     read_headers(format, &mut r, size, limits)
 }
 

@@ -254,7 +254,11 @@ impl FromStr for Format {
             .iter()
             .find(|f| f.name() == lower)
             // An extension shared by two formats (`.mp4` is also M4A's) names the first.
-            .or_else(|| NAMED.iter().find(|f| f.extensions().contains(&lower.as_str())))
+            .or_else(|| {
+                NAMED
+                    .iter()
+                    .find(|f| f.extensions().contains(&lower.as_str()))
+            })
             .copied()
             .ok_or_else(|| UnknownFormat(s.to_string()))
     }

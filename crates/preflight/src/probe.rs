@@ -207,7 +207,11 @@ impl Prober {
     /// (so that a reader that walks the whole file, such as the MP3 frame
     /// walker, needs only a logarithmic number of rounds).
     fn want_len(&self) -> u64 {
-        let room = self.limits.max_bytes_read.saturating_sub(self.cached).max(1);
+        let room = self
+            .limits
+            .max_bytes_read
+            .saturating_sub(self.cached)
+            .max(1);
         self.cached.max(MIN_RANGE).min(room)
     }
 
@@ -263,7 +267,7 @@ impl Prober {
         keep.push((start, buf));
         keep.sort_by_key(|r| r.0);
         self.ranges = keep;
-        self.cached = self.cached + grown;
+        self.cached += grown;
         Ok(())
     }
 }

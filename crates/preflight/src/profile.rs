@@ -575,11 +575,17 @@ mod tests {
             "invalid profile: image.width: minimum 7000 is above maximum 6000"
         );
         let nan = Profile::from_toml("[video]\nmax_fps = nan\n").unwrap_err();
-        assert!(nan.to_string().contains("video.max_fps: not a finite"), "{nan}");
+        assert!(
+            nan.to_string().contains("video.max_fps: not a finite"),
+            "{nan}"
+        );
         let neg = Profile::from_toml("[audio]\nmin_duration_s = -1.0\n").unwrap_err();
         assert!(neg.to_string().contains("negative"), "{neg}");
         let kind = Profile::from_toml("[image]\nformats = [\"jpeg\", \"mp3\"]\n").unwrap_err();
-        assert!(kind.to_string().contains("mp3 is not an image format"), "{kind}");
+        assert!(
+            kind.to_string().contains("mp3 is not an image format"),
+            "{kind}"
+        );
         let unknown = Profile::from_toml("[image]\nformats = [\"jpegg\"]\n").unwrap_err();
         assert!(unknown.to_string().contains("jpegg"), "{unknown}");
     }

@@ -321,7 +321,6 @@ mod tests {
         assert_eq!(c.seek(SeekFrom::End(0)).unwrap(), 100);
     }
 
-
     #[test]
     fn eof_maps_to_truncated() {
         let mut c = Cursor::new(vec![1u8, 2]);

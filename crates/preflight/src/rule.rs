@@ -336,6 +336,9 @@ mod tests {
             }),
             "{\"min\":300,\"max\":6000}"
         );
-        assert_eq!(serde_json::to_string(&Rule::VideoFps).unwrap(), "\"video.fps\"");
+        assert_eq!(
+            serde_json::to_string(&Rule::VideoFps).unwrap(),
+            "\"video.fps\""
+        );
     }
 }

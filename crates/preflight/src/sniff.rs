@@ -11,8 +11,8 @@
 //! may hold megabytes of cover art) to look at what they precede.
 
 use crate::error::Result;
-use crate::mpeg_audio::{self as mp3, id3v2_len};
 use crate::info::Format;
+use crate::mpeg_audio::{self as mp3, id3v2_len};
 use crate::read::{read_up_to, seek_to};
 use std::io::{Read, Seek};
 

@@ -20,7 +20,7 @@ fn fixture(name: &str) -> std::path::PathBuf {
 }
 
 fn probe(name: &str) -> MediaInfo {
-    probe_path(&fixture(name), &ProbeLimits::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
+    probe_path(fixture(name), &ProbeLimits::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 fn scan(name: &str) -> Mp3Scan {
@@ -96,7 +96,10 @@ fn symphonia_duration(path: &Path) -> Option<f64> {
     use symphonia::core::io::MediaSourceStream;
     use symphonia::core::meta::MetadataOptions;
 
-    let mss = MediaSourceStream::new(Box::new(std::fs::File::open(path).unwrap()), Default::default());
+    let mss = MediaSourceStream::new(
+        Box::new(std::fs::File::open(path).unwrap()),
+        Default::default(),
+    );
     let reader = symphonia::default::get_probe()
         .probe(
             Hint::new().with_extension("mp3"),

@@ -17,7 +17,14 @@ const PREFIX: usize = 64 << 10;
 fn fixtures() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata");
     let mut v = Vec::new();
-    for dir in ["image", "video", "audio", "unsupported", "unknown", "hostile"] {
+    for dir in [
+        "image",
+        "video",
+        "audio",
+        "unsupported",
+        "unknown",
+        "hostile",
+    ] {
         for e in std::fs::read_dir(root.join(dir)).unwrap() {
             let p = e.unwrap().path();
             let is_script = p
@@ -49,7 +56,11 @@ fn a_prefix_with_the_true_size_never_measures_what_it_has_not_seen() {
         let part = probe_reader(Cursor::new(cut), Some(data.len() as u64), &limits);
         match &part {
             Err(Error::Incomplete { offset }) => {
-                assert!(data.len() > PREFIX, "{}: incomplete at {offset}", p.display());
+                assert!(
+                    data.len() > PREFIX,
+                    "{}: incomplete at {offset}",
+                    p.display()
+                );
                 assert!(*offset >= PREFIX as u64, "{}: at {offset}", p.display());
                 incomplete += 1;
             }
@@ -61,7 +72,10 @@ fn a_prefix_with_the_true_size_never_measures_what_it_has_not_seen() {
     }
     // Both kinds occur: most files' headers fit in 64 KiB; an MP3 (every
     // frame is visited) or a moov-at-end MP4 does not.
-    assert!(same > 50 && incomplete > 5, "same {same}, incomplete {incomplete}");
+    assert!(
+        same > 50 && incomplete > 5,
+        "same {same}, incomplete {incomplete}"
+    );
 }
 
 /// Runs a `Prober` on `data`, starting from its first `first` bytes and then
@@ -107,7 +121,12 @@ fn the_prober_fed_what_it_asks_for_agrees_with_the_whole_file() {
         }
         // Without the total length the prober reads to the end it is shown.
         let (got, _) = prober_loop(&data, false, PREFIX);
-        assert_eq!(outcome(&got), outcome(&whole), "{} (no length)", p.display());
+        assert_eq!(
+            outcome(&got),
+            outcome(&whole),
+            "{} (no length)",
+            p.display()
+        );
     }
     // Ranges grow with what is held: a whole-file walk takes few rounds.
     assert!(most_rounds <= 16, "{most_rounds} rounds");

@@ -3,7 +3,7 @@
 use super::{cancelled, sleep_unless_cancelled, GenerateError, TaskId, TaskResult};
 use crate::upload::client::url_for_log;
 use crate::upload::Client;
-use preflight::info::Kind;
+use preflight::Kind;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -265,7 +265,7 @@ fn fetch_once(client: &Client, url: &str, tmp: &Path, opts: &DownloadOptions, id
     if written == 0 {
         return fatal("the body is empty".to_string());
     }
-    let format = preflight::sniff::classify(&head);
+    let format = preflight::sniff(&head);
     if format.kind() != Kind::Video {
         return fatal(format!(
             "the URL served {written} bytes of {format}, not a video"

@@ -36,8 +36,8 @@ pub use download::{download, DownloadOptions, Saved};
 
 use crate::upload::{Client, UploadError};
 use preflight::bundle::Bundle;
-use preflight::check::Violation;
-use preflight::profile::RequestLimits;
+use preflight::RequestLimits;
+use preflight::Violation;
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt;

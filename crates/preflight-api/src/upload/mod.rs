@@ -32,11 +32,11 @@ pub use client::{
 pub use manifest::{Entry, Manifest};
 pub use preflight::bundle::{asset_uri, AssetType, MODEL_IMAGE};
 
-use preflight::check::Verdict;
-use preflight::info::Format;
-use preflight::profile::Profile;
-use preflight::read::ProbeLimits;
-use preflight::report::FileReport;
+use preflight::FileReport;
+use preflight::Format;
+use preflight::ProbeLimits;
+use preflight::Profile;
+use preflight::Verdict;
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -198,7 +198,7 @@ impl CheckedFile {
         profile: &Profile,
         limits: &ProbeLimits,
     ) -> Result<CheckedFile, Box<FileReport>> {
-        let report = preflight::batch::check_path(path, profile, limits);
+        let report = preflight::check_path(path, profile, limits);
         match CheckedFile::from_report(&report) {
             Ok(c) => Ok(c),
             Err(_) => Err(Box::new(report)),
@@ -212,7 +212,7 @@ impl CheckedFile {
             reason,
         };
         if report.verdict != Verdict::Pass || !report.violations.is_empty() {
-            let rules: Vec<&str> = report.violations.iter().map(|v| v.rule).collect();
+            let rules: Vec<&str> = report.violations.iter().map(|v| v.rule.id()).collect();
             return Err(not(format!(
                 "verdict {} ({})",
                 report.verdict.as_str(),
@@ -369,26 +369,18 @@ pub fn name_has_hash(name: &str, hash: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use preflight::check::Violation;
-    use preflight::info::MediaInfo;
-    use serde_json::Value;
+    use preflight::{MediaInfo, Report, Rule, Violation};
 
     const HASH: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     fn report(format: Format, verdict: Verdict) -> FileReport {
         let info = MediaInfo::new(format, 10);
-        FileReport {
-            path: "x.bin".into(),
-            bytes: Some(10),
-            info: Some(info),
-            verdict,
-            violations: if verdict == Verdict::Pass {
-                vec![]
-            } else {
-                vec![Violation::new("image.width", Value::Null, Value::Null, "w")]
-            },
-            warnings: vec![],
+        let mut r = FileReport::checked("x.bin", info, Report::default());
+        r.verdict = verdict;
+        if verdict != Verdict::Pass {
+            r.violations = vec![Violation::new(Rule::ImageWidth, None, None, "w")];
         }
+        r
     }
 
     #[test]

@@ -4,8 +4,10 @@ use super::exit;
 use super::output::{is_broken_pipe, sanitize};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use preflight::check::{fmt_num, human_bytes};
-use preflight::{check_paths, count_files, BatchOptions, FileReport, Profile, Summary, Verdict};
+use preflight::{
+    check_paths, count_files, BatchOptions, FileReport, ProbeLimits, Profile, Summary, Verdict,
+};
+use preflight::{fmt_num, human_bytes};
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -46,23 +48,30 @@ pub struct CheckArgs {
     /// No progress bar.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Most bytes read from one file (default 32 MiB); a file that needs
+    /// more is reported as `file.limit`.
+    #[arg(long, value_name = "BYTES")]
+    max_read: Option<u64>,
 }
 
 pub fn run(args: CheckArgs) -> u8 {
-    let profile = match Profile::load(&args.profile) {
+    let profile = match Profile::from_name_or_path(&args.profile) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("preflight: {e}");
             return exit::USAGE;
         }
     };
-    let opts = BatchOptions {
-        jobs: args.jobs,
-        follow_links: args.follow_links,
-        include: args.include.clone(),
-        exclude: args.exclude.clone(),
-        ..BatchOptions::default()
-    };
+    let mut limits = ProbeLimits::default();
+    if let Some(max) = args.max_read {
+        limits = limits.max_bytes_read(max);
+    }
+    let opts = BatchOptions::new()
+        .jobs(args.jobs)
+        .follow_links(args.follow_links)
+        .include(args.include.clone())
+        .exclude(args.exclude.clone())
+        .limits(limits);
     let start = Instant::now();
     let reports = match check_paths(args.paths.clone(), &profile, &opts) {
         Ok(r) => r,
@@ -97,7 +106,11 @@ pub fn run(args: CheckArgs) -> u8 {
     for r in reports {
         bar.inc(1);
         summary.add(&r);
-        if r.verdict == Verdict::Error && r.violations.iter().any(|v| v.rule == "file.unreadable") {
+        if r.verdict == Verdict::Error
+            && r.violations
+                .iter()
+                .any(|v| v.rule == preflight::Rule::FileUnreadable)
+        {
             unreadable += 1;
         }
         match args.format {

@@ -116,7 +116,7 @@ struct FixSummary {
 }
 
 pub fn run(args: FixArgs) -> u8 {
-    let profile = match Profile::load(&args.profile) {
+    let profile = match Profile::from_name_or_path(&args.profile) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("preflight: {e}");

@@ -66,7 +66,7 @@ pub struct GenerateArgs {
 }
 
 pub fn run(args: GenerateArgs) -> u8 {
-    let profile = match Profile::load(&args.profile) {
+    let profile = match Profile::from_name_or_path(&args.profile) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("preflight: {e}");

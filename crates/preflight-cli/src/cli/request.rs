@@ -42,7 +42,7 @@ pub struct RequestArgs {
 struct Unresolved(u8, String);
 
 pub fn run(args: RequestArgs) -> u8 {
-    let profile = match Profile::load(&args.profile) {
+    let profile = match Profile::from_name_or_path(&args.profile) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("preflight: {e}");

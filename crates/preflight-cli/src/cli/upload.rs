@@ -138,7 +138,7 @@ fn repair(
 }
 
 pub fn run(args: UploadArgs) -> u8 {
-    let profile = match Profile::load(&args.profile) {
+    let profile = match Profile::from_name_or_path(&args.profile) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("preflight: {e}");

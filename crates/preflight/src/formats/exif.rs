@@ -444,8 +444,8 @@ pub(crate) mod build {
 mod tests {
     use super::build::*;
     use super::*;
-    use std::io::Cursor;
     use proptest::prelude::*;
+    use std::io::Cursor;
 
     #[test]
     fn transform_table() {

@@ -60,7 +60,8 @@ fn read<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<Me
         Ok((0, _)) => return Err(Error::malformed(FORMAT, "no image in the file")),
         Ok((n, _)) => Some(n),
         Err(Error::Limit {
-            kind: LimitKind::BytesRead, ..
+            kind: LimitKind::BytesRead,
+            ..
         }) => None,
         Err(e) => return Err(e),
     };

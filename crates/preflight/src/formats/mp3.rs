@@ -34,8 +34,8 @@
 
 use crate::error::{Error, LimitKind, Result};
 use crate::info::{Format, MediaInfo};
-use crate::read::{read_up_to, seek_to, ProbeLimits};
 use crate::mpeg_audio::{frame_header, id3v2_len, is_free_format, vbr_tag, VbrKind};
+use crate::read::{read_up_to, seek_to, ProbeLimits};
 use std::io::{BufReader, Read, Seek};
 
 /// Bytes scanned forward for a valid frame after damage (or before the first frame).
@@ -476,10 +476,7 @@ mod tests {
         assert_eq!(i.channels, Some(1));
         assert_eq!(i.codec.as_deref(), Some("mp3"));
         let s = scan_bytes(&v).unwrap();
-        assert_eq!(
-            (s.skipped_bytes, s.resyncs, s.vbr_header),
-            (0, 0, None)
-        );
+        assert_eq!((s.skipped_bytes, s.resyncs, s.vbr_header), (0, 0, None));
     }
 
     #[test]

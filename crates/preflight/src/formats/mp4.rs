@@ -1578,7 +1578,16 @@ mod tests {
             ..ProbeLimits::default()
         };
         let e = probe(&mut Cursor::new(&f[..]), f.len() as u64, &l).unwrap_err();
-        assert!(matches!(e, Error::Limit { kind: LimitKind::Items, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::Limit {
+                    kind: LimitKind::Items,
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 
     #[test]

@@ -26,9 +26,9 @@
 //!   is not `bytes / block_align`.
 
 use crate::error::{Error, Result};
-use crate::riff::{self, Chunk, Chunks};
 use crate::info::{Format, MediaInfo};
 use crate::read::{array, ProbeLimits};
+use crate::riff::{self, Chunk, Chunks};
 use std::io::{Read, Seek};
 
 const WAVE_FORMAT_PCM: u16 = 1;
@@ -551,7 +551,10 @@ mod tests {
                 data_claiming(0xFFFF_FFF0, 16000),
             ],
         );
-        assert!(matches!(run(&v), Err(Error::Truncated { format: "wav", .. })));
+        assert!(matches!(
+            run(&v),
+            Err(Error::Truncated { format: "wav", .. })
+        ));
     }
 
     #[test]
@@ -682,7 +685,13 @@ mod tests {
         };
         let got = probe(&mut Cursor::new(&v), v.len() as u64, &limits);
         assert!(
-            matches!(got, Err(Error::Limit { kind: LimitKind::Items, .. })),
+            matches!(
+                got,
+                Err(Error::Limit {
+                    kind: LimitKind::Items,
+                    ..
+                })
+            ),
             "{got:?}"
         );
         assert!(run(&v).is_ok());
