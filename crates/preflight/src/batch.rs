@@ -97,7 +97,7 @@ fn error_report(path: &Path, bytes: Option<u64>, rule: Rule, message: String) ->
 }
 
 /// Checks one file. Never panics and never fails: an unreadable or corrupt
-/// file is a report with verdict [`Verdict::Error`] and the rule that says why.
+/// file is a report with verdict [`Verdict::Error`](crate::Verdict::Error) and the rule that says why.
 pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileReport {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,

@@ -100,6 +100,7 @@ pub fn asset_uri(id: &str) -> String {
 
 /// The part an item plays in the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Role {
     /// `reference_image`, `reference_video` or `reference_audio` by type.
     Reference,
@@ -110,6 +111,7 @@ pub enum Role {
 
 /// One reference of the bundle.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Item {
     /// What goes into the `url` field: `asset://<ID>` or a URL.
     pub url: String,
@@ -139,7 +141,9 @@ impl Item {
         self
     }
 
-    fn role_name(&self) -> &'static str {
+    /// The `role` value of the request: `first_frame`, `reference_image`,
+    /// `reference_video` or `reference_audio`.
+    pub fn role_name(&self) -> &'static str {
         match (self.role, self.asset_type) {
             (Role::FirstFrame, _) => "first_frame",
             (Role::Reference, AssetType::Image) => "reference_image",
@@ -148,7 +152,8 @@ impl Item {
         }
     }
 
-    fn type_name(&self) -> &'static str {
+    /// The content item's `type`: `image_url`, `video_url` or `audio_url`.
+    pub fn type_name(&self) -> &'static str {
         match self.asset_type {
             AssetType::Image => "image_url",
             AssetType::Video => "video_url",
@@ -156,6 +161,7 @@ impl Item {
         }
     }
 
+    #[cfg(feature = "serde")]
     fn to_json(&self) -> Value {
         let t = self.type_name();
         json!({ "type": t, t: { "url": self.url }, "role": self.role_name() })
@@ -164,6 +170,7 @@ impl Item {
 
 /// The text prompt and the references of one request.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Bundle {
     /// The prompt.
     pub text: Option<String>,

@@ -124,3 +124,42 @@ pub fn probe_and_check(data: &[u8]) {
         }
     }
 }
+
+/// The sans-I/O [`Prober`](crate::Prober), fed the ranges it asks for in
+/// pieces whose size the first byte of `data` picks, must agree exactly with
+/// a probe of the whole data; it must never ask for an empty range or for
+/// bytes past the end.
+pub fn prober_agrees(data: &[u8]) {
+    let Some((&k, data)) = data.split_first() else {
+        return;
+    };
+    let limits = ProbeLimits::default();
+    let whole = probe_bytes(data, &limits).map_err(|e| e.rule());
+    let piece = 1 + (k as u64 % 64) * 97;
+    let mut p = crate::Prober::new(Some(data.len() as u64), limits);
+    let (mut offset, mut len) = (0u64, piece);
+    for _ in 0..100_000 {
+        let start = offset as usize;
+        assert!(
+            start <= data.len(),
+            "asked for offset {offset} past {}",
+            data.len()
+        );
+        let end = (offset + len.min(piece)).min(data.len() as u64) as usize;
+        match p.feed(start as u64, &data[start..end]) {
+            Ok(crate::Step::Done(info)) => {
+                assert_eq!(Ok(info), whole);
+                return;
+            }
+            Ok(crate::Step::NeedRange { offset: o, len: l }) => {
+                assert!(l > 0, "asked for an empty range");
+                (offset, len) = (o, l);
+            }
+            Err(e) => {
+                assert_eq!(whole.err(), Some(e.rule()), "{e}");
+                return;
+            }
+        }
+    }
+    panic!("the prober did not finish");
+}

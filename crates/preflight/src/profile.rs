@@ -7,7 +7,8 @@
 use crate::info::{Format, Kind};
 use std::fmt;
 #[cfg(feature = "toml")]
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::path::PathBuf;
 
 /// Every limit the checks use. All fields have the `seedance2` defaults, so a
 /// TOML file need only name what differs.
@@ -308,23 +309,16 @@ pub enum ProfileError {
     #[error("invalid profile{}: {problem}", in_file(path))]
     Invalid {
         /// The file, when the profile came from one.
-        #[cfg(feature = "toml")]
         path: Option<PathBuf>,
         /// What is wrong.
         problem: ProfileProblem,
     },
 }
 
-#[cfg(feature = "toml")]
 fn in_file(path: &Option<PathBuf>) -> String {
     path.as_ref()
         .map(|p| format!(" {}", p.display()))
         .unwrap_or_default()
-}
-
-#[cfg(not(feature = "toml"))]
-fn in_file<T>(_: &T) -> String {
-    String::new()
 }
 
 #[cfg(feature = "toml")]
@@ -339,7 +333,6 @@ fn at(line: Option<usize>, column: Option<usize>) -> String {
 impl ProfileError {
     fn invalid(problem: ProfileProblem) -> Self {
         ProfileError::Invalid {
-            #[cfg(feature = "toml")]
             path: None,
             problem,
         }
