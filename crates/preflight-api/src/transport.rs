@@ -1069,10 +1069,7 @@ mod tests {
                 None,
             )
         };
-        assert!(matches!(
-            new("ftp://x"),
-            Err(ConfigError::BadScheme { .. })
-        ));
+        assert!(matches!(new("ftp://x"), Err(ConfigError::BadScheme { .. })));
         assert!(new("http://").is_err());
         assert!(matches!(new("http:///x"), Err(ConfigError::NoHost { .. })));
         assert!(matches!(new("  "), Err(ConfigError::MissingBaseUrl)));
@@ -1197,10 +1194,9 @@ mod tests {
             r#"{"Error":{"Code":"Auth","Message":"bad token sk-7q\u001b[2J"}}"#,
             None,
         ) {
-            Attempt::Fatal(e) => assert_eq!(
-                e.to_string(),
-                "A: HTTP 401 Auth: bad token ***\\u{1b}[2J"
-            ),
+            Attempt::Fatal(e) => {
+                assert_eq!(e.to_string(), "A: HTTP 401 Auth: bad token ***\\u{1b}[2J")
+            }
             _ => panic!("401 is final"),
         }
     }
@@ -1216,15 +1212,33 @@ mod tests {
             unsent,
         };
         let mut n = 0;
-        let r = t.retry("x", true, |_| {
-            n += 1;
-            retry(false)
-        }, || Ok(None), no_sleep);
+        let r = t.retry(
+            "x",
+            true,
+            |_| {
+                n += 1;
+                retry(false)
+            },
+            || Ok(None),
+            no_sleep,
+        );
         assert!(matches!(r, Err(Stop::Exhausted("e", 3))));
         assert_eq!(n, 3);
         let r = t.retry("x", false, |_| retry(false), || Ok(None), no_sleep);
         assert!(matches!(r, Err(Stop::MaybeDone("e"))));
-        let r = t.retry("x", false, |a| if a < 2 { retry(true) } else { Attempt::Done(()) }, || Ok(None), no_sleep);
+        let r = t.retry(
+            "x",
+            false,
+            |a| {
+                if a < 2 {
+                    retry(true)
+                } else {
+                    Attempt::Done(())
+                }
+            },
+            || Ok(None),
+            no_sleep,
+        );
         assert!(r.is_ok());
         // A lost reply found by `recover` ends the loop.
         let r = t.retry("x", true, |_| retry(false), || Ok(Some(())), no_sleep);

@@ -1,7 +1,7 @@
 //! Saving the video of a succeeded task before its URL expires.
 
-use super::{cancelled, sleep_unless_cancelled, GenerateError, OptionError, TaskId, TaskResult};
 use super::TaskStatus;
+use super::{cancelled, sleep_unless_cancelled, GenerateError, OptionError, TaskId, TaskResult};
 use crate::transport::{status_class, url_for_log, Attempt, StatusClass, Stop, Transport};
 use crate::upload::{Client, NetworkError};
 use preflight::fs::AtomicFile;

@@ -1292,5 +1292,4 @@ mod tests {
         assert_eq!(seen, [2.0, 3.0, 4.5, 6.75, 10.125, 15.0, 15.0]);
         assert_eq!(next_interval(Duration::MAX, Duration::MAX), Duration::MAX);
     }
-
 }

@@ -60,9 +60,9 @@ impl UploadOptions {
     }
 }
 
-/// Where an uploaded file's asset id came from.
+/// Where an uploaded file's asset id came from. (Exhaustive on purpose: a
+/// new origin must be shown, so callers should have to handle it.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Source {
     /// Created now.
     Created,

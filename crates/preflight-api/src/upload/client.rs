@@ -669,7 +669,6 @@ fn multipart_body<'a>(group_id: &str, name: &str, file: &'a CheckedFile) -> Body
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

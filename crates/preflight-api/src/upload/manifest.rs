@@ -132,8 +132,7 @@ impl Manifest {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Manifest::new(path)),
             Err(e) => return Err(err(ManifestError::Read(e))),
         };
-        let doc: Doc =
-            serde_json::from_slice(&text).map_err(|e| err(ManifestError::Parse(e)))?;
+        let doc: Doc = serde_json::from_slice(&text).map_err(|e| err(ManifestError::Parse(e)))?;
         if doc.version != VERSION || doc.hash != HASH_NAME {
             return Err(err(ManifestError::Version {
                 version: doc.version,
