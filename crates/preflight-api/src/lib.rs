@@ -43,8 +43,32 @@
 //! ```
 #![warn(missing_docs)]
 
+/// Builder setters of option structs, `fn field(mut self, value) -> Self`:
+/// `field: T;` sets the field to `value.into()`, `field: Some(T);` to
+/// `Some(value.into())`.
+macro_rules! setters {
+    () => {};
+    ($name:ident: Some($ty:ty); $($rest:tt)*) => {
+        #[doc = concat!("Sets [`", stringify!($name), "`](#structfield.", stringify!($name), ").")]
+        pub fn $name(mut self, value: $ty) -> Self {
+            self.$name = Some(value.into());
+            self
+        }
+        setters!($($rest)*);
+    };
+    ($name:ident: $ty:ty; $($rest:tt)*) => {
+        #[doc = concat!("Sets [`", stringify!($name), "`](#structfield.", stringify!($name), ").")]
+        pub fn $name(mut self, value: $ty) -> Self {
+            self.$name = value.into();
+            self
+        }
+        setters!($($rest)*);
+    };
+}
+
 pub mod generate;
 mod transport;
 pub mod upload;
 
+pub use transport::escape_controls;
 pub use upload::{CheckedFile, UploadError};

@@ -209,28 +209,11 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// Sets [`RetryPolicy::max_attempts`].
-    pub fn max_attempts(mut self, n: u32) -> Self {
-        self.max_attempts = n;
-        self
-    }
-
-    /// Sets [`RetryPolicy::base_delay`].
-    pub fn base_delay(mut self, d: Duration) -> Self {
-        self.base_delay = d;
-        self
-    }
-
-    /// Sets [`RetryPolicy::max_delay`].
-    pub fn max_delay(mut self, d: Duration) -> Self {
-        self.max_delay = d;
-        self
-    }
-
-    /// Sets [`RetryPolicy::max_retry_after`].
-    pub fn max_retry_after(mut self, d: Duration) -> Self {
-        self.max_retry_after = d;
-        self
+    setters! {
+        max_attempts: u32;
+        base_delay: Duration;
+        max_delay: Duration;
+        max_retry_after: Duration;
     }
 
     /// The backoff before attempt `attempt + 1`: `base × 2^(attempt-1)`, capped
@@ -864,16 +847,6 @@ impl Transport {
     }
 }
 
-impl fmt::Debug for Transport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Transport")
-            .field("base", &self.base)
-            .field("token", &self.token)
-            .field("retry", &self.retry)
-            .finish_non_exhaustive()
-    }
-}
-
 /// Whether an error may pass by itself (the transport already retried it).
 pub(crate) fn transient(e: &UploadError) -> bool {
     match e {
@@ -957,8 +930,14 @@ pub(crate) fn json_text(obj: &Value, a: &str, b: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Control characters escaped (`\n`, `\u{1b}`), the rest as it is.
-pub(crate) fn escape_controls(s: &str) -> String {
+/// Control characters escaped as Rust writes them (`\n`, `\u{1b}`), the
+/// rest as it is: what this crate does to every text that came from the
+/// server before it goes into an error or a log line, so that a hostile
+/// reply cannot drive a terminal.
+/// ```
+/// assert_eq!(preflight_api::escape_controls("a\x1b[2Jb\n"), "a\\u{1b}[2Jb\\n");
+/// ```
+pub fn escape_controls(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c.is_control() {
@@ -1049,8 +1028,6 @@ mod tests {
         let t = Token::new("sk-secret-123").unwrap();
         assert_eq!(format!("{t} {t:?}"), "*** Token(***)");
         assert_eq!(t.redact("a sk-secret-123 b"), "a *** b");
-        let dbg = format!("{:?}", transport("sk-secret-123"));
-        assert!(!dbg.contains("sk-secret"), "{dbg}");
         assert!(Token::new("").is_err());
         assert!(Token::new("a b").is_err());
         let e = Token::new("sk\nx").unwrap_err().to_string();

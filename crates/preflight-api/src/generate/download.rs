@@ -41,28 +41,11 @@ impl DownloadOptions {
         }
     }
 
-    /// Sets [`DownloadOptions::file_name`].
-    pub fn file_name(mut self, name: impl Into<String>) -> Self {
-        self.file_name = Some(name.into());
-        self
-    }
-
-    /// Sets [`DownloadOptions::body_timeout`].
-    pub fn body_timeout(mut self, d: Duration) -> Self {
-        self.body_timeout = d;
-        self
-    }
-
-    /// Sets [`DownloadOptions::max_bytes`].
-    pub fn max_bytes(mut self, n: u64) -> Self {
-        self.max_bytes = n;
-        self
-    }
-
-    /// Sets [`DownloadOptions::cancel`].
-    pub fn cancel(mut self, flag: Arc<AtomicBool>) -> Self {
-        self.cancel = Some(flag);
-        self
+    setters! {
+        file_name: Some(impl Into<String>);
+        body_timeout: Duration;
+        max_bytes: u64;
+        cancel: Some(Arc<AtomicBool>);
     }
 }
 

@@ -337,52 +337,15 @@ impl TaskOptions {
         }
     }
 
-    /// Sets [`TaskOptions::ratio`].
-    pub fn ratio(mut self, ratio: impl Into<String>) -> Self {
-        self.ratio = Some(ratio.into());
-        self
-    }
-
-    /// Sets [`TaskOptions::resolution`].
-    pub fn resolution(mut self, resolution: impl Into<String>) -> Self {
-        self.resolution = Some(resolution.into());
-        self
-    }
-
-    /// Sets [`TaskOptions::duration`].
-    pub fn duration(mut self, seconds: i32) -> Self {
-        self.duration = Some(seconds);
-        self
-    }
-
-    /// Sets [`TaskOptions::generate_audio`].
-    pub fn generate_audio(mut self, yes: bool) -> Self {
-        self.generate_audio = Some(yes);
-        self
-    }
-
-    /// Sets [`TaskOptions::watermark`].
-    pub fn watermark(mut self, yes: bool) -> Self {
-        self.watermark = Some(yes);
-        self
-    }
-
-    /// Sets [`TaskOptions::seed`].
-    pub fn seed(mut self, seed: i64) -> Self {
-        self.seed = Some(seed);
-        self
-    }
-
-    /// Sets [`TaskOptions::tasks_path`].
-    pub fn tasks_path(mut self, path: impl Into<String>) -> Self {
-        self.tasks_path = path.into();
-        self
-    }
-
-    /// Sets [`TaskOptions::limits`].
-    pub fn limits(mut self, limits: RequestLimits) -> Self {
-        self.limits = limits;
-        self
+    setters! {
+        ratio: Some(impl Into<String>);
+        resolution: Some(impl Into<String>);
+        duration: Some(i32);
+        generate_audio: Some(bool);
+        watermark: Some(bool);
+        seed: Some(i64);
+        tasks_path: impl Into<String>;
+        limits: RequestLimits;
     }
 
     /// Every problem of the options and the prompt, before anything is sent.
@@ -873,40 +836,13 @@ impl Default for PollOptions {
 }
 
 impl PollOptions {
-    /// Sets [`PollOptions::tasks_path`].
-    pub fn tasks_path(mut self, path: impl Into<String>) -> Self {
-        self.tasks_path = path.into();
-        self
-    }
-
-    /// Sets [`PollOptions::first_interval`].
-    pub fn first_interval(mut self, d: Duration) -> Self {
-        self.first_interval = d;
-        self
-    }
-
-    /// Sets [`PollOptions::max_interval`].
-    pub fn max_interval(mut self, d: Duration) -> Self {
-        self.max_interval = d;
-        self
-    }
-
-    /// Sets [`PollOptions::timeout`].
-    pub fn timeout(mut self, d: Duration) -> Self {
-        self.timeout = d;
-        self
-    }
-
-    /// Sets [`PollOptions::cancel`].
-    pub fn cancel(mut self, flag: Arc<AtomicBool>) -> Self {
-        self.cancel = Some(flag);
-        self
-    }
-
-    /// Sets [`PollOptions::on_update`].
-    pub fn on_update(mut self, f: OnUpdate) -> Self {
-        self.on_update = Some(f);
-        self
+    setters! {
+        tasks_path: impl Into<String>;
+        first_interval: Duration;
+        max_interval: Duration;
+        timeout: Duration;
+        cancel: Some(Arc<AtomicBool>);
+        on_update: Some(OnUpdate);
     }
 }
 

@@ -41,22 +41,10 @@ impl UploadOptions {
         UploadOptions::default()
     }
 
-    /// Sets [`UploadOptions::mode`].
-    pub fn mode(mut self, mode: Mode) -> Self {
-        self.mode = mode;
-        self
-    }
-
-    /// Sets [`UploadOptions::jobs`].
-    pub fn jobs(mut self, jobs: usize) -> Self {
-        self.jobs = jobs;
-        self
-    }
-
-    /// Sets [`UploadOptions::cancel`].
-    pub fn cancel(mut self, flag: Arc<AtomicBool>) -> Self {
-        self.cancel = Some(flag);
-        self
+    setters! {
+        mode: Mode;
+        jobs: usize;
+        cancel: Some(Arc<AtomicBool>);
     }
 }
 

@@ -225,10 +225,9 @@ impl AssetFilter {
         AssetFilter::default()
     }
 
-    /// Sets [`AssetFilter::name`].
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
+    setters! {
+        name: Some(impl Into<String>);
+        group_type: Some(impl Into<String>);
     }
 
     /// Adds a group id to [`AssetFilter::group_ids`].
@@ -240,12 +239,6 @@ impl AssetFilter {
     /// Adds a status to [`AssetFilter::statuses`].
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.statuses.push(status.into());
-        self
-    }
-
-    /// Sets [`AssetFilter::group_type`].
-    pub fn group_type(mut self, t: impl Into<String>) -> Self {
-        self.group_type = Some(t.into());
         self
     }
 
