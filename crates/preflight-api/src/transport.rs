@@ -240,7 +240,7 @@ impl RetryPolicy {
 pub type Logger = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// The user agent: `preflight/<version>`.
-pub const USER_AGENT: &str = concat!("preflight/", env!("CARGO_PKG_VERSION"));
+pub(crate) const USER_AGENT: &str = concat!("preflight/", env!("CARGO_PKG_VERSION"));
 
 /// Largest response body read (a list page is far smaller).
 const MAX_REPLY_BYTES: u64 = 16 * 1024 * 1024;
@@ -571,16 +571,7 @@ impl Transport {
                     false,
                 ),
                 // The sleep above is never interrupted.
-                Stop::Cancelled => (
-                    UploadError::Transport {
-                        action,
-                        error: NetworkError::Other {
-                            message: "cancelled".into(),
-                        },
-                        attempts: 0,
-                    },
-                    false,
-                ),
+                Stop::Cancelled => (UploadError::Cancelled, false),
             })
     }
 

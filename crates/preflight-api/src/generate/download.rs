@@ -191,7 +191,7 @@ pub fn download(
     };
     let bytes = transport
         .retry(
-            &format!("download of task {id}"),
+            "download",
             true,
             |_| fetch_once(transport, url, &dest, opts, id),
             || Ok(None),

@@ -571,7 +571,7 @@ pub struct TaskFailure {
 
 impl TaskFailure {
     /// Whether the code or message reads like content moderation.
-    pub fn looks_like_moderation(&self) -> bool {
+    pub(crate) fn looks_like_moderation(&self) -> bool {
         const WORDS: [&str; 12] = [
             "sensitive",
             "moderat",

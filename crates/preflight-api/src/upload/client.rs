@@ -277,7 +277,7 @@ pub enum Payload<'a> {
 
 impl Payload<'_> {
     /// The checked file behind the payload.
-    pub fn file(&self) -> &CheckedFile {
+    pub(crate) fn file(&self) -> &CheckedFile {
         match self {
             Payload::Url(_, f) | Payload::DataUri(f) | Payload::Multipart(f) => f,
         }
