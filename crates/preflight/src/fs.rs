@@ -281,11 +281,7 @@ mod tests {
             // Dropped without commit.
         }
         assert!(!dest.exists());
-        assert_eq!(
-            fs::read_dir(dir.path()).unwrap().count(),
-            0,
-            "temp left behind"
-        );
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "temp left behind");
         write_atomic(&dest, b"whole").unwrap();
         assert_eq!(fs::read(&dest).unwrap(), b"whole");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
@@ -302,10 +298,7 @@ mod tests {
         write_atomic(&dest, b"new").unwrap();
         assert_eq!(fs::read(&victim).unwrap(), b"keep");
         assert_eq!(fs::read(&dest).unwrap(), b"new");
-        assert!(!fs::symlink_metadata(&dest)
-            .unwrap()
-            .file_type()
-            .is_symlink());
+        assert!(!fs::symlink_metadata(&dest).unwrap().file_type().is_symlink());
     }
 
     #[test]
