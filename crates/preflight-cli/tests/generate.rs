@@ -6,8 +6,8 @@ mod support;
 
 use preflight::bundle::{Bundle, Item};
 use preflight_api::generate::{
-    self, DownloadOptions, GenerateError, PollOptions, TaskId, TaskOptions, TaskResult, TaskStatus,
-    DEFAULT_TASKS_PATH, MODERATION_HINT,
+    self, DownloadOptions, GenerateError, OptionError, PollOptions, TaskId, TaskOptions,
+    TaskResult, TaskStatus, DEFAULT_TASKS_PATH, MODERATION_HINT,
 };
 use preflight_api::upload::{AssetType, Client, ClientConfig, RetryPolicy, Timeouts, Token};
 use preflight_api::UploadError;
@@ -36,26 +36,20 @@ fn server() -> FakeServer {
 
 fn client(s: &FakeServer) -> Client {
     let mut c = ClientConfig::new(s.url(), Token::new(TOKEN).unwrap());
-    c.retry = RetryPolicy {
-        max_attempts: 4,
-        base_delay: Duration::from_millis(2),
-        max_delay: Duration::from_millis(10),
-        max_retry_after: Duration::from_secs(5),
-    };
-    c.timeouts = Timeouts {
-        connect: Duration::from_secs(2),
-        response: Duration::from_secs(5),
-    };
+    c.retry = RetryPolicy::default()
+        .max_attempts(4)
+        .base_delay(Duration::from_millis(2))
+        .max_delay(Duration::from_millis(10))
+        .max_retry_after(Duration::from_secs(5));
+    c.timeouts = Timeouts::new(Duration::from_secs(2), Duration::from_secs(5));
     Client::new(c).unwrap()
 }
 
 fn fast_poll() -> PollOptions {
-    PollOptions {
-        first_interval: Duration::from_millis(2),
-        max_interval: Duration::from_millis(5),
-        timeout: Duration::from_secs(10),
-        ..PollOptions::default()
-    }
+    PollOptions::default()
+        .first_interval(Duration::from_millis(2))
+        .max_interval(Duration::from_millis(5))
+        .timeout(Duration::from_secs(10))
 }
 
 /// Items pushed out of order: the content must still read text, image,
@@ -237,7 +231,11 @@ fn options_and_bundle_rules_are_checked_before_anything_is_sent() {
         let mut o = options();
         f(&mut o);
         match generate::submit(&c, &bundle(), &o) {
-            Err(GenerateError::Options(p)) => p.join("; "),
+            Err(GenerateError::Options(p)) => p
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
             other => panic!("{other:?}"),
         }
     };
@@ -255,7 +253,10 @@ fn options_and_bundle_rules_are_checked_before_anything_is_sent() {
     let mut b = bundle();
     b.text = Some("   ".into());
     match generate::submit(&c, &b, &options()) {
-        Err(GenerateError::Options(p)) => assert_eq!(p, ["the prompt is empty (--text)"]),
+        Err(GenerateError::Options(p)) => {
+            assert_eq!(p, [OptionError::EmptyPrompt]);
+            assert_eq!(p[0].to_string(), "the prompt is empty (--text)");
+        }
         other => panic!("{other:?}"),
     }
     // Four videos break request.count.videos.
@@ -332,7 +333,11 @@ fn a_task_that_never_finishes_times_out_naming_the_task() {
     match &e {
         GenerateError::Timeout { id: tid, last, .. } => {
             assert_eq!(tid, &id);
-            assert_eq!(last, "last status running, 30 %");
+            assert_eq!(
+                last.as_ref().map(|t| t.summary()).as_deref(),
+                Some("running, 30 %")
+            );
+            assert!(e.to_string().contains("(last status running, 30 %)"), "{e}");
         }
         other => panic!("{other:?}"),
     }

@@ -19,21 +19,17 @@ use std::time::{Duration, Instant};
 use support::{FakeServer, Fault, PREFIX, TOKEN};
 
 fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 4,
-        base_delay: Duration::from_millis(2),
-        max_delay: Duration::from_millis(10),
-        max_retry_after: Duration::from_secs(5),
-    }
+    RetryPolicy::default()
+        .max_attempts(4)
+        .base_delay(Duration::from_millis(2))
+        .max_delay(Duration::from_millis(10))
+        .max_retry_after(Duration::from_secs(5))
 }
 
 fn config(server: &FakeServer) -> ClientConfig {
     let mut c = ClientConfig::new(server.url(), Token::new(TOKEN).unwrap());
     c.retry = fast_retry();
-    c.timeouts = Timeouts {
-        connect: Duration::from_secs(2),
-        response: Duration::from_secs(5),
-    };
+    c.timeouts = Timeouts::new(Duration::from_secs(2), Duration::from_secs(5));
     c.page_size = 3;
     c.poll_interval = Duration::from_millis(1);
     c
@@ -145,10 +141,7 @@ fn assets_are_listed_across_pages_with_filters_and_fetched() {
     let all = c.list_assets(&AssetFilter::default()).unwrap();
     assert_eq!(all.len(), 7);
     let in_g1 = c
-        .list_assets(&AssetFilter {
-            group_ids: vec![g1.clone()],
-            ..AssetFilter::default()
-        })
+        .list_assets(&AssetFilter::new().group_id(g1.clone()))
         .unwrap();
     assert_eq!(
         in_g1.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
@@ -168,12 +161,7 @@ fn assets_are_listed_across_pages_with_filters_and_fetched() {
     assert_eq!(a.name, "p0");
     assert_eq!(a.extra["ProjectName"], "default");
     c.get_asset(&ids[0]).unwrap(); // second poll: Active
-    let active = c
-        .list_assets(&AssetFilter {
-            statuses: vec!["Active".into()],
-            ..AssetFilter::default()
-        })
-        .unwrap();
+    let active = c.list_assets(&AssetFilter::new().status("Active")).unwrap();
     assert_eq!(active.len(), 1);
     assert_eq!(active[0].id, ids[0]);
     // find_asset is exact on the name within the group.
@@ -744,11 +732,7 @@ fn thirty_files_four_jobs_every_fifth_request_failing_once_make_exactly_thirty_a
     // And, for certain, one create whose reply is lost.
     s.fail_next(Some("CreateAsset"), Fault::DropAfter);
     let mut m = Manifest::new(d.path().join("m.json"));
-    let opts = UploadOptions {
-        mode: Mode::Multipart,
-        jobs: 4,
-        cancel: None,
-    };
+    let opts = UploadOptions::new().mode(Mode::Multipart).jobs(4);
     let out = upload_files(&c, &g, &files, &mut m, &opts, &quiet).unwrap();
     for o in &out {
         assert!(o.result.is_ok(), "{}: {:?}", o.path.display(), o.result);
@@ -805,11 +789,10 @@ fn an_interrupted_batch_resumes_without_duplicates_and_loses_nothing() {
         }
     };
     let mut m = Manifest::load(&mpath).unwrap();
-    let opts = UploadOptions {
-        mode: Mode::DataUri,
-        jobs: 1,
-        cancel: Some(Arc::clone(&cancel)),
-    };
+    let opts = UploadOptions::new()
+        .mode(Mode::DataUri)
+        .jobs(1)
+        .cancel(Arc::clone(&cancel));
     let out = upload_files(&c, &g, &files, &mut m, &opts, &on_done).unwrap();
     let done: Vec<&preflight_api::upload::Uploaded> =
         out.iter().filter_map(|o| o.result.as_ref().ok()).collect();
@@ -831,11 +814,7 @@ fn an_interrupted_batch_resumes_without_duplicates_and_loses_nothing() {
     assert_eq!(created.len(), 5);
     // A re-run uploads the other five only.
     let mut m = Manifest::load(&mpath).unwrap();
-    let opts = UploadOptions {
-        mode: Mode::DataUri,
-        jobs: 3,
-        cancel: None,
-    };
+    let opts = UploadOptions::new().mode(Mode::DataUri).jobs(3);
     let creates_before = s.count("CreateAsset");
     let out = upload_files(&c, &g, &files, &mut m, &opts, &quiet).unwrap();
     assert!(out.iter().all(|o| o.result.is_ok()));
@@ -905,10 +884,7 @@ fn identical_files_are_uploaded_once() {
     let a = checked(d.path(), "a.jpg", Format::Jpeg, b"same bytes", None);
     let b = checked(d.path(), "b.jpg", Format::Jpeg, b"same bytes", None);
     let mut m = Manifest::new(d.path().join("m.json"));
-    let opts = UploadOptions {
-        jobs: 2,
-        ..UploadOptions::default()
-    };
+    let opts = UploadOptions::new().jobs(2);
     let out = upload_files(&c, &g, &[a, b], &mut m, &opts, &quiet).unwrap();
     let ids: Vec<&str> = out
         .iter()

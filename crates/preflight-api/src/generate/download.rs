@@ -1,18 +1,21 @@
 //! Saving the video of a succeeded task before its URL expires.
 
-use super::{cancelled, sleep_unless_cancelled, GenerateError, TaskId, TaskResult};
-use crate::upload::client::url_for_log;
-use crate::upload::Client;
-use preflight::Kind;
-use std::fs::{self, File};
+use super::TaskStatus;
+use super::{cancelled, sleep_unless_cancelled, GenerateError, OptionError, TaskId, TaskResult};
+use crate::transport::{status_class, url_for_log, Attempt, StatusClass, Stop, Transport};
+use crate::upload::{Client, NetworkError};
+use preflight::fs::AtomicFile;
+use preflight::{Format, Kind};
+use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How [`download`] saves a video.
+/// How [`download`] saves a video: [`DownloadOptions::new`], then the setters.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct DownloadOptions {
     /// The folder (made when missing).
     pub dir: PathBuf,
@@ -37,10 +40,18 @@ impl DownloadOptions {
             cancel: None,
         }
     }
+
+    setters! {
+        file_name: Some(impl Into<String>);
+        body_timeout: Duration;
+        max_bytes: u64;
+        cancel: Some(Arc<AtomicBool>);
+    }
 }
 
 /// A saved video.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Saved {
     /// Where it is.
     pub path: PathBuf,
@@ -48,18 +59,102 @@ pub struct Saved {
     pub bytes: u64,
 }
 
-/// The outcome of one download attempt.
-enum Got {
-    Done(u64),
-    Retry(String, Option<Duration>),
-    Fatal(GenerateError),
+/// Why a video could not be downloaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DownloadError {
+    /// The task has no result URL.
+    #[error("the task has no video ({status}){}", .hint.map(|h| format!(": {h}")).unwrap_or_default())]
+    NoVideo {
+        /// The task's status.
+        status: TaskStatus,
+        /// The moderation hint, when moderation explains it.
+        hint: Option<&'static str>,
+    },
+    /// No (complete) answer.
+    #[error("{0}")]
+    Network(NetworkError),
+    /// 403, 404 or 410: the signed URL no longer works.
+    #[error("HTTP {status}: the URL has expired or is not accessible (result URLs last 12 h)")]
+    Expired {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// Any other status that is not a success.
+    #[error("HTTP {status}")]
+    Status {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// `Content-Length` announces more than [`DownloadOptions::max_bytes`].
+    #[error("{bytes} bytes is more than the {max} accepted")]
+    TooLarge {
+        /// The announced size.
+        bytes: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// The body grew past [`DownloadOptions::max_bytes`].
+    #[error("more than the {max} bytes accepted")]
+    Overflow {
+        /// The limit.
+        max: u64,
+    },
+    /// The connection broke while the body was read.
+    #[error("the connection broke after {written} of {} bytes: {message}", .expected.map_or("?".to_string(), |n| n.to_string()))]
+    Broken {
+        /// Bytes received.
+        written: u64,
+        /// Bytes announced.
+        expected: Option<u64>,
+        /// The kind of I/O error.
+        kind: io::ErrorKind,
+        /// What the operating system said (scrubbed).
+        message: String,
+    },
+    /// The body ended before `Content-Length`.
+    #[error("got {written} bytes, Content-Length says {expected}")]
+    Short {
+        /// Bytes received.
+        written: u64,
+        /// Bytes announced.
+        expected: u64,
+    },
+    /// The body is empty.
+    #[error("the body is empty")]
+    Empty,
+    /// The body is not a video.
+    #[error("the URL served {bytes} bytes of {format}, not a video")]
+    NotVideo {
+        /// Its size.
+        bytes: u64,
+        /// What it is, judged by content.
+        format: Format,
+    },
+    /// Every attempt failed; the last failure.
+    #[error("{last} (after {attempts} attempt{s})", s = if *.attempts == 1 { "" } else { "s" })]
+    GaveUp {
+        /// The last failure.
+        last: Box<DownloadError>,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The server asked to wait longer than the retry policy allows.
+    #[error("{last}; the service asks to wait longer")]
+    WaitTooLong {
+        /// The last failure.
+        last: Box<DownloadError>,
+        /// The `Retry-After` in seconds.
+        retry_after_s: u64,
+    },
 }
 
 /// Saves the video of a succeeded task: streamed to a hidden temporary file
-/// in `opts.dir`, its size checked against `Content-Length` and its first
-/// bytes sniffed as a video, then renamed into place. Connection errors,
-/// 408, 429 and 5xx are retried as the client retries; 403, 404 and 410 mean
-/// the URL has expired. On any failure the temporary file is removed.
+/// in `opts.dir` ([`AtomicFile`]), its size checked against `Content-Length`
+/// and its first bytes sniffed as a video, then renamed into place.
+/// Connection errors, 408, 429 and 5xx are retried as the client retries;
+/// 403, 404 and 410 mean the URL has expired. On any failure the temporary
+/// file is removed.
 pub fn download(
     client: &Client,
     task: &TaskResult,
@@ -70,9 +165,9 @@ pub fn download(
         return Err(GenerateError::Download {
             id: id.clone(),
             url: String::new(),
-            message: match task.moderation_hint() {
-                Some(h) => format!("the task has no video ({}): {h}", task.status),
-                None => format!("the task has no video ({})", task.status),
+            error: DownloadError::NoVideo {
+                status: task.status.clone(),
+                hint: task.moderation_hint(),
             },
         });
     };
@@ -81,132 +176,110 @@ pub fn download(
         .clone()
         .unwrap_or_else(|| format!("{id}.mp4"));
     if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
-        return Err(GenerateError::Options(vec![format!(
-            "file name {name:?} is not a plain file name"
-        )]));
+        return Err(OptionError::BadFileName(name).into());
     }
-    let io_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| GenerateError::Io { path, source }
-    };
-    fs::create_dir_all(&opts.dir).map_err(io_err(&opts.dir))?;
+    fs::create_dir_all(&opts.dir).map_err(|source| GenerateError::Io {
+        path: opts.dir.clone(),
+        source,
+    })?;
     let dest = opts.dir.join(&name);
-    let tmp = opts
-        .dir
-        .join(format!(".{name}.{:016x}.part", fastrand::u64(..)));
-    let retry = client.config().retry;
-    let max = retry.max_attempts.max(1);
-    let fail = |message: String| GenerateError::Download {
+    let transport = client.transport();
+    let fail = |error: DownloadError| GenerateError::Download {
         id: id.clone(),
         url: url_for_log(url).to_string(),
-        message,
+        error,
     };
-    let mut attempt = 0u32;
-    loop {
-        attempt += 1;
-        let got = fetch_once(client, url, &tmp, opts, id);
-        if !matches!(got, Got::Done(_)) {
-            let _ = fs::remove_file(&tmp);
-        }
-        match got {
-            Got::Done(bytes) => {
-                if let Err(e) = fs::rename(&tmp, &dest) {
-                    let _ = fs::remove_file(&tmp);
-                    return Err(GenerateError::Io {
-                        path: dest,
-                        source: e,
-                    });
-                }
-                client.log(|| format!("saved {} ({bytes} bytes)", dest.display()));
-                return Ok(Saved { path: dest, bytes });
+    let bytes = transport
+        .retry(
+            "download",
+            true,
+            |_| fetch_once(transport, url, &dest, opts, id),
+            || Ok(None),
+            |d| sleep_unless_cancelled(d, &opts.cancel),
+        )
+        .map_err(|stop| match stop {
+            Stop::Fatal(e) | Stop::MaybeDone(e) => e,
+            Stop::Exhausted(GenerateError::Download { error, .. }, attempts) => {
+                fail(DownloadError::GaveUp {
+                    last: Box::new(error),
+                    attempts,
+                })
             }
-            Got::Fatal(e) => return Err(e),
-            Got::Retry(message, after) => {
-                if attempt >= max {
-                    return Err(fail(format!(
-                        "{message} (after {attempt} attempt{})",
-                        if attempt == 1 { "" } else { "s" }
-                    )));
-                }
-                if after.is_some_and(|ra| ra > retry.max_retry_after) {
-                    return Err(fail(format!("{message}; the service asks to wait longer")));
-                }
-                let delay = retry.delay(attempt, after);
-                client.log(|| {
-                    format!(
-                        "download of task {id}: {message}; retrying in {} ms",
-                        delay.as_millis()
-                    )
-                });
-                if !sleep_unless_cancelled(delay, &opts.cancel) {
-                    return Err(GenerateError::Interrupted { id: id.clone() });
-                }
+            Stop::WaitTooLong(GenerateError::Download { error, .. }, ra) => {
+                fail(DownloadError::WaitTooLong {
+                    last: Box::new(error),
+                    retry_after_s: ra.as_secs(),
+                })
             }
-        }
-    }
+            Stop::Exhausted(e, _) | Stop::WaitTooLong(e, _) => e,
+            Stop::Cancelled => GenerateError::Interrupted { id: id.clone() },
+        })?;
+    transport.log(|| format!("saved {} ({bytes} bytes)", dest.display()));
+    Ok(Saved { path: dest, bytes })
 }
 
 /// Bytes of the start kept for sniffing.
 const SNIFF_BYTES: usize = 4096;
 
-fn fetch_once(client: &Client, url: &str, tmp: &Path, opts: &DownloadOptions, id: &TaskId) -> Got {
-    let fatal = |message: String| {
-        Got::Fatal(GenerateError::Download {
-            id: id.clone(),
-            url: url_for_log(url).to_string(),
-            message,
+/// One attempt: the video's size once it is in place at `dest`.
+fn fetch_once(
+    t: &Transport,
+    url: &str,
+    dest: &Path,
+    opts: &DownloadOptions,
+    id: &TaskId,
+) -> Attempt<u64, GenerateError> {
+    let err = |error: DownloadError| GenerateError::Download {
+        id: id.clone(),
+        url: url_for_log(url).to_string(),
+        error,
+    };
+    let fatal = |error| Attempt::Fatal(err(error));
+    let retry = |error, after| Attempt::Retry {
+        err: err(error),
+        after,
+        unsent: false,
+    };
+    let io = |path: &Path, source| {
+        Attempt::Fatal(GenerateError::Io {
+            path: path.to_path_buf(),
+            source,
         })
     };
-    let mut resp = match client.get_url(url, opts.body_timeout) {
+    let mut resp = match t.get_stream(url, opts.body_timeout) {
         Ok(r) => r,
         Err(e) => {
-            let message = client.redact(&e.to_string());
-            return match e {
-                ureq::Error::Io(_)
-                | ureq::Error::Timeout(_)
-                | ureq::Error::HostNotFound
-                | ureq::Error::ConnectionFailed
-                | ureq::Error::Protocol(_) => Got::Retry(message, None),
-                _ => fatal(message),
+            let f = t.net_failure(&e);
+            return if f.retryable {
+                retry(DownloadError::Network(f.error), None)
+            } else {
+                fatal(DownloadError::Network(f.error))
             };
         }
     };
     let status = resp.status().as_u16();
-    match status {
-        200..=299 => {}
-        408 | 429 | 500..=599 => {
-            let after = resp
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
-            return Got::Retry(format!("HTTP {status}"), after);
+    match (status_class(status), status) {
+        (StatusClass::Success, _) => {}
+        (StatusClass::Retry { .. }, _) => {
+            return retry(
+                DownloadError::Status { status },
+                crate::transport::retry_after(&resp),
+            )
         }
-        403 | 404 | 410 => {
-            return fatal(format!(
-                "HTTP {status}: the URL has expired or is not accessible (result URLs last 12 h)"
-            ))
-        }
-        _ => return fatal(format!("HTTP {status}")),
+        (StatusClass::Final, 403 | 404 | 410) => return fatal(DownloadError::Expired { status }),
+        (StatusClass::Final, _) => return fatal(DownloadError::Status { status }),
     }
     let expected = resp.body().content_length();
-    if let Some(n) = expected {
-        if n > opts.max_bytes {
-            return fatal(format!(
-                "{n} bytes is more than the {} accepted",
-                opts.max_bytes
-            ));
-        }
+    if let Some(n) = expected.filter(|&n| n > opts.max_bytes) {
+        return fatal(DownloadError::TooLarge {
+            bytes: n,
+            max: opts.max_bytes,
+        });
     }
-    let mut file = match File::create(tmp) {
+    // Dropped on any return below, the temporary file is removed.
+    let mut file = match AtomicFile::create(dest) {
         Ok(f) => f,
-        Err(source) => {
-            return Got::Fatal(GenerateError::Io {
-                path: tmp.to_path_buf(),
-                source,
-            })
-        }
+        Err(source) => return io(dest, source),
     };
     let mut reader = resp.body_mut().as_reader();
     let mut buf = vec![0u8; 64 * 1024];
@@ -214,19 +287,20 @@ fn fetch_once(client: &Client, url: &str, tmp: &Path, opts: &DownloadOptions, id
     let mut written = 0u64;
     loop {
         if cancelled(&opts.cancel) {
-            return Got::Fatal(GenerateError::Interrupted { id: id.clone() });
+            return Attempt::Fatal(GenerateError::Interrupted { id: id.clone() });
         }
         let n = match reader.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                return Got::Retry(
-                    format!(
-                        "the connection broke after {written} of {} bytes: {}",
-                        expected.map_or("?".to_string(), |n| n.to_string()),
-                        client.redact(&e.to_string())
-                    ),
+                return retry(
+                    DownloadError::Broken {
+                        written,
+                        expected,
+                        kind: e.kind(),
+                        message: t.scrub(&e.to_string()),
+                    },
                     None,
                 )
             }
@@ -238,38 +312,63 @@ fn fetch_once(client: &Client, url: &str, tmp: &Path, opts: &DownloadOptions, id
         }
         written = written.saturating_add(n as u64);
         if written > opts.max_bytes {
-            return fatal(format!("more than the {} bytes accepted", opts.max_bytes));
-        }
-        if let Err(source) = file.write_all(chunk) {
-            return Got::Fatal(GenerateError::Io {
-                path: tmp.to_path_buf(),
-                source,
+            return fatal(DownloadError::Overflow {
+                max: opts.max_bytes,
             });
         }
-    }
-    if let Err(source) = file.sync_all() {
-        return Got::Fatal(GenerateError::Io {
-            path: tmp.to_path_buf(),
-            source,
-        });
-    }
-    drop(file);
-    if let Some(n) = expected {
-        if written != n {
-            return Got::Retry(
-                format!("got {written} bytes, Content-Length says {n}"),
-                None,
-            );
+        if let Err(source) = file.write_all(chunk) {
+            let path = file.path().to_path_buf();
+            return io(&path, source);
         }
     }
+    if let Some(n) = expected.filter(|&n| n != written) {
+        return retry(
+            DownloadError::Short {
+                written,
+                expected: n,
+            },
+            None,
+        );
+    }
     if written == 0 {
-        return fatal("the body is empty".to_string());
+        return fatal(DownloadError::Empty);
     }
     let format = preflight::sniff(&head);
     if format.kind() != Kind::Video {
-        return fatal(format!(
-            "the URL served {written} bytes of {format}, not a video"
-        ));
+        return fatal(DownloadError::NotVideo {
+            bytes: written,
+            format,
+        });
     }
-    Got::Done(written)
+    match file.commit() {
+        Ok(()) => Attempt::Done(written),
+        Err(source) => io(dest, source),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn download_errors_read_well() {
+        let e = DownloadError::GaveUp {
+            last: Box::new(DownloadError::Broken {
+                written: 10,
+                expected: None,
+                kind: io::ErrorKind::UnexpectedEof,
+                message: "eof".into(),
+            }),
+            attempts: 4,
+        };
+        assert_eq!(
+            e.to_string(),
+            "the connection broke after 10 of ? bytes: eof (after 4 attempts)"
+        );
+        let e = DownloadError::NoVideo {
+            status: TaskStatus::Succeeded,
+            hint: Some("h"),
+        };
+        assert_eq!(e.to_string(), "the task has no video (succeeded): h");
+    }
 }

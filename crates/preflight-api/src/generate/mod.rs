@@ -32,8 +32,9 @@
 
 mod download;
 
-pub use download::{download, DownloadOptions, Saved};
+pub use download::{download, DownloadError, DownloadOptions, Saved};
 
+use crate::transport::{self, body_start, escape_controls, json_text};
 use crate::upload::{Client, UploadError};
 use preflight::bundle::Bundle;
 use preflight::RequestLimits;
@@ -68,8 +69,8 @@ pub const MODERATION_HINT: &str = "the output was most likely blocked by content
 #[non_exhaustive]
 pub enum GenerateError {
     /// The task options are invalid (nothing was sent).
-    #[error("invalid task options: {}", .0.join("; "))]
-    Options(Vec<String>),
+    #[error("invalid task options: {}", join(.0))]
+    Options(Vec<OptionError>),
     /// The bundle breaks the request rules (nothing was sent).
     #[error("the bundle breaks the request rules: {}", rules(.0))]
     Bundle(Vec<Violation>),
@@ -83,22 +84,27 @@ pub enum GenerateError {
         source: UploadError,
     },
     /// A reply that is not the JSON of the contract.
-    #[error("{action}: unexpected reply: {message}")]
+    #[error("{action}: unexpected reply: {problem}")]
     Reply {
         /// `CreateTask` or `GetTask`.
         action: &'static str,
-        /// What is missing, and the start of the reply.
-        message: String,
+        /// What is wrong with it.
+        problem: ReplyError,
     },
+    /// The task body could not be encoded as JSON.
+    #[error("cannot encode the task body: {0}")]
+    Encode(#[source] serde_json::Error),
     /// The task did not finish in time; it goes on at the service.
-    #[error("task {id} did not finish within {waited_s} s ({last}); resume with `preflight task wait {id}`")]
+    #[error("task {id} did not finish within {waited_s} s ({}); resume with `preflight task wait {id}`", timeout_desc(.last.as_deref(), .last_error.as_deref()))]
     Timeout {
         /// The task.
         id: TaskId,
         /// Seconds waited.
         waited_s: u64,
-        /// The last status seen (and the last error, or the moderation hint).
-        last: String,
+        /// The last state seen.
+        last: Option<Box<TaskResult>>,
+        /// The last error, when the last look failed.
+        last_error: Option<Box<UploadError>>,
     },
     /// Waiting was interrupted (Ctrl-C); the task goes on at the service.
     #[error(
@@ -109,14 +115,14 @@ pub enum GenerateError {
         id: TaskId,
     },
     /// The video could not be downloaded.
-    #[error("task {id}: downloading {url}: {message}")]
+    #[error("task {id}: downloading {url}: {error}")]
     Download {
         /// The task.
         id: TaskId,
         /// The URL without its query (the signature).
         url: String,
         /// What went wrong.
-        message: String,
+        error: DownloadError,
     },
     /// A local file could not be written.
     #[error("{}: {source}", .path.display())]
@@ -127,6 +133,118 @@ pub enum GenerateError {
         #[source]
         source: io::Error,
     },
+}
+
+impl From<OptionError> for GenerateError {
+    fn from(e: OptionError) -> Self {
+        GenerateError::Options(vec![e])
+    }
+}
+
+/// One invalid task option (or prompt), found before anything is sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OptionError {
+    /// No model id.
+    #[error("a model id is required (--model)")]
+    MissingModel,
+    /// A model id with white space or control characters.
+    #[error("model id {0:?} holds whitespace")]
+    BadModel(String),
+    /// No prompt, or only white space.
+    #[error("the prompt is empty (--text)")]
+    EmptyPrompt,
+    /// A ratio not in [`RATIOS`].
+    #[error("ratio {0:?}: must be one of {ratios}", ratios = RATIOS.join(", "))]
+    BadRatio(String),
+    /// A resolution the profile does not allow.
+    #[error("resolution {value:?}: must be {}{}", resolutions(*.allow_1080p).join(" or "), if .value == "1080p" && !.allow_1080p { " (the profile does not allow 1080p: set request.allow_1080p)" } else { "" })]
+    BadResolution {
+        /// The resolution asked for.
+        value: String,
+        /// Whether the profile allows 1080p.
+        allow_1080p: bool,
+    },
+    /// A duration outside [`DURATION_S`] (and not -1).
+    #[error("duration {0} s: must be {lo}–{hi} s, or -1 to let the model decide", lo = DURATION_S.0, hi = DURATION_S.1)]
+    BadDuration(i32),
+    /// A seed outside -1 to 2^32-1.
+    #[error("seed {0}: must be -1 (random) to {max}", max = u32::MAX)]
+    BadSeed(i64),
+    /// A tasks path that is not an absolute path without a query.
+    #[error("tasks path {0:?}: must start with '/', not end with '/', and hold no query")]
+    BadTasksPath(String),
+    /// A task id with characters other than letters, digits, `.`, `_`, `-`.
+    #[error("task id {0:?} is not an id (letters, digits, '.', '_', '-')")]
+    BadTaskId(String),
+    /// A download file name that is not a plain file name.
+    #[error("file name {0:?} is not a plain file name")]
+    BadFileName(String),
+}
+
+/// What is wrong with a reply of the task API.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplyError {
+    /// A create reply without `id`.
+    #[error("no task id: {body_start}")]
+    NoTaskId {
+        /// The start of the reply (scrubbed).
+        body_start: String,
+    },
+    /// A create reply whose `id` is not an id.
+    #[error("task id {id:?} is not an id")]
+    BadTaskId {
+        /// The id sent (scrubbed).
+        id: String,
+    },
+    /// A task without `status`.
+    #[error("no status: {body_start}")]
+    NoStatus {
+        /// The start of the reply (scrubbed).
+        body_start: String,
+    },
+    /// The reply describes another task.
+    #[error("asked for task {asked}, got {got:?}: {body_start}")]
+    WrongTask {
+        /// The task asked for.
+        asked: TaskId,
+        /// The id in the reply (scrubbed).
+        got: String,
+        /// The start of the reply (scrubbed).
+        body_start: String,
+    },
+}
+
+fn join(v: &[OptionError]) -> String {
+    v.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn resolutions(allow_1080p: bool) -> &'static [&'static str] {
+    if allow_1080p {
+        &["480p", "720p", "1080p"]
+    } else {
+        &["480p", "720p"]
+    }
+}
+
+/// The last status seen by [`poll`] (and the last error, or the moderation
+/// hint), for [`GenerateError::Timeout`].
+fn timeout_desc(last: Option<&TaskResult>, last_error: Option<&UploadError>) -> String {
+    let mut desc = match last {
+        Some(t) => format!("last status {}", t.summary()),
+        None => "no status seen".to_string(),
+    };
+    if let Some(e) = last_error {
+        desc.push_str(&format!("; last error: {e}"));
+    }
+    if last.is_some_and(|t| t.progress == Some(100)) {
+        desc.push_str(&format!("; at 100 % without a video: {MODERATION_HINT}"));
+    }
+    desc
 }
 
 fn rules(v: &[Violation]) -> String {
@@ -149,7 +267,7 @@ impl TaskId {
     /// assert!(TaskId::new("cgt-20250331175019-68d9t").is_ok());
     /// assert!(TaskId::new("../x").is_err());
     /// ```
-    pub fn new(id: impl Into<String>) -> Result<TaskId, GenerateError> {
+    pub fn new(id: impl Into<String>) -> Result<TaskId, OptionError> {
         let id: String = id.into();
         let ok = !id.is_empty()
             && id.len() <= 128
@@ -161,10 +279,7 @@ impl TaskId {
         if ok {
             Ok(TaskId(id))
         } else {
-            Err(GenerateError::Options(vec![format!(
-                "task id {:?} is not an id (letters, digits, '.', '_', '-')",
-                id.chars().take(140).collect::<String>()
-            )]))
+            Err(OptionError::BadTaskId(id.chars().take(140).collect()))
         }
     }
 
@@ -180,8 +295,10 @@ impl fmt::Display for TaskId {
     }
 }
 
-/// The options of a task besides its content.
+/// The options of a task besides its content: [`TaskOptions::new`], then
+/// the setters (or the fields).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct TaskOptions {
     /// The model id (required; no default).
     pub model: String,
@@ -220,52 +337,51 @@ impl TaskOptions {
         }
     }
 
+    setters! {
+        ratio: Some(impl Into<String>);
+        resolution: Some(impl Into<String>);
+        duration: Some(i32);
+        generate_audio: Some(bool);
+        watermark: Some(bool);
+        seed: Some(i64);
+        tasks_path: impl Into<String>;
+        limits: RequestLimits;
+    }
+
     /// Every problem of the options and the prompt, before anything is sent.
-    pub fn problems(&self, bundle: &Bundle) -> Vec<String> {
+    pub fn problems(&self, bundle: &Bundle) -> Vec<OptionError> {
         let mut p = Vec::new();
         let model = self.model.trim();
         if model.is_empty() {
-            p.push("a model id is required (--model)".to_string());
+            p.push(OptionError::MissingModel);
         } else if model.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            p.push(format!("model id {:?} holds whitespace", self.model));
+            p.push(OptionError::BadModel(self.model.clone()));
         }
         if bundle.text.as_deref().is_none_or(|t| t.trim().is_empty()) {
-            p.push("the prompt is empty (--text)".to_string());
+            p.push(OptionError::EmptyPrompt);
         }
         if let Some(r) = &self.ratio {
             if !RATIOS.contains(&r.as_str()) {
-                p.push(format!("ratio {r:?}: must be one of {}", RATIOS.join(", ")));
+                p.push(OptionError::BadRatio(r.clone()));
             }
         }
         if let Some(r) = &self.resolution {
-            let allowed: &[&str] = if self.limits.allow_1080p {
-                &["480p", "720p", "1080p"]
-            } else {
-                &["480p", "720p"]
-            };
-            if !allowed.contains(&r.as_str()) {
-                let why = if r == "1080p" {
-                    " (the profile does not allow 1080p: set request.allow_1080p)"
-                } else {
-                    ""
-                };
-                p.push(format!(
-                    "resolution {r:?}: must be {}{why}",
-                    allowed.join(" or ")
-                ));
+            if !resolutions(self.limits.allow_1080p).contains(&r.as_str()) {
+                p.push(OptionError::BadResolution {
+                    value: r.clone(),
+                    allow_1080p: self.limits.allow_1080p,
+                });
             }
         }
         if let Some(d) = self.duration {
             let (lo, hi) = DURATION_S;
             if d != -1 && !(lo..=hi).contains(&d) {
-                p.push(format!(
-                    "duration {d} s: must be {lo}–{hi} s, or -1 to let the model decide"
-                ));
+                p.push(OptionError::BadDuration(d));
             }
         }
         if let Some(s) = self.seed {
             if !(-1..=i64::from(u32::MAX)).contains(&s) {
-                p.push(format!("seed {s}: must be -1 (random) to {}", u32::MAX));
+                p.push(OptionError::BadSeed(s));
             }
         }
         if let Err(e) = check_tasks_path(&self.tasks_path) {
@@ -288,7 +404,7 @@ impl TaskOptions {
     }
 }
 
-fn check_tasks_path(path: &str) -> Result<(), String> {
+fn check_tasks_path(path: &str) -> Result<(), OptionError> {
     let ok = path.starts_with('/')
         && path.len() > 1
         && !path.ends_with('/')
@@ -298,9 +414,7 @@ fn check_tasks_path(path: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "tasks path {path:?}: must start with '/', not end with '/', and hold no query"
-        ))
+        Err(OptionError::BadTasksPath(path.to_string()))
     }
 }
 
@@ -342,10 +456,7 @@ impl<'a> TaskBody<'a> {
 /// after the same validation.
 pub fn task_body(bundle: &Bundle, opts: &TaskOptions) -> Result<String, GenerateError> {
     opts.validate(bundle)?;
-    serde_json::to_string_pretty(&TaskBody::new(bundle, opts)).map_err(|e| GenerateError::Reply {
-        action: "CreateTask",
-        message: e.to_string(),
-    })
+    serde_json::to_string_pretty(&TaskBody::new(bundle, opts)).map_err(GenerateError::Encode)
 }
 
 /// Validates the options and the bundle, then creates the task.
@@ -356,7 +467,8 @@ pub fn submit(
 ) -> Result<TaskId, GenerateError> {
     opts.validate(bundle)?;
     let body = TaskBody::new(bundle, opts);
-    let reply = client
+    let transport = client.transport();
+    let reply = transport
         .post_json("CreateTask", &opts.tasks_path, &body, false)
         .map_err(|(source, maybe_done)| {
             if maybe_done {
@@ -365,29 +477,26 @@ pub fn submit(
                 GenerateError::Api(source)
             }
         })?;
-    match reply.get("id").and_then(Value::as_str) {
-        Some(id) => TaskId::new(id).map_err(|_| GenerateError::Reply {
-            action: "CreateTask",
-            message: format!("task id {:?} is not an id", client.redact(id)),
-        }),
-        None => Err(GenerateError::Reply {
-            action: "CreateTask",
-            message: format!("no task id: {}", start_of(client, &reply)),
-        }),
-    }
-}
-
-fn start_of(client: &Client, v: &Value) -> String {
-    let s = client.redact(&v.to_string());
-    let mut out: String = s.chars().take(200).collect();
-    if s.chars().nth(200).is_some() {
-        out.push('…');
-    }
-    out
+    let problem = match reply.get("id").and_then(Value::as_str) {
+        Some(id) => match TaskId::new(id) {
+            Ok(id) => return Ok(id),
+            Err(_) => ReplyError::BadTaskId {
+                id: transport.scrub(id),
+            },
+        },
+        None => ReplyError::NoTaskId {
+            body_start: transport.body_start(reply.to_string().as_bytes()),
+        },
+    };
+    Err(GenerateError::Reply {
+        action: "CreateTask",
+        problem,
+    })
 }
 
 /// Where a task is.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TaskStatus {
     /// Waiting for a worker.
     Queued,
@@ -450,8 +559,9 @@ impl fmt::Display for TaskStatus {
     }
 }
 
-/// The `error` object of a failed task.
+/// The `error` object of a failed task (control characters escaped).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TaskFailure {
     /// The error code (`OutputVideoSensitiveContentDetected`, …).
     pub code: String,
@@ -461,7 +571,7 @@ pub struct TaskFailure {
 
 impl TaskFailure {
     /// Whether the code or message reads like content moderation.
-    pub fn looks_like_moderation(&self) -> bool {
+    pub(crate) fn looks_like_moderation(&self) -> bool {
         const WORDS: [&str; 12] = [
             "sensitive",
             "moderat",
@@ -493,6 +603,7 @@ impl fmt::Display for TaskFailure {
 
 /// A task as the service last described it.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct TaskResult {
     /// The task.
     pub id: TaskId,
@@ -514,6 +625,7 @@ pub struct TaskResult {
 
 /// When a result URL stops working.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Expiry {
     /// Unix seconds.
     pub at: i64,
@@ -523,22 +635,29 @@ pub struct Expiry {
 }
 
 impl TaskResult {
-    /// Reads a task reply; `id` is the one asked for.
-    pub fn from_json(id: &TaskId, v: Value) -> Result<TaskResult, GenerateError> {
-        let bad = |what: &str| GenerateError::Reply {
+    /// Reads a task reply; `id` is the one asked for. `v` is scrubbed of
+    /// the token already.
+    pub(crate) fn from_json(id: &TaskId, v: Value) -> Result<TaskResult, GenerateError> {
+        let bad = |problem| GenerateError::Reply {
             action: "GetTask",
-            message: format!(
-                "{what}: {}",
-                v.to_string().chars().take(200).collect::<String>()
-            ),
+            problem,
         };
+        let start = || body_start(v.to_string().as_bytes());
         let status = match v.get("status").and_then(Value::as_str) {
             Some(s) if !s.is_empty() => TaskStatus::parse(s),
-            _ => return Err(bad("no status")),
+            _ => {
+                return Err(bad(ReplyError::NoStatus {
+                    body_start: start(),
+                }))
+            }
         };
         if let Some(other) = v.get("id").and_then(Value::as_str) {
             if other != id.as_str() {
-                return Err(bad(&format!("asked for task {id}, got {other:?}")));
+                return Err(bad(ReplyError::WrongTask {
+                    asked: id.clone(),
+                    got: escape_controls(other),
+                    body_start: start(),
+                }));
             }
         }
         let video_url = v
@@ -547,18 +666,9 @@ impl TaskResult {
             .filter(|s| !s.trim().is_empty())
             .map(str::to_string);
         let error = v.get("error").filter(|e| e.is_object()).and_then(|e| {
-            let field = |k: &str| {
-                e.get(k)
-                    .map(|x| {
-                        x.as_str()
-                            .map(str::to_string)
-                            .unwrap_or_else(|| x.to_string())
-                    })
-                    .unwrap_or_default()
-            };
             let f = TaskFailure {
-                code: field("code"),
-                message: field("message"),
+                code: escape_controls(&json_text(e, "code", "code")),
+                message: escape_controls(&json_text(e, "message", "message")),
             };
             (!f.code.is_empty() || !f.message.is_empty()).then_some(f)
         });
@@ -684,31 +794,19 @@ pub fn format_utc(unix: i64) -> String {
 
 /// `GET` the task once.
 pub fn get(client: &Client, tasks_path: &str, id: &TaskId) -> Result<TaskResult, GenerateError> {
-    check_tasks_path(tasks_path).map_err(|e| GenerateError::Options(vec![e]))?;
-    let v = client.get_json("GetTask", &format!("{tasks_path}/{id}"))?;
+    check_tasks_path(tasks_path)?;
+    let transport = client.transport();
+    let v = transport.get_json("GetTask", &format!("{tasks_path}/{id}"))?;
     // A careless relay could echo the token: scrub every string.
-    TaskResult::from_json(id, redact_value(client, v))
-}
-
-/// `v` with the token replaced by `***` in every string and key.
-fn redact_value(client: &Client, v: Value) -> Value {
-    match v {
-        Value::String(s) => Value::String(client.redact(&s)),
-        Value::Array(a) => Value::Array(a.into_iter().map(|x| redact_value(client, x)).collect()),
-        Value::Object(m) => Value::Object(
-            m.into_iter()
-                .map(|(k, x)| (client.redact(&k), redact_value(client, x)))
-                .collect(),
-        ),
-        other => other,
-    }
+    TaskResult::from_json(id, transport.redact_value(v))
 }
 
 /// Called with every state [`poll`] sees.
 pub type OnUpdate = Arc<dyn Fn(&TaskResult) + Send + Sync>;
 
-/// How [`poll`] waits.
+/// How [`poll`] waits: [`PollOptions::default`], then the setters.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct PollOptions {
     /// The task API's path under the base URL.
     pub tasks_path: String,
@@ -734,6 +832,17 @@ impl Default for PollOptions {
             cancel: None,
             on_update: None,
         }
+    }
+}
+
+impl PollOptions {
+    setters! {
+        tasks_path: impl Into<String>;
+        first_interval: Duration;
+        max_interval: Duration;
+        timeout: Duration;
+        cancel: Some(Arc<AtomicBool>);
+        on_update: Some(OnUpdate);
     }
 }
 
@@ -774,14 +883,6 @@ fn next_interval(d: Duration, max: Duration) -> Duration {
     d.checked_add(d / 2).unwrap_or(max).min(max)
 }
 
-/// Whether an error may pass by itself (the client already retried it).
-fn transient(e: &UploadError) -> bool {
-    matches!(
-        e,
-        UploadError::Transport { .. } | UploadError::RateLimited { .. }
-    ) || matches!(e.status(), Some(408 | 429 | 500..=599))
-}
-
 /// Looks at the task until it is final, the timeout passes, or `cancel` is
 /// set. The delay starts at `first_interval` and grows to `max_interval`.
 /// 429 and 5xx are retried by the client; when they persist, polling goes on
@@ -795,7 +896,7 @@ pub fn poll(client: &Client, id: &TaskId, opts: &PollOptions) -> Result<TaskResu
         if cancelled(&opts.cancel) {
             return Err(GenerateError::Interrupted { id: id.clone() });
         }
-        let last_err = match get(client, &opts.tasks_path, id) {
+        let last_error = match get(client, &opts.tasks_path, id) {
             Ok(t) => {
                 if let Some(f) = &opts.on_update {
                     f(&t);
@@ -806,28 +907,21 @@ pub fn poll(client: &Client, id: &TaskId, opts: &PollOptions) -> Result<TaskResu
                 last = Some(t);
                 None
             }
-            Err(GenerateError::Api(e)) if transient(&e) => {
-                client.log(|| format!("GetTask {id}: {e}; polling goes on"));
-                Some(e.to_string())
+            Err(GenerateError::Api(e)) if transport::transient(&e) => {
+                client
+                    .transport()
+                    .log(|| format!("GetTask {id}: {e}; polling goes on"));
+                Some(Box::new(e))
             }
             Err(e) => return Err(e),
         };
         let waited = start.elapsed();
         if waited >= opts.timeout {
-            let mut desc = match &last {
-                Some(t) => format!("last status {}", t.summary()),
-                None => "no status seen".to_string(),
-            };
-            if let Some(e) = last_err {
-                desc.push_str(&format!("; last error: {e}"));
-            }
-            if last.as_ref().is_some_and(|t| t.progress == Some(100)) {
-                desc.push_str(&format!("; at 100 % without a video: {MODERATION_HINT}"));
-            }
             return Err(GenerateError::Timeout {
                 id: id.clone(),
                 waited_s: waited.as_secs(),
-                last: desc,
+                last: last.map(Box::new),
+                last_error,
             });
         }
         if !sleep_unless_cancelled(interval.min(opts.timeout - waited), &opts.cancel) {
@@ -860,7 +954,7 @@ mod tests {
     }
 
     fn problems(o: &TaskOptions, b: &Bundle) -> Vec<String> {
-        o.problems(b)
+        o.problems(b).iter().map(ToString::to_string).collect()
     }
 
     #[test]
@@ -1133,25 +1227,5 @@ mod tests {
         }
         assert_eq!(seen, [2.0, 3.0, 4.5, 6.75, 10.125, 15.0, 15.0]);
         assert_eq!(next_interval(Duration::MAX, Duration::MAX), Duration::MAX);
-    }
-
-    #[test]
-    fn transient_errors() {
-        let api = |status| UploadError::Api {
-            action: "GetTask",
-            status,
-            code: String::new(),
-            message: String::new(),
-            request_id: None,
-        };
-        assert!(transient(&api(429)));
-        assert!(transient(&api(503)));
-        assert!(!transient(&api(404)));
-        assert!(!transient(&api(401)));
-        assert!(transient(&UploadError::Transport {
-            action: "GetTask",
-            message: String::new(),
-            attempts: 1
-        }));
     }
 }

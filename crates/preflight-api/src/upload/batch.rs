@@ -2,7 +2,7 @@
 //! and the manifest kept up to date after every upload.
 
 use super::client::{AssetFilter, AssetStatus, Client, Payload};
-use super::manifest::{now_unix, Entry, Manifest};
+use super::manifest::{now_unix, Entry, Manifest, ManifestError};
 use super::{asset_name, hash_tag, name_has_hash, CheckedFile, UploadError};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -14,6 +14,7 @@ pub const MAX_JOBS: usize = 30;
 
 /// How the bytes travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Mode {
     /// `multipart/form-data`, the file streamed from disk (the default).
     #[default]
@@ -22,8 +23,9 @@ pub enum Mode {
     DataUri,
 }
 
-/// How a batch runs.
+/// How a batch runs: [`UploadOptions::new`], then the setters.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct UploadOptions {
     /// Payload form.
     pub mode: Mode,
@@ -33,7 +35,21 @@ pub struct UploadOptions {
     pub cancel: Option<Arc<AtomicBool>>,
 }
 
-/// Where an uploaded file's asset id came from.
+impl UploadOptions {
+    /// Multipart, one at a time, not cancellable.
+    pub fn new() -> UploadOptions {
+        UploadOptions::default()
+    }
+
+    setters! {
+        mode: Mode;
+        jobs: usize;
+        cancel: Some(Arc<AtomicBool>);
+    }
+}
+
+/// Where an uploaded file's asset id came from. (Exhaustive on purpose: a
+/// new origin must be shown, so callers should have to handle it.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     /// Created now.
@@ -47,6 +63,7 @@ pub enum Source {
 
 /// One file that is in the group.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Uploaded {
     /// The asset id.
     pub asset_id: String,
@@ -62,6 +79,7 @@ pub struct Uploaded {
 
 /// What happened to one file.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Outcome {
     /// The file.
     pub path: PathBuf,
@@ -265,7 +283,10 @@ fn upload_one(
         m.record(entry);
         m.save().map_err(|e| UploadError::Manifest {
             path: m.path().to_path_buf(),
-            message: format!("asset {asset_id} was created but could not be recorded ({e}); a re-run finds it by name"),
+            source: ManifestError::NotRecorded {
+                asset_id: asset_id.clone(),
+                source: Box::new(e),
+            },
         })?;
     }
     Ok(Uploaded {

@@ -3,8 +3,9 @@
 //! A JSON file (`preflight-manifest.json` by default) holding one entry per
 //! uploaded content and group: the BLAKE3 hash of the file, its size, path,
 //! asset name, asset id, group id, type, duration and last known status.
-//! It is rewritten atomically (a temporary file in the same folder, flushed
-//! to disk, then renamed over the old one) after every finished upload, so a
+//! It is rewritten atomically ([`preflight::fs::write_atomic`]: a temporary
+//! file in the same folder, flushed to disk, then renamed over the old one)
+//! after every finished upload, so a
 //! crash or `kill -9` at any moment leaves either the previous or the next
 //! complete manifest, never a torn one, and never loses a finished upload.
 //!
@@ -27,9 +28,8 @@
 use super::UploadError;
 use serde::{Deserialize, Serialize};
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The manifest's file name in the current folder unless `--manifest` says otherwise.
 pub const DEFAULT_FILE: &str = "preflight-manifest.json";
@@ -37,8 +37,40 @@ pub const DEFAULT_FILE: &str = "preflight-manifest.json";
 const VERSION: u32 = 1;
 const HASH_NAME: &str = "blake3";
 
+/// What went wrong with the manifest file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ManifestError {
+    /// It could not be read.
+    #[error("cannot read: {0}")]
+    Read(#[source] io::Error),
+    /// It is not JSON of a manifest.
+    #[error("not a preflight manifest: {0}")]
+    Parse(#[source] serde_json::Error),
+    /// A manifest of another version or hash.
+    #[error("version {version} with {hash} hashes is not supported (this preflight writes version {VERSION}, {HASH_NAME})")]
+    Version {
+        /// Its `version`.
+        version: u32,
+        /// Its `hash`.
+        hash: String,
+    },
+    /// It could not be written.
+    #[error("cannot write: {0}")]
+    Write(#[source] io::Error),
+    /// An asset was created, but saving the manifest that records it failed.
+    #[error("asset {asset_id} was created but could not be recorded ({source}); a re-run finds it by name")]
+    NotRecorded {
+        /// The asset created.
+        asset_id: String,
+        /// The failed save.
+        source: Box<UploadError>,
+    },
+}
+
 /// One uploaded file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Entry {
     /// BLAKE3 of the content, 64 lowercase hex digits.
     pub hash: String,
@@ -91,22 +123,21 @@ impl Manifest {
     /// file that is not a manifest is an error (it is never overwritten).
     pub fn load(path: impl Into<PathBuf>) -> Result<Manifest, UploadError> {
         let path = path.into();
-        let err = |message: String| UploadError::Manifest {
+        let err = |source: ManifestError| UploadError::Manifest {
             path: path.clone(),
-            message,
+            source,
         };
         let text = match fs::read(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Manifest::new(path)),
-            Err(e) => return Err(err(format!("cannot read: {e}"))),
+            Err(e) => return Err(err(ManifestError::Read(e))),
         };
-        let doc: Doc = serde_json::from_slice(&text)
-            .map_err(|e| err(format!("not a preflight manifest: {e}")))?;
+        let doc: Doc = serde_json::from_slice(&text).map_err(|e| err(ManifestError::Parse(e)))?;
         if doc.version != VERSION || doc.hash != HASH_NAME {
-            return Err(err(format!(
-                "version {} with {} hashes is not supported (this preflight writes version {VERSION}, {HASH_NAME})",
-                doc.version, doc.hash
-            )));
+            return Err(err(ManifestError::Version {
+                version: doc.version,
+                hash: doc.hash,
+            }));
         }
         Ok(Manifest {
             path,
@@ -163,55 +194,26 @@ impl Manifest {
         hit
     }
 
-    /// Writes the manifest atomically: a temporary file beside it, flushed,
-    /// then renamed over it.
+    /// Writes the manifest atomically ([`preflight::fs::write_atomic`]).
     pub fn save(&self) -> Result<(), UploadError> {
-        let err = |what: &str, e: io::Error| UploadError::Manifest {
-            path: self.path.clone(),
-            message: format!("cannot {what}: {e}"),
-        };
         let doc = Doc {
             version: VERSION,
             hash: HASH_NAME.to_string(),
             entries: self.entries.clone(),
         };
-        let mut text = serde_json::to_vec_pretty(&doc).map_err(|e| err("serialise", e.into()))?;
+        let err = |source: ManifestError| UploadError::Manifest {
+            path: self.path.clone(),
+            source,
+        };
+        let mut text = serde_json::to_vec_pretty(&doc)
+            .map_err(|e| err(ManifestError::Write(io::Error::from(e))))?;
         text.push(b'\n');
-        let dir = match self.path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        static SEQ: AtomicU64 = AtomicU64::new(0);
-        let file_name = self
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = dir.join(format!(
-            ".{file_name}.{}.{}.tmp",
-            std::process::id(),
-            SEQ.fetch_add(1, Ordering::Relaxed)
-        ));
-        let write = || -> io::Result<()> {
-            let mut f = fs::File::create(&tmp)?;
-            f.write_all(&text)?;
-            f.sync_all()?;
-            fs::rename(&tmp, &self.path)?;
-            // Make the rename itself durable where the platform allows it.
-            if let Ok(d) = fs::File::open(&dir) {
-                let _ = d.sync_all();
-            }
-            Ok(())
-        };
-        write().map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            err("write", e)
-        })
+        preflight::fs::write_atomic(&self.path, &text).map_err(|e| err(ManifestError::Write(e)))
     }
 }
 
 /// Seconds since 1970, for `uploaded_at`.
-pub fn now_unix() -> u64 {
+pub(crate) fn now_unix() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())

@@ -5,11 +5,11 @@
 //!   client takes only this type, so an unchecked or failing file cannot be
 //!   uploaded, and the asset type and `model` follow from the checked kind
 //!   ([`AssetType`]): a video cannot be sent as an image.
-//! - `Client` (feature `upload`, on by default): the blocking API client with
-//!   retries, backoff and a token that never prints.
+//! - [`Client`]: the blocking API client with retries, backoff and a token
+//!   that never prints ([`Token`]).
 //! - [`Manifest`]: the record of finished uploads that makes a re-run resume
 //!   without duplicates.
-//! - `upload_files` (feature `upload`): the batch uploader the CLI uses.
+//! - [`upload_files`]: the batch uploader the CLI uses.
 //!
 //! # Deterministic asset names
 //!
@@ -21,16 +21,18 @@
 //! name ends with the same hash, so a lost reply never makes a duplicate.
 
 mod batch;
-pub mod client;
+mod client;
 pub mod manifest;
 
-pub use batch::{upload_files, Mode, Outcome, Source, UploadOptions, Uploaded};
+pub use crate::transport::{ConfigError, Logger, NetworkError, RetryPolicy, Timeouts, Token};
+pub use batch::{upload_files, Mode, Outcome, Source, UploadOptions, Uploaded, MAX_JOBS};
 pub use client::{
     strip_group_prefix, Asset, AssetFilter, AssetStatus, Client, ClientConfig, Group, Payload,
-    RetryPolicy, Timeouts, Token,
 };
-pub use manifest::{Entry, Manifest};
-pub use preflight::bundle::{asset_uri, AssetType, MODEL_IMAGE};
+pub use manifest::{Entry, Manifest, ManifestError};
+pub use preflight::bundle::{asset_uri, AssetType};
+
+use preflight::bundle::MODEL_IMAGE;
 
 use preflight::FileReport;
 use preflight::Format;
@@ -49,14 +51,14 @@ use std::path::{Path, PathBuf};
 pub enum UploadError {
     /// The client is misconfigured (no base URL, a bad token, …).
     #[error("configuration: {0}")]
-    Config(String),
+    Config(#[from] ConfigError),
     /// The connection failed, timed out or broke, on every attempt.
-    #[error("{action}: {message} (after {attempts} attempt{s})", s = if *.attempts == 1 { "" } else { "s" })]
+    #[error("{action}: {error} (after {attempts} attempt{s})", s = if *.attempts == 1 { "" } else { "s" })]
     Transport {
         /// The API action (`CreateAsset`, …).
         action: &'static str,
-        /// What the transport said.
-        message: String,
+        /// What went wrong on the last attempt.
+        error: NetworkError,
         /// Attempts made.
         attempts: u32,
     },
@@ -109,7 +111,7 @@ pub enum UploadError {
         /// The file.
         path: PathBuf,
         /// Why.
-        reason: String,
+        reason: NotUploadable,
     },
     /// The file changed on disk after it was checked.
     #[error("{}: changed since it was checked ({checked} bytes then, {now} now)", .path.display())]
@@ -140,12 +142,13 @@ pub enum UploadError {
         ids: Vec<String>,
     },
     /// The manifest could not be read or written.
-    #[error("manifest {}: {message}", .path.display())]
+    #[error("manifest {}: {source}", .path.display())]
     Manifest {
         /// The manifest file.
         path: PathBuf,
         /// What went wrong.
-        message: String,
+        #[source]
+        source: ManifestError,
     },
     /// The batch was cancelled before this file was sent.
     #[error("cancelled before upload")]
@@ -156,6 +159,29 @@ pub enum UploadError {
         /// The file the content was uploaded with.
         other: PathBuf,
     },
+}
+
+/// Why a report does not make a [`CheckedFile`].
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotUploadable {
+    /// The file did not pass: its verdict and the rules it broke.
+    #[error("verdict {verdict} ({})", join_rules(.rules))]
+    Verdict {
+        /// `fail` or `error`.
+        verdict: &'static str,
+        /// The rules broken.
+        rules: Vec<preflight::Rule>,
+    },
+    /// The report has no media information.
+    #[error("no media information")]
+    NoInfo,
+    /// The service does not take this format.
+    #[error("format {0} is not taken by the service")]
+    Format(Format),
+    /// The kind has no asset type.
+    #[error("unknown kind")]
+    UnknownKind,
 }
 
 fn request_id_suffix(id: &Option<String>) -> String {
@@ -175,6 +201,10 @@ impl UploadError {
             _ => None,
         }
     }
+}
+
+fn join_rules(rules: &[preflight::Rule]) -> String {
+    rules.iter().map(|r| r.id()).collect::<Vec<_>>().join(", ")
 }
 
 /// A file that passed the check: the only thing the client uploads.
@@ -207,29 +237,24 @@ impl CheckedFile {
 
     /// Accepts a report that passed, of a format the service takes.
     pub fn from_report(report: &FileReport) -> Result<CheckedFile, UploadError> {
-        let not = |reason: String| UploadError::NotChecked {
+        let not = |reason: NotUploadable| UploadError::NotChecked {
             path: report.path.clone(),
             reason,
         };
         if report.verdict != Verdict::Pass || !report.violations.is_empty() {
-            let rules: Vec<&str> = report.violations.iter().map(|v| v.rule.id()).collect();
-            return Err(not(format!(
-                "verdict {} ({})",
-                report.verdict.as_str(),
-                rules.join(", ")
-            )));
+            return Err(not(NotUploadable::Verdict {
+                verdict: report.verdict.as_str(),
+                rules: report.violations.iter().map(|v| v.rule).collect(),
+            }));
         }
         let Some(info) = &report.info else {
-            return Err(not("no media information".into()));
+            return Err(not(NotUploadable::NoInfo));
         };
         if !info.format.is_supported() || info.format.kind() != info.kind {
-            return Err(not(format!(
-                "format {} is not taken by the service",
-                info.format
-            )));
+            return Err(not(NotUploadable::Format(info.format)));
         }
         let Some(asset_type) = AssetType::from_kind(info.kind) else {
-            return Err(not("unknown kind".into()));
+            return Err(not(NotUploadable::UnknownKind));
         };
         Ok(CheckedFile {
             path: report.path.clone(),
@@ -298,11 +323,6 @@ impl CheckedFile {
     }
 }
 
-/// BLAKE3 of a file, 64 lowercase hex digits, read in a streaming fashion.
-pub fn hash_file(path: &Path) -> io::Result<String> {
-    hash_reader(File::open(path)?)
-}
-
 fn hash_reader<R: io::Read>(mut r: R) -> io::Result<String> {
     let mut h = blake3::Hasher::new();
     let mut buf = vec![0u8; 64 * 1024];
@@ -353,12 +373,12 @@ pub fn asset_name(path: &Path, hash: &str) -> String {
 }
 
 /// The part of a hash used in names: its first 12 hex digits.
-pub fn hash_tag(hash: &str) -> &str {
+pub(crate) fn hash_tag(hash: &str) -> &str {
     hash.get(..12).unwrap_or(hash)
 }
 
 /// Whether an asset name carries this content hash (ends with `-<first 12 hex>`).
-pub fn name_has_hash(name: &str, hash: &str) -> bool {
+pub(crate) fn name_has_hash(name: &str, hash: &str) -> bool {
     let tag = hash_tag(hash);
     tag.len() == 12
         && name.len() > 13
@@ -484,9 +504,25 @@ mod tests {
         );
         let e = UploadError::Transport {
             action: "GetAsset",
-            message: "timed out".into(),
+            error: NetworkError::Timeout {
+                phase: "receive response",
+            },
             attempts: 1,
         };
-        assert_eq!(e.to_string(), "GetAsset: timed out (after 1 attempt)");
+        assert_eq!(
+            e.to_string(),
+            "GetAsset: timed out (receive response) (after 1 attempt)"
+        );
+        let e = UploadError::NotChecked {
+            path: "a.jpg".into(),
+            reason: NotUploadable::Verdict {
+                verdict: "fail",
+                rules: vec![preflight::Rule::ImageWidth, preflight::Rule::ImageHeight],
+            },
+        };
+        assert_eq!(
+            e.to_string(),
+            "a.jpg: not uploadable: verdict fail (image.width, image.height)"
+        );
     }
 }

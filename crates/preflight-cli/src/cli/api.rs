@@ -65,7 +65,7 @@ impl ApiArgs {
         let token = match Token::from_env(TOKEN_VAR) {
             Ok(Some(t)) => t,
             Ok(None) => return Err(Usage(format!("no API token: set {TOKEN_VAR}"))),
-            Err(e) => return Err(Usage(format!("{TOKEN_VAR}: {e}"))),
+            Err(e) => return Err(Usage(format!("{TOKEN_VAR}: {}", UploadError::from(e)))),
         };
         let mut cfg = ClientConfig::new(base, token);
         cfg.timeouts.response = Duration::from_secs(self.timeout.max(1));

@@ -57,11 +57,9 @@ fn list(group_ids: Vec<String>, statuses: Vec<String>, format: ListFormat, api: 
         Ok(c) => c,
         Err(u) => return api::usage(u),
     };
-    let filter = AssetFilter {
-        group_ids,
-        statuses,
-        ..AssetFilter::default()
-    };
+    let mut filter = AssetFilter::new();
+    filter.group_ids = group_ids;
+    filter.statuses = statuses;
     let assets = match client.list_assets(&filter) {
         Ok(a) => a,
         Err(e) => return api::fail(&e),

@@ -95,17 +95,15 @@ pub fn run(args: GenerateArgs) -> u8 {
         Ok(b) => b,
         Err(code) => return code,
     };
-    let opts = TaskOptions {
-        model: args.model.clone(),
-        ratio: args.ratio.clone(),
-        resolution: args.resolution.clone(),
-        duration: args.duration,
-        generate_audio: args.generate_audio,
-        watermark: args.watermark,
-        seed: args.seed,
-        tasks_path: args.wait.tasks_path.clone(),
-        limits: profile.request.clone(),
-    };
+    let mut opts = TaskOptions::new(args.model.clone())
+        .tasks_path(args.wait.tasks_path.clone())
+        .limits(profile.request.clone());
+    opts.ratio = args.ratio.clone();
+    opts.resolution = args.resolution.clone();
+    opts.duration = args.duration;
+    opts.generate_audio = args.generate_audio;
+    opts.watermark = args.watermark;
+    opts.seed = args.seed;
     let problems = opts.problems(&bundle);
     if !problems.is_empty() {
         for p in &problems {

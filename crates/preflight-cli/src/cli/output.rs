@@ -9,16 +9,9 @@ pub fn is_broken_pipe(e: &io::Error) -> bool {
 
 /// Escapes control characters in a name before it reaches a terminal, so a
 /// file called `"\x1b[2J"` cannot clear the screen.
+/// (The same escaping the API client applies to what the server sends.)
 pub fn sanitize(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    preflight_api::escape_controls(s)
 }
 
 #[cfg(test)]

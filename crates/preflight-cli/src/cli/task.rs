@@ -95,7 +95,7 @@ pub fn run(args: TaskArgs) -> u8 {
             };
             let id = match TaskId::new(a.id.trim()) {
                 Ok(id) => id,
-                Err(e) => return fail(&e),
+                Err(e) => return fail(&e.into()),
             };
             wait_and_save(&client, &id, &a.wait)
         }
@@ -109,7 +109,7 @@ fn get(a: GetArgs) -> u8 {
     };
     let id = match TaskId::new(a.id.trim()) {
         Ok(id) => id,
-        Err(e) => return fail(&e),
+        Err(e) => return fail(&e.into()),
     };
     let t = match generate::get(&client, &a.tasks_path, &id) {
         Ok(t) => t,
@@ -178,13 +178,11 @@ fn expiry_text(t: &TaskResult) -> String {
 pub fn wait_and_save(client: &Client, id: &TaskId, w: &WaitOpts) -> u8 {
     let cancel = interrupt_flag();
     let display = Display::new(w.quiet, id);
-    let mut opts = PollOptions {
-        tasks_path: w.tasks_path.clone(),
-        timeout: Duration::from_secs(w.wait_timeout),
-        cancel: Some(Arc::clone(&cancel)),
-        on_update: Some(display.callback()),
-        ..PollOptions::default()
-    };
+    let mut opts = PollOptions::default()
+        .tasks_path(w.tasks_path.clone())
+        .timeout(Duration::from_secs(w.wait_timeout))
+        .cancel(Arc::clone(&cancel))
+        .on_update(display.callback());
     if let Some(ms) = std::env::var(POLL_MS_VAR)
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
@@ -212,8 +210,7 @@ pub fn wait_and_save(client: &Client, id: &TaskId, w: &WaitOpts) -> u8 {
     if w.no_download {
         return api::print_lines(&[url.to_string(), expiry_text(&task)]);
     }
-    let mut d = DownloadOptions::new(&w.out);
-    d.cancel = Some(cancel);
+    let d = DownloadOptions::new(&w.out).cancel(cancel);
     match generate::download(client, &task, &d) {
         Ok(saved) => {
             eprintln!(

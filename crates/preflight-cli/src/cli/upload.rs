@@ -247,14 +247,12 @@ pub fn run(args: UploadArgs) -> u8 {
             }
         });
     };
-    let opts = UploadOptions {
-        mode: match args.mode {
+    let opts = UploadOptions::new()
+        .mode(match args.mode {
             ModeArg::Multipart => Mode::Multipart,
             ModeArg::DataUri => Mode::DataUri,
-        },
-        jobs: args.jobs.max(1),
-        cancel: None,
-    };
+        })
+        .jobs(args.jobs.max(1));
     let outcomes = match upload_files(&client, &group_id, &files, &mut manifest, &opts, &on_done) {
         Ok(o) => o,
         Err(e) => {
