@@ -36,6 +36,18 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+/// Builder-style setters, one per field: `fn field(mut self, v) -> Self`.
+macro_rules! setters {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty;)*) => {$(
+        $(#[$doc])*
+        #[doc = concat!("Sets [`Self::", stringify!($field), "`].")]
+        pub fn $field(mut self, value: $ty) -> Self {
+            self.$field = value;
+            self
+        }
+    )*};
+}
+
 mod audio;
 mod error;
 mod image;
@@ -332,34 +344,12 @@ impl FixRunOptions {
         Self::default()
     }
 
-    /// Sets [`FixRunOptions::all`].
-    pub fn all(mut self, yes: bool) -> Self {
-        self.all = yes;
-        self
-    }
-
-    /// Sets [`FixRunOptions::dry_run`].
-    pub fn dry_run(mut self, yes: bool) -> Self {
-        self.dry_run = yes;
-        self
-    }
-
-    /// Sets [`FixRunOptions::jobs`].
-    pub fn jobs(mut self, n: usize) -> Self {
-        self.jobs = n;
-        self
-    }
-
-    /// Sets [`FixRunOptions::limits`].
-    pub fn limits(mut self, limits: ProbeLimits) -> Self {
-        self.limits = limits;
-        self
-    }
-
-    /// Sets [`FixRunOptions::follow_links`].
-    pub fn follow_links(mut self, yes: bool) -> Self {
-        self.follow_links = yes;
-        self
+    setters! {
+        all: bool;
+        dry_run: bool;
+        jobs: usize;
+        limits: ProbeLimits;
+        follow_links: bool;
     }
 }
 
@@ -652,5 +642,144 @@ pub mod __bench {
     /// Encodes at a JPEG quality.
     pub fn encode(img: &DynamicImage, format: Format, quality: u8) -> Result<Vec<u8>, FixError> {
         crate::image::encode(img, format, quality, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small_png(path: &Path) {
+        ::image::RgbImage::from_pixel(200, 200, ::image::Rgb([10, 20, 30]))
+            .save(path)
+            .unwrap();
+    }
+
+    fn names(reports: &[FixReport]) -> Vec<String> {
+        reports
+            .iter()
+            .map(|r| r.path.file_name().unwrap().to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn walk_skips_temp_files_and_links_inside_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in");
+        std::fs::create_dir_all(&input).unwrap();
+        small_png(&input.join("a.png"));
+        // The temporary file of an interrupted run is never an input.
+        std::fs::copy(
+            input.join("a.png"),
+            input.join(".a.png.0123456789abcdef.preflight-tmp"),
+        )
+        .unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(input.join("a.png"), input.join("link.png")).unwrap();
+        let p = Profile::seedance2();
+        let o = FixOptions::new();
+        let out = dir.path().join("out");
+        let run = FixRunOptions::new().jobs(1);
+        let reports = fix_paths(std::slice::from_ref(&input), &out, &p, &o, &run).unwrap();
+        assert_eq!(names(&reports), ["a.png"]);
+        assert_eq!(reports[0].status, FixStatus::Repaired, "{:?}", reports[0]);
+        assert_eq!(reports[0].output, Some(out.join("in/a.png")));
+        // Following links (as `check --follow-links`), the link is an input too.
+        #[cfg(unix)]
+        {
+            let out = dir.path().join("out2");
+            let run = run.follow_links(true);
+            let reports = fix_paths(std::slice::from_ref(&input), &out, &p, &o, &run).unwrap();
+            assert_eq!(names(&reports), ["a.png", "link.png"]);
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_loop_is_reported_as_check_reports_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in");
+        std::fs::create_dir_all(&input).unwrap();
+        std::os::unix::fs::symlink(&input, input.join("loop")).unwrap();
+        let run = FixRunOptions::new().jobs(1).follow_links(true);
+        let reports = fix_paths(
+            std::slice::from_ref(&input),
+            &dir.path().join("out"),
+            &Profile::seedance2(),
+            &FixOptions::new(),
+            &run,
+        )
+        .unwrap();
+        assert_eq!(names(&reports), ["loop"]);
+        let r = &reports[0];
+        assert_eq!(r.rules, ["file.unreadable"]);
+        assert!(
+            matches!(r.error.as_deref(), Some(FixError::Walk(_))),
+            "{r:?}"
+        );
+        assert_eq!(r.reason.as_deref(), Some("symbolic link loop"));
+    }
+
+    #[test]
+    fn a_report_carries_the_typed_reason_and_its_sentence() {
+        let dir = tempfile::tempdir().unwrap();
+        let (p, o, l) = (
+            Profile::seedance2(),
+            FixOptions::new(),
+            ProbeLimits::default(),
+        );
+        let notes = dir.path().join("notes.txt");
+        std::fs::write(&notes, "hello").unwrap();
+        let r = fix_path(&notes, &dir.path().join("out/notes.txt"), &p, &o, &l);
+        assert_eq!(r.status, FixStatus::NotRepaired);
+        assert!(
+            matches!(
+                r.error.as_deref(),
+                Some(FixError::NotRepairable(NotRepairable::UnknownType))
+            ),
+            "{r:?}"
+        );
+        assert_eq!(
+            r.reason.as_deref(),
+            Some("not a media type preflight recognises")
+        );
+        let r = fix_path(
+            &dir.path().join("missing.jpg"),
+            &dir.path().join("out/m.jpg"),
+            &p,
+            &o,
+            &l,
+        );
+        assert!(
+            matches!(r.error.as_deref(), Some(FixError::Unreadable { .. })),
+            "{r:?}"
+        );
+        assert!(r.reason.unwrap().starts_with("cannot read"));
+        assert!(!dir.path().join("out").exists());
+    }
+
+    #[test]
+    fn a_plan_serializes_its_reason_as_the_sentence() {
+        let info = MediaInfo::new(Format::Unknown, 0);
+        let p = plan(&info, &Profile::seedance2(), &FixOptions::new());
+        assert_eq!(p.not_repairable_reason(), Some(&NotRepairable::Empty));
+        let v = serde_json::to_value(&p).unwrap();
+        assert_eq!(
+            v["steps"][0],
+            serde_json::json!({"step": "not_repairable", "reason": "the file is empty"})
+        );
+        assert_eq!(p.to_string(), "not repairable: the file is empty");
+    }
+
+    #[test]
+    fn video_bytes_need_a_path() {
+        let mut info = MediaInfo::new(Format::Mkv, 1000);
+        info.kind = Kind::Video;
+        let (p, o) = (Profile::seedance2(), FixOptions::new());
+        let e = apply_bytes(&plan(&info, &p, &o), b"", &p, &o).unwrap_err();
+        assert!(
+            matches!(e, FixError::NotRepairable(NotRepairable::NeedsFilePath)),
+            "{e:?}"
+        );
     }
 }

@@ -107,46 +107,15 @@ impl FixOptions {
         Self::default()
     }
 
-    /// Sets [`FixOptions::aspect`].
-    pub fn aspect(mut self, mode: AspectMode) -> Self {
-        self.aspect = mode;
-        self
-    }
-
-    /// Sets [`FixOptions::pad_color`] (RGB).
-    pub fn pad_color(mut self, rgb: [u8; 3]) -> Self {
-        self.pad_color = rgb;
-        self
-    }
-
-    /// Sets [`FixOptions::to`].
-    pub fn to(mut self, target: Option<ImageTarget>) -> Self {
-        self.to = target;
-        self
-    }
-
-    /// Sets [`FixOptions::quality`].
-    pub fn quality(mut self, q: u8) -> Self {
-        self.quality = q;
-        self
-    }
-
-    /// Sets [`FixOptions::min_quality`].
-    pub fn min_quality(mut self, q: u8) -> Self {
-        self.min_quality = q;
-        self
-    }
-
-    /// Sets [`FixOptions::trim`].
-    pub fn trim(mut self, mode: TrimMode) -> Self {
-        self.trim = mode;
-        self
-    }
-
-    /// Sets [`FixOptions::pad_audio`].
-    pub fn pad_audio(mut self, yes: bool) -> Self {
-        self.pad_audio = yes;
-        self
+    setters! {
+        aspect: AspectMode;
+        /// RGB.
+        pad_color: [u8; 3];
+        to: Option<ImageTarget>;
+        quality: u8;
+        min_quality: u8;
+        trim: TrimMode;
+        pad_audio: bool;
     }
 }
 
