@@ -7,8 +7,8 @@
 use image::{DynamicImage, ImageFormat, RgbImage};
 use preflight::{check_path, probe_path, Format, MediaInfo, ProbeLimits, Profile, Verdict};
 use preflight_fix::{
-    apply_bytes, check_out_dir, fix_paths, plan, AspectMode, Ffmpeg, FixOptions, FixRunOptions,
-    FixStatus,
+    apply_bytes, check_out_dir, fix_paths, plan, AspectMode, Ffmpeg, FixOptions, FixPathsError,
+    FixRunOptions, FixStatus,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -87,10 +87,7 @@ fn generated_images_are_repaired_into_bounds_in_memory() {
         let mut info = MediaInfo::new(Format::Jpeg, data.len() as u64);
         info.width = Some(w);
         info.height = Some(h);
-        let opts = FixOptions {
-            aspect,
-            ..FixOptions::default()
-        };
+        let opts = FixOptions::new().aspect(aspect);
         let p = plan(&info, &profile, &opts);
         let r = apply_bytes(&p, &data, &profile, &opts).unwrap();
         assert_eq!(r.format, Format::Jpeg);
@@ -177,10 +174,7 @@ fn generated_images_are_repaired_and_rechecked() {
         &out,
         &profile,
         &FixOptions::default(),
-        &FixRunOptions {
-            all: true,
-            ..FixRunOptions::default()
-        },
+        &FixRunOptions::new().all(true),
     )
     .unwrap();
     assert!(reports
@@ -210,7 +204,11 @@ fn out_inside_an_input_folder_is_refused() {
         &FixRunOptions::default(),
     )
     .unwrap_err();
-    assert!(err.contains("inside the input folder"), "{err}");
+    assert!(
+        matches!(err, FixPathsError::OutDir(ref e) if e.input.ends_with("in")),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("inside the input folder"), "{err}");
     assert!(!input.join("out").exists());
 }
 
@@ -229,10 +227,7 @@ fn dry_run_writes_nothing() {
         &out,
         &Profile::seedance2(),
         &FixOptions::default(),
-        &FixRunOptions {
-            dry_run: true,
-            ..FixRunOptions::default()
-        },
+        &FixRunOptions::new().dry_run(true),
     )
     .unwrap();
     assert_eq!(reports[0].status, FixStatus::Planned);
@@ -486,10 +481,7 @@ fn pad_audio_repairs_short_clips() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let profile = Profile::seedance2();
-    let opts = FixOptions {
-        pad_audio: true,
-        ..FixOptions::default()
-    };
+    let opts = FixOptions::new().pad_audio(true);
     for name in ["err_mp3_1.9s.mp3", "err_wav_1.9s.wav"] {
         let r = preflight_fix::fix_path(
             &testdata.join(name),
@@ -561,10 +553,7 @@ mod applied_plans {
             let mut info = MediaInfo::new(Format::Png, data.len() as u64);
             info.width = Some(w);
             info.height = Some(h);
-            let opts = FixOptions {
-                aspect: if crop { AspectMode::Crop } else { AspectMode::Pad },
-                ..FixOptions::default()
-            };
+            let opts = FixOptions::new().aspect(if crop { AspectMode::Crop } else { AspectMode::Pad });
             let p = plan(&info, &profile, &opts);
             let r = apply_bytes(&p, &data, &profile, &opts).unwrap();
             let (ow, oh) = dims(&r.bytes);

@@ -8,7 +8,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use image::{DynamicImage, RgbImage};
 use preflight::{Format, MediaInfo, Profile};
-use preflight_fix::image::{decode, encode, resize};
+use preflight_fix::__bench::{decode, encode, resize};
 use preflight_fix::{apply_bytes, plan, FixOptions, Size};
 use std::hint::black_box;
 use std::time::Duration;
@@ -31,7 +31,7 @@ fn picture(w: u32, h: u32) -> DynamicImage {
 
 fn bench_fix(c: &mut Criterion) {
     let (w, h) = (8000, 6000);
-    let jpeg = encode(&picture(w, h), Format::Jpeg, 90, None).expect("encode");
+    let jpeg = encode(&picture(w, h), Format::Jpeg, 90).expect("encode");
     let mut info = MediaInfo::new(Format::Jpeg, jpeg.len() as u64);
     info.width = Some(w);
     info.height = Some(h);
@@ -49,13 +49,13 @@ fn bench_fix(c: &mut Criterion) {
     g.bench_function("decode_8000x6000_jpeg", |b| {
         b.iter(|| decode(black_box(&jpeg), Format::Jpeg).expect("decode"))
     });
-    let decoded = decode(&jpeg, Format::Jpeg).expect("decode").image;
+    let decoded = decode(&jpeg, Format::Jpeg).expect("decode");
     g.bench_function("resize_8000x6000_to_6000x4500_lanczos3", |b| {
-        b.iter(|| resize(black_box(&decoded), None, Size::new(6000, 4500)).expect("resize"))
+        b.iter(|| resize(black_box(&decoded), Size::new(6000, 4500)).expect("resize"))
     });
-    let small = resize(&decoded, None, Size::new(6000, 4500)).expect("resize");
+    let small = resize(&decoded, Size::new(6000, 4500)).expect("resize");
     g.bench_function("encode_6000x4500_jpeg_q90", |b| {
-        b.iter(|| encode(black_box(&small), Format::Jpeg, 90, None).expect("encode"))
+        b.iter(|| encode(black_box(&small), Format::Jpeg, 90).expect("encode"))
     });
     g.finish();
 }

@@ -13,10 +13,10 @@
 //!   does not decode (Opus, …) are decoded by ffmpeg when it is present.
 
 use super::plan::{FixOptions, FixPlan, Step, TrimMode};
-use super::{FixError, Repaired};
-use preflight::mpeg_audio::{frame_header, FrameHeader};
-use preflight::Format;
-use preflight::Profile;
+use super::{FixError, NotRepairable, Repaired};
+use preflight::mpeg_audio::{self, frame_header, FrameHeader};
+use preflight::riff;
+use preflight::{Format, Profile};
 use std::io::Cursor;
 use std::path::Path;
 use symphonia::core::codecs::audio::AudioDecoderOptions;
@@ -32,7 +32,7 @@ const MAX_SAMPLES: usize = 10 * 60 * 192_000 * 8;
 
 /// Decoded PCM, interleaved.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Pcm {
+pub(crate) struct Pcm {
     /// Samples, interleaved by channel.
     pub samples: Vec<i16>,
     /// Sample rate in Hz.
@@ -53,12 +53,9 @@ impl Pcm {
     }
 }
 
-fn dec_err(e: impl std::fmt::Display) -> FixError {
-    FixError::Decode(e.to_string())
-}
-
 /// Decodes any audio symphonia knows into 16-bit interleaved PCM.
-pub fn decode(data: &[u8], format: Format) -> Result<Pcm, FixError> {
+pub(crate) fn decode(data: &[u8], format: Format) -> Result<Pcm, FixError> {
+    let dec_err = |e: SymError| FixError::decode(format, e);
     let mss = MediaSourceStream::new(
         Box::new(Cursor::new(data.to_vec())),
         MediaSourceStreamOptions::default(),
@@ -77,11 +74,11 @@ pub fn decode(data: &[u8], format: Format) -> Result<Pcm, FixError> {
         .map_err(dec_err)?;
     let track = reader
         .default_track(TrackType::Audio)
-        .ok_or_else(|| FixError::Decode("no audio track".into()))?;
+        .ok_or_else(|| FixError::decode(format, "no audio track"))?;
     let track_id = track.id;
     let params = match &track.codec_params {
         Some(CodecParameters::Audio(a)) => a.clone(),
-        _ => return Err(FixError::Decode("no audio codec parameters".into())),
+        _ => return Err(FixError::decode(format, "no audio codec parameters")),
     };
     let mut dec = symphonia::default::get_codecs()
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
@@ -110,7 +107,7 @@ pub fn decode(data: &[u8], format: Format) -> Result<Pcm, FixError> {
                 channels = buf.spec().channels().count() as u16;
                 buf.copy_to_vec_interleaved(&mut chunk);
                 if samples.len() + chunk.len() > MAX_SAMPLES {
-                    return Err(FixError::Decode("audio longer than 10 minutes".into()));
+                    return Err(FixError::decode(format, "audio longer than 10 minutes"));
                 }
                 samples.extend_from_slice(&chunk);
             }
@@ -120,8 +117,9 @@ pub fn decode(data: &[u8], format: Format) -> Result<Pcm, FixError> {
         }
     }
     if rate == 0 || channels == 0 {
-        return Err(FixError::Decode(
-            "unknown sample rate or channel count".into(),
+        return Err(FixError::decode(
+            format,
+            "unknown sample rate or channel count",
         ));
     }
     Ok(Pcm {
@@ -132,7 +130,7 @@ pub fn decode(data: &[u8], format: Format) -> Result<Pcm, FixError> {
 }
 
 /// Writes 16-bit PCM WAV.
-pub fn write_wav(pcm: &Pcm) -> Result<Vec<u8>, FixError> {
+pub(crate) fn write_wav(pcm: &Pcm) -> Result<Vec<u8>, FixError> {
     let spec = hound::WavSpec {
         channels: pcm.channels,
         sample_rate: pcm.rate,
@@ -141,14 +139,14 @@ pub fn write_wav(pcm: &Pcm) -> Result<Vec<u8>, FixError> {
     };
     let mut buf = Cursor::new(Vec::new());
     {
-        let mut w =
-            hound::WavWriter::new(&mut buf, spec).map_err(|e| FixError::Encode(e.to_string()))?;
+        let enc = |e: hound::Error| FixError::encode(Format::Wav, e);
+        let mut w = hound::WavWriter::new(&mut buf, spec).map_err(enc)?;
         let mut w16 = w.get_i16_writer(pcm.samples.len() as u32);
         for &s in &pcm.samples {
             w16.write_sample(s);
         }
-        w16.flush().map_err(|e| FixError::Encode(e.to_string()))?;
-        w.finalize().map_err(|e| FixError::Encode(e.to_string()))?;
+        w16.flush().map_err(enc)?;
+        w.finalize().map_err(enc)?;
     }
     Ok(buf.into_inner())
 }
@@ -168,7 +166,7 @@ fn window(n: usize, keep: usize, mode: TrimMode) -> (usize, usize) {
 }
 
 /// Trims PCM to at most `max_s` seconds.
-pub fn trim(pcm: &mut Pcm, max_s: f64, mode: TrimMode) {
+pub(crate) fn trim(pcm: &mut Pcm, max_s: f64, mode: TrimMode) {
     let keep = (max_s * pcm.rate as f64).floor() as usize;
     let ch = pcm.channels.max(1) as usize;
     let (start, len) = window(pcm.frames(), keep, mode);
@@ -177,7 +175,7 @@ pub fn trim(pcm: &mut Pcm, max_s: f64, mode: TrimMode) {
 }
 
 /// Pads PCM with silence to at least `min_s` seconds.
-pub fn pad(pcm: &mut Pcm, min_s: f64) {
+pub(crate) fn pad(pcm: &mut Pcm, min_s: f64) {
     let want = (min_s * pcm.rate as f64).ceil() as usize;
     let ch = pcm.channels.max(1) as usize;
     if pcm.frames() < want {
@@ -192,28 +190,16 @@ struct FrameAt {
     header: FrameHeader,
 }
 
-/// Length of a leading ID3v2 tag (header, body and footer).
+/// Length of the ID3v2 tag at the start of `data` (0 without one), within `data`.
 fn id3v2_len(data: &[u8]) -> usize {
-    if data.len() < 10 || &data[..3] != b"ID3" {
-        return 0;
-    }
-    let size = data[6..10]
-        .iter()
-        .fold(0usize, |acc, &b| (acc << 7) | (b & 0x7F) as usize);
-    let footer = if data[5] & 0x10 != 0 { 10 } else { 0 };
-    (10 + size + footer).min(data.len())
+    mpeg_audio::id3v2_len(data).map_or(0, |n| {
+        usize::try_from(n).unwrap_or(usize::MAX).min(data.len())
+    })
 }
 
 /// Whether a frame is a Xing/Info/VBRI header frame (no audio).
 fn is_vbr_header(frame: &[u8], h: &FrameHeader) -> bool {
-    let side = match (h.version, h.channels) {
-        (1, 1) => 17,
-        (1, _) => 32,
-        (_, 1) => 9,
-        _ => 17,
-    };
-    let at = |o: usize, tag: &[u8]| frame.get(o..o + tag.len()) == Some(tag);
-    at(4 + side, b"Xing") || at(4 + side, b"Info") || at(36, b"VBRI")
+    mpeg_audio::vbr_tag(frame, h).is_some()
 }
 
 /// Walks the MPEG frames after the ID3v2 tag; stops at the first byte that
@@ -255,10 +241,14 @@ fn frames(data: &[u8]) -> Vec<FrameAt> {
 
 /// Cuts an MP3 to at most `max_s` seconds at frame boundaries, keeping the
 /// part `mode` says. Returns the new file and its duration.
-pub fn trim_mp3(data: &[u8], max_s: f64, mode: TrimMode) -> Result<(Vec<u8>, f64), FixError> {
+pub(crate) fn trim_mp3(
+    data: &[u8],
+    max_s: f64,
+    mode: TrimMode,
+) -> Result<(Vec<u8>, f64), FixError> {
     let mut all = frames(data);
     let Some(first) = all.first().copied() else {
-        return Err(FixError::Decode("mp3: no MPEG audio frames".into()));
+        return Err(FixError::decode(Format::Mp3, "mp3: no MPEG audio frames"));
     };
     let (rate, spf) = (first.header.sample_rate, first.header.samples);
     let first_end = first.offset + first.header.frame_len as usize;
@@ -281,7 +271,7 @@ pub fn trim_mp3(data: &[u8], max_s: f64, mode: TrimMode) -> Result<(Vec<u8>, f64
 
 /// Repairs audio in memory as `plan` says. `path` is the input file, used
 /// only when ffmpeg must decode it.
-pub fn repair(
+pub(crate) fn repair(
     plan: &FixPlan,
     data: &[u8],
     path: Option<&Path>,
@@ -330,10 +320,16 @@ pub fn repair(
                 // ffmpeg cannot seek back in a pipe to fix the RIFF sizes: take the data as it is.
                 decode_streamed_wav(&wav.stdout)?
             }
+            // ffmpeg, the decoder of last resort, is absent.
             (None, _) => {
-                return Err(FixError::NotRepairable(format!(
-                    "{e}; not repairable: needs ffmpeg"
-                )))
+                return Err(match e {
+                    FixError::Decode { format, source, .. } => FixError::Decode {
+                        format,
+                        source,
+                        needs_ffmpeg: true,
+                    },
+                    other => other,
+                })
             }
             (_, None) => return Err(e),
         },
@@ -352,10 +348,11 @@ pub fn repair(
         actions.push(format!("trimmed {d:.1} s → {:.1} s", pcm.duration_s()));
     } else if d < l.min_duration_s {
         if !opts.pad_audio {
-            return Err(FixError::NotRepairable(format!(
-                "too short ({d:.1} s < {:.1} s); --pad-audio pads it with silence",
-                l.min_duration_s
-            )));
+            return Err(NotRepairable::AudioTooShort {
+                duration_s: d,
+                min_s: l.min_duration_s,
+            }
+            .into());
         }
         pad(&mut pcm, l.min_duration_s);
         actions.push(format!(
@@ -387,7 +384,10 @@ fn repair_wav_same_format(
     let ch = spec.channels.max(1) as usize;
     let rate = spec.sample_rate.max(1) as f64;
     if reader.len() as usize > MAX_SAMPLES {
-        return Err(FixError::Decode("audio longer than 10 minutes".into()));
+        return Err(FixError::decode(
+            Format::Wav,
+            "audio longer than 10 minutes",
+        ));
     }
     let mut actions = Vec::new();
     enum Samples {
@@ -421,10 +421,11 @@ fn repair_wav_same_format(
         )
     } else if d < l.min_duration_s {
         if !opts.pad_audio {
-            return Err(FixError::NotRepairable(format!(
-                "too short ({d:.1} s < {:.1} s); --pad-audio pads it with silence",
-                l.min_duration_s
-            )));
+            return Err(NotRepairable::AudioTooShort {
+                duration_s: d,
+                min_s: l.min_duration_s,
+            }
+            .into());
         }
         (0, (l.min_duration_s * rate).ceil() as usize)
     } else {
@@ -451,7 +452,7 @@ fn repair_wav_same_format(
     }
     let mut buf = Cursor::new(Vec::new());
     {
-        let enc = |e: hound::Error| FixError::Encode(e.to_string());
+        let enc = |e: hound::Error| FixError::encode(Format::Wav, e);
         let mut w = hound::WavWriter::new(&mut buf, spec).map_err(enc)?;
         match &samples {
             Samples::Int(v) => v.iter().try_for_each(|&x| w.write_sample(x)),
@@ -470,34 +471,41 @@ fn repair_wav_same_format(
 /// Reads a 16-bit PCM WAV written to a pipe (its RIFF and data sizes may be
 /// 0 or -1): the samples are everything after the `data` chunk header.
 fn decode_streamed_wav(wav: &[u8]) -> Result<Pcm, FixError> {
-    let bad = || FixError::Decode("ffmpeg wrote no usable WAV".into());
-    if wav.len() < 12 || &wav[..4] != b"RIFF" || &wav[8..12] != b"WAVE" {
+    let bad = || FixError::decode(Format::Wav, "ffmpeg wrote no usable WAV");
+    let mut r = std::io::Cursor::new(wav);
+    let form = riff::read_form_header(&mut r).map_err(|_| bad())?;
+    if &form.id != b"RIFF" || &form.form != b"WAVE" {
         return Err(bad());
     }
-    let mut at = 12;
+    let limits = preflight::ProbeLimits::default();
+    let mut chunks = riff::Chunks::new(12, wav.len() as u64, &limits);
     let (mut rate, mut channels) = (0u32, 0u16);
-    while at + 8 <= wav.len() {
-        let id = &wav[at..at + 4];
-        let len = u32::from_le_bytes([wav[at + 4], wav[at + 5], wav[at + 6], wav[at + 7]]) as usize;
-        let body = at + 8;
-        if id == b"fmt " && body + 16 <= wav.len() {
-            channels = u16::from_le_bytes([wav[body + 2], wav[body + 3]]);
-            rate = u32::from_le_bytes([wav[body + 4], wav[body + 5], wav[body + 6], wav[body + 7]]);
-        } else if id == b"data" {
-            let samples = wav[body..]
-                .chunks_exact(2)
-                .map(|c| i16::from_le_bytes([c[0], c[1]]))
-                .collect();
+    while let Some(c) = chunks.next(&mut r).map_err(|_| bad())? {
+        let body = usize::try_from(c.offset).map_err(|_| bad())?;
+        if &c.id == b"fmt " && c.avail >= 16 {
+            let f = &wav[body..body + 16];
+            channels = u16::from_le_bytes([f[2], f[3]]);
+            rate = u32::from_le_bytes([f[4], f[5], f[6], f[7]]);
+        } else if &c.id == b"data" {
             if rate == 0 || channels == 0 {
                 return Err(bad());
             }
+            // ffmpeg writing to a pipe cannot seek back to fill in the sizes:
+            // a placeholder (0 or 0xFFFFFFFF) means the data runs to the end.
+            let end = match c.size {
+                0 | 0xFFFF_FFFF => wav.len(),
+                _ => body + usize::try_from(c.avail).map_err(|_| bad())?,
+            };
+            let samples = wav[body..end]
+                .chunks_exact(2)
+                .map(|c| i16::from_le_bytes([c[0], c[1]]))
+                .collect();
             return Ok(Pcm {
                 samples,
                 rate,
                 channels,
             });
         }
-        at = body.saturating_add(len).saturating_add(len & 1);
     }
     Err(bad())
 }

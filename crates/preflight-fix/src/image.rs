@@ -10,7 +10,7 @@
 //! with the `heif` feature (off by default; it needs `libheif-dev`).
 
 use super::plan::{fit, AspectMode, Bounds, FixOptions, FixPlan, Geometry, Size, Step};
-use super::{FixError, Repaired};
+use super::{FixError, NotRepairable, Repaired};
 use fast_image_resize as fr;
 use image::codecs::gif::{GifDecoder, GifEncoder, Repeat};
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
@@ -46,16 +46,8 @@ fn image_format(f: Format) -> Option<ImageFormat> {
     })
 }
 
-fn dec_err(e: impl std::fmt::Display) -> FixError {
-    FixError::Decode(e.to_string())
-}
-
-fn enc_err(e: impl std::fmt::Display) -> FixError {
-    FixError::Encode(e.to_string())
-}
-
 /// A decoded picture: one frame, or the frames of an animated GIF.
-pub struct Decoded {
+pub(crate) struct Decoded {
     /// The first (or only) frame, orientation applied.
     pub image: DynamicImage,
     /// All frames of an animation (full canvas each), else empty.
@@ -73,15 +65,16 @@ fn limits() -> image::Limits {
 }
 
 /// Decodes `data` (of `format`), applying its EXIF orientation to the pixels.
-pub fn decode(data: &[u8], format: Format) -> Result<Decoded, FixError> {
+pub(crate) fn decode(data: &[u8], format: Format) -> Result<Decoded, FixError> {
     if matches!(format, Format::Heic | Format::Heif) {
-        return decode_heif(data);
+        return decode_heif(data, format);
     }
+    let dec_err = |e: image::ImageError| FixError::decode(format, e);
     let fmt = image_format(format).ok_or_else(|| {
-        FixError::Decode(format!(
-            "no decoder for {} here",
-            format.name().to_uppercase()
-        ))
+        FixError::decode(
+            format,
+            format!("no decoder for {} here", format.name().to_uppercase()),
+        )
     })?;
     if format == Format::Gif {
         let mut dec = GifDecoder::new(Cursor::new(data)).map_err(dec_err)?;
@@ -115,7 +108,7 @@ pub fn decode(data: &[u8], format: Format) -> Result<Decoded, FixError> {
 }
 
 /// Whether any pixel is not fully opaque.
-pub fn has_transparency(img: &DynamicImage) -> bool {
+pub(crate) fn has_transparency(img: &DynamicImage) -> bool {
     if !img.color().has_alpha() {
         return false;
     }
@@ -129,7 +122,7 @@ pub fn has_transparency(img: &DynamicImage) -> bool {
 /// Brings any decoded picture to 8 bits per channel (Luma8, LumaA8, Rgb8 or
 /// Rgba8). Floating-point pictures (OpenEXR, Radiance HDR) are tone-mapped
 /// (Reinhard, then sRGB gamma).
-pub fn to_8bit(img: DynamicImage) -> DynamicImage {
+pub(crate) fn to_8bit(img: DynamicImage) -> DynamicImage {
     match img {
         DynamicImage::ImageLuma8(_)
         | DynamicImage::ImageLumaA8(_)
@@ -170,7 +163,7 @@ fn tone_map(v: f32) -> u8 {
 }
 
 /// Removes the alpha channel by compositing over `bg`.
-pub fn flatten(img: DynamicImage, bg: [u8; 3]) -> DynamicImage {
+pub(crate) fn flatten(img: DynamicImage, bg: [u8; 3]) -> DynamicImage {
     if !img.color().has_alpha() {
         return img;
     }
@@ -192,7 +185,7 @@ pub fn flatten(img: DynamicImage, bg: [u8; 3]) -> DynamicImage {
 }
 
 /// Resizes (a crop of) `src` to `to` with Lanczos3.
-pub fn resize(
+pub(crate) fn resize(
     src: &DynamicImage,
     crop: Option<super::plan::Rect>,
     to: Size,
@@ -206,12 +199,12 @@ pub fn resize(
     let mut resizer = fr::Resizer::new();
     resizer
         .resize(src, &mut dst, &opts)
-        .map_err(|e| FixError::Encode(format!("resize: {e}")))?;
+        .map_err(|e| FixError::Resize { source: e.into() })?;
     Ok(dst)
 }
 
 /// Centres `img` on a `to` canvas filled with `color` (opaque).
-pub fn pad(img: &DynamicImage, to: Size, color: [u8; 3]) -> DynamicImage {
+pub(crate) fn pad(img: &DynamicImage, to: Size, color: [u8; 3]) -> DynamicImage {
     let (w, h) = (img.width(), img.height());
     let x = (to.w.saturating_sub(w) / 2) as i64;
     let y = (to.h.saturating_sub(h) / 2) as i64;
@@ -236,7 +229,7 @@ pub fn pad(img: &DynamicImage, to: Size, color: [u8; 3]) -> DynamicImage {
 }
 
 /// Carries out a [`Geometry`] on one picture.
-pub fn transform(
+pub(crate) fn transform(
     img: &DynamicImage,
     g: &Geometry,
     color: [u8; 3],
@@ -260,7 +253,7 @@ pub fn transform(
 }
 
 /// Encodes one picture (8-bit) as `format`.
-pub fn encode(
+pub(crate) fn encode(
     img: &DynamicImage,
     format: Format,
     quality: u8,
@@ -268,6 +261,7 @@ pub fn encode(
 ) -> Result<Vec<u8>, FixError> {
     let mut buf = Vec::new();
     let (w, h) = (img.width(), img.height());
+    let enc_err = |e: image::ImageError| FixError::encode(format, e);
     match format {
         Format::Jpeg => {
             let flat;
@@ -290,9 +284,10 @@ pub fn encode(
                 }
             };
             let (Ok(w16), Ok(h16)) = (u16::try_from(w), u16::try_from(h)) else {
-                return Err(FixError::Encode(format!(
-                    "{w}×{h} is beyond JPEG's 65,535 px a side"
-                )));
+                return Err(FixError::encode(
+                    format,
+                    format!("{w}×{h} is beyond JPEG's 65,535 px a side"),
+                ));
             };
             // jpeg-encoder (AVX2 when the CPU has it); 4:2:0 below q=90, 4:4:4 from 90
             // on, as libjpeg's cjpeg, ImageMagick and libvips do.
@@ -300,7 +295,8 @@ pub fn encode(
             if let Some(p) = icc {
                 let _ = e.add_icc_profile(p);
             }
-            e.encode(img.as_bytes(), w16, h16, color).map_err(enc_err)?;
+            e.encode(img.as_bytes(), w16, h16, color)
+                .map_err(|e| FixError::encode(format, e))?;
         }
         Format::Png => {
             let mut e = PngEncoder::new_with_quality(
@@ -343,16 +339,17 @@ pub fn encode(
                 .map_err(enc_err)?;
         }
         other => {
-            return Err(FixError::Encode(format!(
-                "cannot write {}",
-                other.name().to_uppercase()
-            )))
+            return Err(FixError::encode(
+                other,
+                format!("cannot write {}", other.name().to_uppercase()),
+            ))
         }
     }
     Ok(buf)
 }
 
 fn encode_animation(frames: Vec<Frame>) -> Result<Vec<u8>, FixError> {
+    let enc_err = |e: image::ImageError| FixError::encode(Format::Gif, e);
     let mut buf = Vec::new();
     {
         let mut e = GifEncoder::new_with_speed(&mut buf, 10);
@@ -422,27 +419,30 @@ fn encode_to_fit(
         ));
         img = resize(&img, None, next)?;
     }
-    Err(FixError::NotRepairable(format!(
-        "cannot get under {} at quality ≥ {min_quality} within the size bounds",
-        human_bytes(max_bytes)
-    )))
+    Err(NotRepairable::SizeUnreachable {
+        max_bytes,
+        min_quality,
+    }
+    .into())
 }
 
 /// Decodes the primary image of a HEIF/HEIC with libheif, which applies its
 /// `irot`/`imir` (an EXIF orientation inside a HEIF is informational and is
 /// not applied again: SPEC §6).
 #[cfg(feature = "heif")]
-pub fn decode_heif(data: &[u8]) -> Result<Decoded, FixError> {
+pub(crate) fn decode_heif(data: &[u8], format: Format) -> Result<Decoded, FixError> {
     use libheif_rs::{ColorSpace, HeifContext, RgbChroma};
+    let dec_err = |e: libheif_rs::HeifError| FixError::decode(format, e);
     let ctx = HeifContext::read_from_bytes(data).map_err(dec_err)?;
     let handle = ctx.primary_image_handle().map_err(dec_err)?;
     let alpha = handle.has_alpha_channel();
     let (w, h) = (handle.width(), handle.height());
     let bpp = if alpha { 4usize } else { 3 };
     if w as u64 * h as u64 * bpp as u64 > MAX_DECODE_BYTES {
-        return Err(FixError::Decode(format!(
-            "heif: {w}×{h} is too large to decode"
-        )));
+        return Err(FixError::decode(
+            format,
+            format!("heif: {w}×{h} is too large to decode"),
+        ));
     }
     let chroma = if alpha {
         RgbChroma::Rgba
@@ -455,7 +455,7 @@ pub fn decode_heif(data: &[u8]) -> Result<Decoded, FixError> {
     let planes = img.planes();
     let p = planes
         .interleaved
-        .ok_or_else(|| FixError::Decode("heif: no interleaved plane".into()))?;
+        .ok_or_else(|| FixError::decode(format, "heif: no interleaved plane"))?;
     let (w, h) = (p.width, p.height);
     let row = w as usize * bpp;
     let mut px = Vec::new();
@@ -464,7 +464,7 @@ pub fn decode_heif(data: &[u8]) -> Result<Decoded, FixError> {
         let line = p
             .data
             .get(start..start + row)
-            .ok_or_else(|| FixError::Decode("heif: plane shorter than its size".into()))?;
+            .ok_or_else(|| FixError::decode(format, "heif: plane shorter than its size"))?;
         px.extend_from_slice(line);
     }
     let image = if alpha {
@@ -472,7 +472,7 @@ pub fn decode_heif(data: &[u8]) -> Result<Decoded, FixError> {
     } else {
         image::RgbImage::from_raw(w, h, px).map(DynamicImage::ImageRgb8)
     }
-    .ok_or_else(|| FixError::Decode("heif: plane size mismatch".into()))?;
+    .ok_or_else(|| FixError::decode(format, "heif: plane size mismatch"))?;
     Ok(Decoded {
         image,
         frames: Vec::new(),
@@ -483,15 +483,13 @@ pub fn decode_heif(data: &[u8]) -> Result<Decoded, FixError> {
 
 /// Without the `heif` feature there is no HEIF decoder.
 #[cfg(not(feature = "heif"))]
-pub fn decode_heif(_data: &[u8]) -> Result<Decoded, FixError> {
-    Err(FixError::NotRepairable(
-        "HEIC/HEIF decoding needs the `heif` feature (libheif)".into(),
-    ))
+pub(crate) fn decode_heif(_data: &[u8], _format: Format) -> Result<Decoded, FixError> {
+    Err(NotRepairable::NeedsHeifFeature.into())
 }
 
 /// Decodes the flattened composite of a Photoshop document (`psd` crate).
 /// The crate may panic on a malformed file: that is caught and reported.
-pub fn decode_psd(data: &[u8]) -> Result<Decoded, FixError> {
+pub(crate) fn decode_psd(data: &[u8]) -> Result<Decoded, FixError> {
     let result = std::panic::catch_unwind(|| -> Result<DynamicImage, String> {
         let psd = psd::Psd::from_bytes(data).map_err(|e| e.to_string())?;
         let (w, h) = (psd.width(), psd.height());
@@ -509,22 +507,21 @@ pub fn decode_psd(data: &[u8]) -> Result<Decoded, FixError> {
             icc: None,
             oriented: false,
         }),
-        Ok(Err(e)) => Err(FixError::Decode(format!("psd: {e}"))),
-        Err(_) => Err(FixError::Decode("psd: malformed document".into())),
+        Ok(Err(e)) => Err(FixError::decode(Format::Psd, format!("psd: {e}"))),
+        Err(_) => Err(FixError::decode(Format::Psd, "psd: malformed document")),
     }
 }
 
 /// Decodes an image that has no Rust decoder here (AVIF, JPEG XL, PSD) with ffmpeg into PNG bytes.
 fn decode_with_ffmpeg(path: Option<&Path>, format: Format) -> Result<Vec<u8>, FixError> {
-    let ff = super::Ffmpeg::find().ok_or(FixError::Needs("ffmpeg"))?;
-    let path = path.ok_or(FixError::Needs("ffmpeg and a file path"))?;
-    let _ = format;
-    ff.to_png(path)
+    let ff = super::Ffmpeg::find().ok_or(NotRepairable::NeedsFfmpeg)?;
+    let path = path.ok_or(NotRepairable::NeedsFilePath)?;
+    ff.to_png(path, format)
 }
 
 /// Repairs an image in memory as `plan` says. `path` is the input file, used
 /// only for types decoded by ffmpeg.
-pub fn repair(
+pub(crate) fn repair(
     plan: &FixPlan,
     data: &[u8],
     path: Option<&Path>,
@@ -557,7 +554,9 @@ pub fn repair(
     let mut actions = Vec::new();
     let decoded = if plan.input == Format::Psd {
         decode_psd(data).or_else(|e| match (super::Ffmpeg::find(), path) {
-            (Some(ff), Some(path)) => decode(&ff.to_png(path).map_err(|_| e)?, Format::Png),
+            (Some(ff), Some(path)) => {
+                decode(&ff.to_png(path, plan.input).map_err(|_| e)?, Format::Png)
+            }
             _ => Err(e),
         })?
     } else if matches!(plan.input, Format::Avif | Format::Jxl) {
@@ -570,7 +569,7 @@ pub fn repair(
             // non-RGBA PNG, unusual TIFFs): ffmpeg may.
             Err(e) => match (super::Ffmpeg::find(), path) {
                 (Some(ff), Some(path)) => {
-                    let png = ff.to_png(path).map_err(|_| e)?;
+                    let png = ff.to_png(path, plan.input).map_err(|_| e)?;
                     actions.push("decoded with ffmpeg".into());
                     decode(&png, Format::Png)?
                 }
@@ -600,9 +599,8 @@ pub fn repair(
         ));
     }
     let b = Bounds::image(p);
-    let g = fit(image.width(), image.height(), &b, opts.aspect).ok_or_else(|| {
-        FixError::NotRepairable("the profile's image bounds leave no size to scale to".into())
-    })?;
+    let g = fit(image.width(), image.height(), &b, opts.aspect)
+        .ok_or(NotRepairable::ImageBoundsUnreachable)?;
     describe_geometry(&g, opts.aspect, &mut actions);
     if !frames.is_empty() && format == Format::Gif {
         let mut out = Vec::with_capacity(frames.len());
@@ -619,11 +617,11 @@ pub fn repair(
         let bytes = encode_animation(out)?;
         actions.push(format!("re-encoded animated GIF ({n} frames)"));
         if bytes.len() as u64 >= max_bytes {
-            return Err(FixError::NotRepairable(format!(
-                "the animated GIF is still {} (limit {})",
-                human_bytes(bytes.len() as u64),
-                human_bytes(max_bytes)
-            )));
+            return Err(NotRepairable::AnimationTooLarge {
+                bytes: bytes.len() as u64,
+                max_bytes,
+            }
+            .into());
         }
         return Ok(Repaired {
             bytes,
@@ -933,6 +931,11 @@ mod tests {
         let p = Profile::seedance2();
         let o = FixOptions::default();
         let e = repair(&plan(&i, &p, &o), b"\xFF\xD8\xFF\xE0garbage", None, &p, &o).unwrap_err();
-        assert!(matches!(e, FixError::Decode(_)), "{e}");
+        let FixError::Decode { format, source, .. } = &e else {
+            panic!("{e}");
+        };
+        assert_eq!(*format, Format::Jpeg);
+        // The decoder's own error is kept as the source.
+        assert!(source.downcast_ref::<image::ImageError>().is_some(), "{e}");
     }
 }

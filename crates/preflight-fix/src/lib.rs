@@ -4,91 +4,73 @@
 //! For each failing file: [`plan`] the repairs from its [`MediaInfo`] and the
 //! [`Profile`] (a value that can be printed and tested), [`apply`] them, then
 //! re-check the output ([`fix_path`]). An output that does not pass is removed
-//! and the file is reported as not repaired.
+//! and the file is reported as not repaired, with a [`FixError`] that says why.
 //!
 //! Images and audio are repaired in pure Rust (`image` + `fast_image_resize`,
 //! `symphonia` + `hound`); video, and the image types without a Rust decoder
 //! here (AVIF, JPEG XL, PSD), go through `ffmpeg` when it is on `PATH`
-//! ([`Ffmpeg::find`]). Inputs are never written: outputs go to a temporary
-//! name in the output folder and are renamed into place once they pass.
+//! ([`Ffmpeg::find`]). Inputs are never written: outputs go to a fresh
+//! temporary name in the output folder ([`preflight::fs::AtomicFile`]) and are
+//! renamed into place once they pass.
 //!
 //! ```no_run
-//! use preflight_fix::{fix_path, FixOptions, FixStatus};
-//! use preflight::{Profile, ProbeLimits};
+//! use preflight::{ProbeLimits, Profile};
+//! use preflight_fix::{fix_path, AspectMode, FixOptions, FixStatus};
 //! use std::path::Path;
 //!
+//! let opts = FixOptions::new().aspect(AspectMode::Crop);
 //! let r = fix_path(
 //!     Path::new("big.jpg"),
 //!     Path::new("out/big.jpg"),
 //!     &Profile::seedance2(),
-//!     &FixOptions::default(),
+//!     &opts,
 //!     &ProbeLimits::default(),
 //! );
-//! if r.status == FixStatus::Repaired {
-//!     println!("{}", r.actions.join("; "));
+//! match (r.status, &r.error) {
+//!     (FixStatus::Repaired, _) => println!("{}", r.actions.join("; ")),
+//!     (_, Some(e)) => eprintln!("not repaired: {e}"),
+//!     _ => {}
 //! }
 //! ```
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod audio;
-pub mod image;
-pub mod plan;
-pub mod video;
+/// Builder-style setters, one per field: `fn field(mut self, v) -> Self`.
+macro_rules! setters {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty;)*) => {$(
+        $(#[$doc])*
+        #[doc = concat!("Sets [`Self::", stringify!($field), "`].")]
+        pub fn $field(mut self, value: $ty) -> Self {
+            self.$field = value;
+            self
+        }
+    )*};
+}
 
-pub use plan::{
-    fit, plan, AspectMode, Bounds, FixOptions, FixPlan, Geometry, ImageTarget, Rect, Size, Step,
-    TrimMode,
-};
+mod audio;
+mod error;
+mod image;
+mod plan;
+mod video;
+
+pub use error::{BoxError, FixError, FixPathsError, NotRepairable, OutDirError};
+pub use plan::{plan, AspectMode, FixOptions, FixPlan, ImageTarget, Rect, Size, Step, TrimMode};
 pub use video::Ffmpeg;
 
-use preflight::check_path;
-use preflight::FileReport;
-use preflight::ProbeLimits;
-use preflight::Profile;
-use preflight::{human_bytes, Verdict};
-use preflight::{Format, Kind, MediaInfo};
+use preflight::fs::{is_temp_file, walk, AtomicFile, WalkEntry, WalkOptions};
+use preflight::{
+    check_path, human_bytes, FileReport, Format, Kind, MediaInfo, ProbeLimits, Profile, Verdict,
+};
 use serde::Serialize;
 use std::collections::HashSet;
-use std::ffi::OsString;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-
-/// Why a repair could not be carried out.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum FixError {
-    /// Reading the input or writing the output failed.
-    #[error("I/O error: {0}")]
-    Io(#[from] std::io::Error),
-    /// The input could not be decoded.
-    #[error("cannot decode: {0}")]
-    Decode(String),
-    /// The output could not be encoded.
-    #[error("cannot encode: {0}")]
-    Encode(String),
-    /// The repair needs a tool that is not installed.
-    #[error("not repairable: needs {0}")]
-    Needs(&'static str),
-    /// An external tool failed.
-    #[error("{tool} failed ({status}): {stderr}")]
-    Tool {
-        /// The tool.
-        tool: &'static str,
-        /// Its exit status.
-        status: String,
-        /// The end of what it printed on stderr.
-        stderr: String,
-    },
-    /// The plan says the file cannot be repaired, or no output fits the limits.
-    #[error("{0}")]
-    NotRepairable(String),
-}
 
 /// What [`apply`] wrote.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct FixOutcome {
     /// The file written (its extension follows the format actually written).
     pub output: PathBuf,
@@ -104,6 +86,7 @@ pub struct FixOutcome {
 
 /// Bytes of a repaired file in memory, with what was done.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Repaired {
     /// The encoded file.
     pub bytes: Vec<u8>,
@@ -114,7 +97,7 @@ pub struct Repaired {
 }
 
 /// The usual extension of a format written by `fix`.
-pub fn extension(f: Format) -> &'static str {
+pub(crate) fn extension(f: Format) -> &'static str {
     match f {
         Format::Jpeg => "jpg",
         Format::Tiff => "tif",
@@ -123,7 +106,7 @@ pub fn extension(f: Format) -> &'static str {
 }
 
 /// `path` with the extension of `f`, unless its extension already names `f`.
-pub fn with_format_extension(path: &Path, f: Format) -> PathBuf {
+pub(crate) fn with_format_extension(path: &Path, f: Format) -> PathBuf {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -143,50 +126,13 @@ pub fn apply_bytes(
     opts: &FixOptions,
 ) -> Result<Repaired, FixError> {
     if let Some(r) = plan.not_repairable_reason() {
-        return Err(FixError::NotRepairable(r.to_string()));
+        return Err(r.clone().into());
     }
     match plan.kind {
         Kind::Image => image::repair(plan, data, None, profile, opts),
         Kind::Audio => audio::repair(plan, data, None, profile, opts),
-        _ => Err(FixError::Needs("ffmpeg and a file path (use `apply`)")),
+        _ => Err(NotRepairable::NeedsFilePath.into()),
     }
-}
-
-static TMP_SEQ: AtomicU64 = AtomicU64::new(0);
-
-/// A temporary name beside `final_path`, hidden, with the same extension
-/// (ffmpeg and the checker look at it).
-fn temp_path(final_path: &Path) -> PathBuf {
-    let n = TMP_SEQ.fetch_add(1, Ordering::Relaxed);
-    let mut name = OsString::from(".");
-    name.push(final_path.file_stem().unwrap_or_default());
-    name.push(format!(".preflight-tmp-{}-{n}", std::process::id()));
-    if let Some(e) = final_path.extension() {
-        name.push(".");
-        name.push(e);
-    }
-    final_path.with_file_name(name)
-}
-
-/// Removes a file on drop unless disarmed.
-struct TempGuard(Option<PathBuf>);
-
-impl Drop for TempGuard {
-    fn drop(&mut self) {
-        if let Some(p) = self.0.take() {
-            let _ = std::fs::remove_file(p);
-        }
-    }
-}
-
-fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
 }
 
 /// Applies `plan` to the file `input` and writes the result to `output`
@@ -202,28 +148,19 @@ pub fn apply(
     profile: &Profile,
     opts: &FixOptions,
 ) -> Result<FixOutcome, FixError> {
-    let staged = stage(plan, input, output, profile, opts)?;
-    staged.commit()
+    stage(plan, input, output, profile, opts)?.commit()
 }
 
-/// A repaired file under its temporary name, not yet renamed into place.
+/// A repaired file under its temporary name, not yet renamed into place
+/// (dropped, the temporary file is removed).
 struct Staged {
-    tmp: TempGuard,
-    final_path: PathBuf,
+    file: AtomicFile,
     outcome: FixOutcome,
 }
 
 impl Staged {
-    fn tmp_path(&self) -> &Path {
-        self.tmp.0.as_deref().unwrap_or(Path::new(""))
-    }
-
-    fn commit(mut self) -> Result<FixOutcome, FixError> {
-        let tmp = self.tmp.0.take().unwrap_or_default();
-        if let Err(e) = std::fs::rename(&tmp, &self.final_path) {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e.into());
-        }
+    fn commit(self) -> Result<FixOutcome, FixError> {
+        self.file.commit()?;
         Ok(self.outcome)
     }
 }
@@ -235,6 +172,16 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// The temporary file for `output` written as `format`, refusing the input
+/// itself as the destination.
+fn create_output(output: &Path, format: Format, input: &Path) -> Result<AtomicFile, FixError> {
+    let final_path = with_format_extension(output, format);
+    if same_file(&final_path, input) {
+        return Err(NotRepairable::WouldOverwriteInput.into());
+    }
+    Ok(AtomicFile::create(&final_path)?)
+}
+
 fn stage(
     plan: &FixPlan,
     input: &Path,
@@ -243,13 +190,13 @@ fn stage(
     opts: &FixOptions,
 ) -> Result<Staged, FixError> {
     if let Some(r) = plan.not_repairable_reason() {
-        return Err(FixError::NotRepairable(r.to_string()));
+        return Err(r.clone().into());
     }
     let bytes_in = std::fs::metadata(input)?.len();
     if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    let (tmp, format, actions) = match plan.kind {
+    let (file, format, mut actions) = match plan.kind {
         Kind::Image | Kind::Audio => {
             let data = std::fs::read(input)?;
             let r = if plan.kind == Kind::Image {
@@ -257,55 +204,34 @@ fn stage(
             } else {
                 audio::repair(plan, &data, Some(input), profile, opts)?
             };
-            let final_path = with_format_extension(output, r.format);
-            if same_file(&final_path, input) {
-                return Err(FixError::NotRepairable(
-                    "the output would overwrite the input".into(),
-                ));
-            }
-            let tmp = temp_path(&final_path);
-            let guard = TempGuard(Some(tmp.clone()));
-            write_new(&tmp, &r.bytes)?;
-            (guard, r.format, r.actions)
+            let mut file = create_output(output, r.format, input)?;
+            file.write_all(&r.bytes)?;
+            (file, r.format, r.actions)
         }
         Kind::Video => {
-            let out_fmt = plan.output.unwrap_or(Format::Mp4);
-            let final_path = with_format_extension(output, out_fmt);
-            if same_file(&final_path, input) {
-                return Err(FixError::NotRepairable(
-                    "the output would overwrite the input".into(),
-                ));
-            }
-            let tmp = temp_path(&final_path);
-            let guard = TempGuard(Some(tmp.clone()));
-            let actions = video::repair(plan, input, &tmp, profile, opts)?;
-            (guard, out_fmt, actions)
+            let format = plan.output.unwrap_or(Format::Mp4);
+            let file = create_output(output, format, input)?;
+            // ffmpeg writes the temporary file by name (the muxer is named with `-f`).
+            let actions = video::repair(plan, input, file.path(), profile, opts)?;
+            (file, format, actions)
         }
-        Kind::Unknown => {
-            return Err(FixError::NotRepairable(
-                "not a media type preflight recognises".into(),
-            ))
-        }
+        Kind::Unknown => return Err(NotRepairable::UnknownType.into()),
     };
-    let tmp_path = tmp.0.clone().unwrap_or_default();
-    let final_path = with_format_extension(output, format);
-    let bytes_out = std::fs::metadata(&tmp_path)?.len();
-    let mut actions = actions;
+    let bytes_out = std::fs::metadata(file.path())?.len();
     actions.push(format!(
         "{} → {}",
         human_bytes(bytes_in),
         human_bytes(bytes_out)
     ));
     Ok(Staged {
-        tmp,
         outcome: FixOutcome {
-            output: final_path.clone(),
+            output: file.destination().to_path_buf(),
             format,
             bytes_in,
             bytes_out,
             actions,
         },
-        final_path,
+        file,
     })
 }
 
@@ -345,6 +271,7 @@ impl FixStatus {
 
 /// The report for one file of a `fix` run.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct FixReport {
     /// The input file.
     pub path: PathBuf,
@@ -358,8 +285,11 @@ pub struct FixReport {
     pub plan: Option<FixPlan>,
     /// What was done.
     pub actions: Vec<String>,
-    /// Why it was not repaired.
+    /// Why it was not repaired, for people (the [`FixReport::error`]'s message).
     pub reason: Option<String>,
+    /// Why it was not repaired, as a value (not in the JSON report).
+    #[serde(skip)]
+    pub error: Option<Arc<FixError>>,
     /// Rule ids the output still broke (when the re-check failed).
     pub output_rules: Vec<&'static str>,
 }
@@ -374,19 +304,23 @@ impl FixReport {
             plan: None,
             actions: Vec::new(),
             reason: None,
+            error: None,
             output_rules: Vec::new(),
         }
     }
 
-    fn not_repaired(mut self, reason: impl Into<String>) -> FixReport {
+    fn not_repaired(mut self, error: impl Into<FixError>) -> FixReport {
+        let error = error.into();
         self.status = FixStatus::NotRepaired;
-        self.reason = Some(reason.into());
+        self.reason = Some(error.to_string());
+        self.error = Some(Arc::new(error));
         self
     }
 }
 
 /// How [`fix_path_with`] and [`fix_paths`] run.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct FixRunOptions {
     /// Copy files that already pass too.
     pub all: bool,
@@ -396,6 +330,24 @@ pub struct FixRunOptions {
     pub jobs: usize,
     /// Resource caps for each probe.
     pub limits: ProbeLimits,
+    /// Follow symbolic links met inside folders, as `check --follow-links`
+    /// (off: they are skipped).
+    pub follow_links: bool,
+}
+
+impl FixRunOptions {
+    /// The defaults: repair what fails, copy nothing else, one thread per core.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    setters! {
+        all: bool;
+        dry_run: bool;
+        jobs: usize;
+        limits: ProbeLimits;
+        follow_links: bool;
+    }
 }
 
 /// Checks `input`, repairs it into `output` if it fails, and re-checks the
@@ -408,15 +360,33 @@ pub fn fix_path(
     opts: &FixOptions,
     limits: &ProbeLimits,
 ) -> FixReport {
-    let run = FixRunOptions {
-        limits: limits.clone(),
-        ..FixRunOptions::default()
-    };
+    let run = FixRunOptions::new().limits(limits.clone());
     fix_path_with(input, output, profile, opts, &run)
 }
 
+// The only places that read the core's `Violation` fields.
 fn rules_of(r: &FileReport) -> Vec<&'static str> {
     r.violations.iter().map(|v| v.rule.id()).collect()
+}
+
+fn has_warning(r: &FileReport, rule: &str) -> bool {
+    r.warnings.iter().any(|w| w.rule == rule)
+}
+
+fn violation_texts(r: &FileReport) -> Vec<String> {
+    r.violations
+        .iter()
+        .map(|v| format!("{}: {}", v.rule, v.message))
+        .collect()
+}
+
+fn unreadable(r: &FileReport) -> FixError {
+    let message = r
+        .violations
+        .first()
+        .map(|v| v.message.clone())
+        .unwrap_or_else(|| "cannot read".into());
+    FixError::Unreadable { message }
 }
 
 /// [`fix_path`] with `--all` / `--dry-run`.
@@ -430,19 +400,12 @@ pub fn fix_path_with(
     let mut rep = FixReport::new(input, FixStatus::NotRepaired);
     let before = check_path(input, profile, &run.limits);
     rep.rules = rules_of(&before);
-    let info: MediaInfo = match (&before.info, before.verdict) {
-        (Some(i), _) => i.clone(),
-        (None, _) => {
-            let why = before
-                .violations
-                .first()
-                .map(|v| v.message.clone())
-                .unwrap_or_else(|| "cannot read".into());
-            return rep.not_repaired(why);
-        }
+    let info: MediaInfo = match &before.info {
+        Some(i) => i.clone(),
+        None => return rep.not_repaired(unreadable(&before)),
     };
     let plan = plan::plan(&info, profile, opts);
-    let codec_warning = before.warnings.iter().any(|w| w.rule == "video.codec");
+    let codec_warning = has_warning(&before, "video.codec");
     if before.verdict == Verdict::Pass && (plan.is_noop() || !codec_warning && opts.to.is_none()) {
         rep.plan = Some(plan);
         if !run.all {
@@ -457,13 +420,13 @@ pub fn fix_path_with(
         return copy_passing(input, output, rep);
     }
     if let Some(reason) = plan.not_repairable_reason() {
-        let reason = reason.to_string();
+        let reason = reason.clone();
         rep.plan = Some(plan);
         return rep.not_repaired(reason);
     }
     if plan.needs_ffmpeg && Ffmpeg::find().is_none() {
         rep.plan = Some(plan);
-        return rep.not_repaired("needs ffmpeg (not found on PATH)");
+        return rep.not_repaired(NotRepairable::NeedsFfmpeg);
     }
     if run.dry_run {
         rep.status = FixStatus::Planned;
@@ -475,27 +438,17 @@ pub fn fix_path_with(
         rep.plan = Some(plan);
         return rep;
     }
-    let staged = match stage(&plan, input, output, profile, opts) {
-        Ok(s) => s,
-        Err(e) => {
-            rep.plan = Some(plan);
-            return rep.not_repaired(e.to_string());
-        }
-    };
+    let staged = stage(&plan, input, output, profile, opts);
     rep.plan = Some(plan);
+    let staged = match staged {
+        Ok(s) => s,
+        Err(e) => return rep.not_repaired(e),
+    };
     rep.actions = staged.outcome.actions.clone();
-    let after = check_path(staged.tmp_path(), profile, &run.limits);
+    let after = check_path(staged.file.path(), profile, &run.limits);
     if after.verdict != Verdict::Pass {
         rep.output_rules = rules_of(&after);
-        let why: Vec<String> = after
-            .violations
-            .iter()
-            .map(|v| format!("{}: {}", v.rule, v.message))
-            .collect();
-        return rep.not_repaired(format!(
-            "the repaired output still fails ({}); removed",
-            why.join("; ")
-        ));
+        return rep.not_repaired(NotRepairable::OutputStillFails(violation_texts(&after)));
     }
     match staged.commit() {
         Ok(o) => {
@@ -503,24 +456,21 @@ pub fn fix_path_with(
             rep.output = Some(o.output);
             rep
         }
-        Err(e) => rep.not_repaired(e.to_string()),
+        Err(e) => rep.not_repaired(e),
     }
 }
 
 fn copy_passing(input: &Path, output: &Path, mut rep: FixReport) -> FixReport {
     if same_file(output, input) {
-        return rep.not_repaired("the output would overwrite the input");
+        return rep.not_repaired(NotRepairable::WouldOverwriteInput);
     }
     let result = (|| -> std::io::Result<()> {
         if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        let tmp = temp_path(output);
-        let guard = TempGuard(Some(tmp.clone()));
-        std::fs::copy(input, &tmp)?;
-        std::fs::rename(&tmp, output)?;
-        std::mem::forget(guard);
-        Ok(())
+        let mut file = AtomicFile::create(output)?;
+        std::io::copy(&mut std::fs::File::open(input)?, file.file())?;
+        file.commit()
     })();
     match result {
         Ok(()) => {
@@ -529,7 +479,7 @@ fn copy_passing(input: &Path, output: &Path, mut rep: FixReport) -> FixReport {
             rep.actions.push("copied (already passes)".into());
             rep
         }
-        Err(e) => rep.not_repaired(format!("cannot copy: {e}")),
+        Err(e) => rep.not_repaired(FixError::Copy(e)),
     }
 }
 
@@ -570,7 +520,7 @@ fn resolve(p: &Path) -> PathBuf {
 
 /// Refuses an output folder that is an input folder or lies inside one
 /// (for a file named directly: its folder).
-pub fn check_out_dir(paths: &[PathBuf], out: &Path) -> Result<(), String> {
+pub fn check_out_dir(paths: &[PathBuf], out: &Path) -> Result<(), OutDirError> {
     let out_r = resolve(out);
     for p in paths {
         let pr = resolve(p);
@@ -580,51 +530,31 @@ pub fn check_out_dir(paths: &[PathBuf], out: &Path) -> Result<(), String> {
             pr.parent().map(Path::to_path_buf).unwrap_or(pr)
         };
         if out_r.starts_with(&dir) {
-            return Err(format!(
-                "the output folder {} is inside the input folder {}: choose a folder outside the inputs",
-                out.display(),
-                dir.display()
-            ));
+            return Err(OutDirError {
+                out: out.to_path_buf(),
+                input: dir,
+            });
         }
     }
     Ok(())
 }
 
-/// One file found under a root, with the relative path its output mirrors.
-fn walk(paths: &[PathBuf]) -> Vec<(PathBuf, PathBuf)> {
-    let mut v = Vec::new();
-    for root in paths {
-        let base = root
-            .file_name()
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("input"));
-        if !root.is_dir() {
-            v.push((root.clone(), base));
-            continue;
-        }
-        for e in walkdir::WalkDir::new(root).sort_by_file_name() {
-            match e {
-                Ok(e) if e.file_type().is_file() => {
-                    let rel = e.path().strip_prefix(root).unwrap_or(e.path());
-                    v.push((e.path().to_path_buf(), base.join(rel)));
-                }
-                Ok(_) => {}
-                // An unreadable entry is still reported (as unreadable) by the check.
-                Err(err) => {
-                    if let Some(p) = err.path() {
-                        let rel = p.strip_prefix(root).unwrap_or(p);
-                        v.push((p.to_path_buf(), base.join(rel)));
-                    }
-                }
-            }
-        }
+/// The report for an entry the walk could not list or follow.
+fn walk_failure(entry: WalkEntry) -> FixReport {
+    let mut rep = FixReport::new(&entry.path, FixStatus::NotRepaired);
+    // As `check` reports it.
+    rep.rules = vec!["file.unreadable"];
+    match entry.error {
+        Some(e) => rep.not_repaired(FixError::Walk(e)),
+        None => rep,
     }
-    v
 }
 
 /// Repairs files and folders (recursively) in parallel into `out`, mirroring
 /// each input root under `out` as `cp -r` would (`fix photos --out OUT`
 /// writes `OUT/photos/...`). Refuses an `out` inside an input folder.
+/// Folders are walked as `check` walks them ([`preflight::fs::walk`]);
+/// preflight's own temporary files are never taken as inputs.
 /// Reports come back in input order.
 pub fn fix_paths(
     paths: &[PathBuf],
@@ -632,24 +562,32 @@ pub fn fix_paths(
     profile: &Profile,
     opts: &FixOptions,
     run: &FixRunOptions,
-) -> Result<Vec<FixReport>, String> {
+) -> Result<Vec<FixReport>, FixPathsError> {
     check_out_dir(paths, out)?;
-    let files = walk(paths);
+    let walk_opts = WalkOptions::new().follow_links(run.follow_links);
+    let entries: Vec<WalkEntry> = walk(paths.to_vec(), &walk_opts)
+        .filter(|e| !is_temp_file(&e.path))
+        .collect();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(run.jobs)
-        .build()
-        .map_err(|e| e.to_string())?;
-    let inputs: HashSet<PathBuf> = files.iter().map(|(p, _)| resolve(p)).collect();
+        .build()?;
+    let inputs: HashSet<PathBuf> = entries
+        .iter()
+        .filter(|e| e.error.is_none())
+        .map(|e| resolve(&e.path))
+        .collect();
     let claimed = Arc::new(Mutex::new(HashSet::<PathBuf>::new()));
     use rayon::prelude::*;
     let reports = pool.install(|| {
-        files
-            .par_iter()
-            .map(|(input, rel)| {
-                let target = out.join(rel);
+        entries
+            .into_par_iter()
+            .map(|e| {
+                if e.error.is_some() {
+                    return walk_failure(e);
+                }
                 // Two inputs may map to one output (a.png → a.jpg beside a.jpg): claim names.
-                let target = claim(&claimed, &target, &inputs);
-                fix_path_with(input, &target, profile, opts, run)
+                let target = claim(&claimed, &out.join(&e.relative), &inputs);
+                fix_path_with(&e.path, &target, profile, opts, run)
             })
             .collect()
     });
@@ -678,5 +616,167 @@ fn claim(claimed: &Mutex<HashSet<PathBuf>>, target: &Path, inputs: &HashSet<Path
             return name;
         }
         n += 1;
+    }
+}
+
+/// Not part of the API: the stages `benches/fix.rs` times on their own.
+#[doc(hidden)]
+pub mod __bench {
+    use crate::{FixError, Size};
+    use ::image::DynamicImage;
+    use preflight::Format;
+
+    /// Decodes a picture (EXIF orientation applied).
+    pub fn decode(data: &[u8], format: Format) -> Result<DynamicImage, FixError> {
+        crate::image::decode(data, format).map(|d| d.image)
+    }
+
+    /// Resizes with Lanczos3.
+    pub fn resize(img: &DynamicImage, to: Size) -> Result<DynamicImage, FixError> {
+        crate::image::resize(img, None, to)
+    }
+
+    /// Encodes at a JPEG quality.
+    pub fn encode(img: &DynamicImage, format: Format, quality: u8) -> Result<Vec<u8>, FixError> {
+        crate::image::encode(img, format, quality, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small_png(path: &Path) {
+        ::image::RgbImage::from_pixel(200, 200, ::image::Rgb([10, 20, 30]))
+            .save(path)
+            .unwrap();
+    }
+
+    fn names(reports: &[FixReport]) -> Vec<String> {
+        reports
+            .iter()
+            .map(|r| r.path.file_name().unwrap().to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn walk_skips_temp_files_and_links_inside_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in");
+        std::fs::create_dir_all(&input).unwrap();
+        small_png(&input.join("a.png"));
+        // The temporary file of an interrupted run is never an input.
+        std::fs::copy(
+            input.join("a.png"),
+            input.join(".a.png.0123456789abcdef.preflight-tmp"),
+        )
+        .unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(input.join("a.png"), input.join("link.png")).unwrap();
+        let p = Profile::seedance2();
+        let o = FixOptions::new();
+        let out = dir.path().join("out");
+        let run = FixRunOptions::new().jobs(1);
+        let reports = fix_paths(std::slice::from_ref(&input), &out, &p, &o, &run).unwrap();
+        assert_eq!(names(&reports), ["a.png"]);
+        assert_eq!(reports[0].status, FixStatus::Repaired, "{:?}", reports[0]);
+        assert_eq!(reports[0].output, Some(out.join("in/a.png")));
+        // Following links (as `check --follow-links`), the link is an input too.
+        #[cfg(unix)]
+        {
+            let out = dir.path().join("out2");
+            let run = run.follow_links(true);
+            let reports = fix_paths(std::slice::from_ref(&input), &out, &p, &o, &run).unwrap();
+            assert_eq!(names(&reports), ["a.png", "link.png"]);
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_loop_is_reported_as_check_reports_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in");
+        std::fs::create_dir_all(&input).unwrap();
+        std::os::unix::fs::symlink(&input, input.join("loop")).unwrap();
+        let run = FixRunOptions::new().jobs(1).follow_links(true);
+        let reports = fix_paths(
+            std::slice::from_ref(&input),
+            &dir.path().join("out"),
+            &Profile::seedance2(),
+            &FixOptions::new(),
+            &run,
+        )
+        .unwrap();
+        assert_eq!(names(&reports), ["loop"]);
+        let r = &reports[0];
+        assert_eq!(r.rules, ["file.unreadable"]);
+        assert!(
+            matches!(r.error.as_deref(), Some(FixError::Walk(_))),
+            "{r:?}"
+        );
+        assert_eq!(r.reason.as_deref(), Some("symbolic link loop"));
+    }
+
+    #[test]
+    fn a_report_carries_the_typed_reason_and_its_sentence() {
+        let dir = tempfile::tempdir().unwrap();
+        let (p, o, l) = (
+            Profile::seedance2(),
+            FixOptions::new(),
+            ProbeLimits::default(),
+        );
+        let notes = dir.path().join("notes.txt");
+        std::fs::write(&notes, "hello").unwrap();
+        let r = fix_path(&notes, &dir.path().join("out/notes.txt"), &p, &o, &l);
+        assert_eq!(r.status, FixStatus::NotRepaired);
+        assert!(
+            matches!(
+                r.error.as_deref(),
+                Some(FixError::NotRepairable(NotRepairable::UnknownType))
+            ),
+            "{r:?}"
+        );
+        assert_eq!(
+            r.reason.as_deref(),
+            Some("not a media type preflight recognises")
+        );
+        let r = fix_path(
+            &dir.path().join("missing.jpg"),
+            &dir.path().join("out/m.jpg"),
+            &p,
+            &o,
+            &l,
+        );
+        assert!(
+            matches!(r.error.as_deref(), Some(FixError::Unreadable { .. })),
+            "{r:?}"
+        );
+        assert!(r.reason.unwrap().starts_with("cannot read"));
+        assert!(!dir.path().join("out").exists());
+    }
+
+    #[test]
+    fn a_plan_serializes_its_reason_as_the_sentence() {
+        let info = MediaInfo::new(Format::Unknown, 0);
+        let p = plan(&info, &Profile::seedance2(), &FixOptions::new());
+        assert_eq!(p.not_repairable_reason(), Some(&NotRepairable::Empty));
+        let v = serde_json::to_value(&p).unwrap();
+        assert_eq!(
+            v["steps"][0],
+            serde_json::json!({"step": "not_repairable", "reason": "the file is empty"})
+        );
+        assert_eq!(p.to_string(), "not repairable: the file is empty");
+    }
+
+    #[test]
+    fn video_bytes_need_a_path() {
+        let mut info = MediaInfo::new(Format::Mkv, 1000);
+        info.kind = Kind::Video;
+        let (p, o) = (Profile::seedance2(), FixOptions::new());
+        let e = apply_bytes(&plan(&info, &p, &o), b"", &p, &o).unwrap_err();
+        assert!(
+            matches!(e, FixError::NotRepairable(NotRepairable::NeedsFilePath)),
+            "{e:?}"
+        );
     }
 }

@@ -7,6 +7,7 @@
 //! video); too few → scale up and round up. Width, height and aspect bounds of
 //! the profile are honoured at the same time ([`fit`]).
 
+use crate::error::NotRepairable;
 use preflight::{check, fmt_num, human_bytes, Format, Kind, MediaInfo, Profile, Rational};
 use serde::Serialize;
 use std::fmt;
@@ -14,6 +15,7 @@ use std::fmt;
 /// What to do with an aspect ratio outside the profile's bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum AspectMode {
     /// Letterbox: add bars of [`FixOptions::pad_color`] (nothing is lost).
     #[default]
@@ -25,6 +27,7 @@ pub enum AspectMode {
 /// Which part of a too-long clip to keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum TrimMode {
     /// Keep the beginning.
     #[default]
@@ -38,6 +41,7 @@ pub enum TrimMode {
 /// An image format the repair can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum ImageTarget {
     /// JPEG (lossy; quality stepped down to fit the size limit).
     Jpeg,
@@ -59,7 +63,11 @@ impl ImageTarget {
 }
 
 /// Options of a repair (the `preflight fix` flags).
+///
+/// Build them from the defaults:
+/// `FixOptions::new().aspect(AspectMode::Crop).pad_audio(true)`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct FixOptions {
     /// Aspect ratio outside the bounds: pad (default) or crop.
     pub aspect: AspectMode,
@@ -88,6 +96,24 @@ impl Default for FixOptions {
             trim: TrimMode::Start,
             pad_audio: false,
         }
+    }
+}
+
+impl FixOptions {
+    /// The defaults (those of `preflight fix` without flags).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    setters! {
+        aspect: AspectMode;
+        /// RGB.
+        pad_color: [u8; 3];
+        to: Option<ImageTarget>;
+        quality: u8;
+        min_quality: u8;
+        trim: TrimMode;
+        pad_audio: bool;
     }
 }
 
@@ -134,11 +160,12 @@ pub struct Rect {
 /// One repair step, in the order it is applied.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Step {
     /// The file cannot be repaired; nothing is written.
     NotRepairable {
-        /// Why, for people.
-        reason: String,
+        /// Why (serialized as the sentence people read).
+        reason: NotRepairable,
     },
     /// Decode a type the service does not take and write another.
     Convert {
@@ -327,6 +354,7 @@ impl fmt::Display for Step {
 
 /// The repairs for one file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct FixPlan {
     /// Image, video or audio.
     pub kind: Kind,
@@ -341,14 +369,12 @@ pub struct FixPlan {
 }
 
 impl FixPlan {
-    fn not_repairable(info: &MediaInfo, reason: impl Into<String>) -> FixPlan {
+    fn not_repairable(info: &MediaInfo, reason: NotRepairable) -> FixPlan {
         FixPlan {
             kind: info.kind,
             input: info.format,
             output: None,
-            steps: vec![Step::NotRepairable {
-                reason: reason.into(),
-            }],
+            steps: vec![Step::NotRepairable { reason }],
             needs_ffmpeg: false,
         }
     }
@@ -359,9 +385,9 @@ impl FixPlan {
     }
 
     /// Why the file cannot be repaired, if it cannot.
-    pub fn not_repairable_reason(&self) -> Option<&str> {
+    pub fn not_repairable_reason(&self) -> Option<&NotRepairable> {
         self.steps.iter().find_map(|s| match s {
-            Step::NotRepairable { reason } => Some(reason.as_str()),
+            Step::NotRepairable { reason } => Some(reason),
             _ => None,
         })
     }
@@ -384,7 +410,7 @@ impl fmt::Display for FixPlan {
 
 /// The bounds a repaired picture must meet.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Bounds {
+pub(crate) struct Bounds {
     /// Inclusive width bounds.
     pub min_w: u32,
     /// Inclusive.
@@ -455,7 +481,7 @@ impl Bounds {
 
 /// How a picture of some size is brought inside [`Bounds`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Geometry {
+pub(crate) struct Geometry {
     /// Input size.
     pub input: Size,
     /// Centre crop of the input, if any.
@@ -584,7 +610,7 @@ fn round_size(tw: f64, th: f64, aspect: f64, up: bool, b: &Bounds) -> Option<Siz
 /// Plans how to bring a `w × h` picture inside `b`: crop or pad the aspect
 /// ratio into bounds, then scale into the size and pixel bounds. `None` when
 /// no size satisfies the bounds (a contradictory profile).
-pub fn fit(w: u32, h: u32, b: &Bounds, mode: AspectMode) -> Option<Geometry> {
+pub(crate) fn fit(w: u32, h: u32, b: &Bounds, mode: AspectMode) -> Option<Geometry> {
     if w == 0 || h == 0 {
         return None;
     }
@@ -794,9 +820,9 @@ pub fn plan(info: &MediaInfo, profile: &Profile, opts: &FixOptions) -> FixPlan {
         Kind::Audio => plan_audio(info, profile, opts),
         Kind::Unknown => {
             if info.bytes == 0 {
-                FixPlan::not_repairable(info, "the file is empty")
+                FixPlan::not_repairable(info, NotRepairable::Empty)
             } else {
-                FixPlan::not_repairable(info, "not a media type preflight recognises")
+                FixPlan::not_repairable(info, NotRepairable::UnknownType)
             }
         }
     }
@@ -818,28 +844,14 @@ fn plan_image(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
     let mut needs_ffmpeg = false;
     match info.format {
         Format::Heic | Format::Heif if !cfg!(feature = "heif") => {
-            return FixPlan::not_repairable(
-                info,
-                "HEIC/HEIF decoding needs the `heif` feature (libheif)",
-            );
+            return FixPlan::not_repairable(info, NotRepairable::NeedsHeifFeature);
         }
         f if image_needs_ffmpeg(f) => needs_ffmpeg = true,
         f if image_decodable(f) || matches!(f, Format::Heic | Format::Heif) => {}
-        f => {
-            return FixPlan::not_repairable(
-                info,
-                format!("no decoder for {} images", f.name().to_uppercase()),
-            )
-        }
+        f => return FixPlan::not_repairable(info, NotRepairable::NoDecoder(f)),
     }
     if info.frames.is_some_and(|n| n > 1) && info.format != Format::Gif {
-        return FixPlan::not_repairable(
-            info,
-            format!(
-                "re-encoding an animated {} is not supported (only animated GIF)",
-                info.format.name().to_uppercase()
-            ),
-        );
+        return FixPlan::not_repairable(info, NotRepairable::Animated(info.format));
     }
     // Output format.
     let keepable = matches!(
@@ -868,12 +880,7 @@ fn plan_image(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
     if let (Some(w), Some(h)) = (info.width, info.height) {
         match fit(w, h, &Bounds::image(p), opts.aspect) {
             Some(g) => steps.extend(g.steps(opts.pad_color)),
-            None => {
-                return FixPlan::not_repairable(
-                    info,
-                    "the profile's image bounds leave no size to scale to",
-                )
-            }
+            None => return FixPlan::not_repairable(info, NotRepairable::ImageBoundsUnreachable),
         }
     }
     steps.push(Step::Reencode {
@@ -930,11 +937,10 @@ fn plan_audio(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
             if !opts.pad_audio {
                 return FixPlan::not_repairable(
                     info,
-                    format!(
-                        "too short ({} < {}); --pad-audio pads it with silence",
-                        fmt_s(d),
-                        fmt_s(l.min_duration_s)
-                    ),
+                    NotRepairable::AudioTooShort {
+                        duration_s: d,
+                        min_s: l.min_duration_s,
+                    },
                 );
             }
             steps.push(Step::PadAudio {
@@ -943,7 +949,7 @@ fn plan_audio(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
             });
         }
     } else if info.format.is_supported() {
-        return FixPlan::not_repairable(info, "the duration could not be determined");
+        return FixPlan::not_repairable(info, NotRepairable::UnknownDuration);
     }
     if steps.is_empty() && report.has(preflight::Rule::AudioSize) && info.format == Format::Wav {
         // A WAV over the size limit within the duration bounds: rewrite as 16-bit PCM.
@@ -954,7 +960,7 @@ fn plan_audio(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
         });
     }
     if steps.is_empty() {
-        return FixPlan::not_repairable(info, "no repair known for this failure");
+        return FixPlan::not_repairable(info, NotRepairable::NoRepairKnown);
     }
     FixPlan {
         kind: info.kind,
@@ -968,7 +974,7 @@ fn plan_audio(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
 /// The frame rate a repaired video gets when its own is out of bounds: the
 /// nearest whole number inside the bounds (24 for 23.976, 60 for 120), 30
 /// when the rate is unknown and 30 is allowed.
-pub fn target_fps(fps: Option<Rational>, min: f64, max: f64) -> Option<Rational> {
+pub(crate) fn target_fps(fps: Option<Rational>, min: f64, max: f64) -> Option<Rational> {
     let pick = |v: f64| -> Option<Rational> {
         let c = v.round();
         let c = if c < min { min.ceil() } else { c };
@@ -1001,13 +1007,16 @@ fn plan_video(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
         };
     }
     if info.has_video == Some(false) {
-        return FixPlan::not_repairable(info, "the file has no video track");
+        return FixPlan::not_repairable(info, NotRepairable::NoVideoTrack);
     }
     if let Some(d) = info.duration_s {
         if d < l.min_duration_s {
             return FixPlan::not_repairable(
                 info,
-                format!("too short ({} < {})", fmt_s(d), fmt_s(l.min_duration_s)),
+                NotRepairable::VideoTooShort {
+                    duration_s: d,
+                    min_s: l.min_duration_s,
+                },
             );
         }
     }
@@ -1038,10 +1047,7 @@ fn plan_video(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
                     reencode = true;
                 }
                 None => {
-                    return FixPlan::not_repairable(
-                        info,
-                        "the profile's video bounds leave no size to scale to",
-                    )
+                    return FixPlan::not_repairable(info, NotRepairable::VideoBoundsUnreachable)
                 }
             }
         }
@@ -1051,7 +1057,7 @@ fn plan_video(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
         reencode = true;
         match target_fps(info.fps, l.min_fps, l.max_fps) {
             Some(r) => Some(r),
-            None => return FixPlan::not_repairable(info, "no whole frame rate fits the profile"),
+            None => return FixPlan::not_repairable(info, NotRepairable::NoFrameRate),
         }
     } else {
         None
@@ -1084,7 +1090,7 @@ fn plan_video(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
         });
     }
     if steps.is_empty() {
-        return FixPlan::not_repairable(info, "no repair known for this failure");
+        return FixPlan::not_repairable(info, NotRepairable::NoRepairKnown);
     }
     FixPlan {
         kind: info.kind,
@@ -1293,7 +1299,9 @@ mod tests {
             assert_eq!(plan.output, Some(Format::Jpeg));
         } else {
             assert_eq!(
-                plan.not_repairable_reason(),
+                plan.not_repairable_reason()
+                    .map(ToString::to_string)
+                    .as_deref(),
                 Some("HEIC/HEIF decoding needs the `heif` feature (libheif)")
             );
         }
@@ -1318,10 +1326,10 @@ mod tests {
     fn animated_webp_is_not_repairable() {
         let mut i = image(Format::Webp, 8000, 400, 1000);
         i.frames = Some(3);
-        assert!(super::plan(&i, &p(), &FixOptions::default())
-            .not_repairable_reason()
-            .unwrap()
-            .contains("animated WEBP"));
+        let plan = super::plan(&i, &p(), &FixOptions::default());
+        let why = plan.not_repairable_reason().unwrap();
+        assert_eq!(why, &NotRepairable::Animated(Format::Webp));
+        assert!(why.to_string().contains("animated WEBP"));
     }
 
     #[test]
@@ -1333,10 +1341,15 @@ mod tests {
         let long = super::plan(&audio(Format::Wav, 15.2), &p(), &o);
         assert_eq!(long.output, Some(Format::Wav));
         let short = super::plan(&audio(Format::Wav, 1.9), &p(), &o);
-        assert!(short
-            .not_repairable_reason()
-            .unwrap()
-            .contains("--pad-audio"));
+        let why = short.not_repairable_reason().unwrap();
+        assert!(
+            matches!(why, NotRepairable::AudioTooShort { .. }),
+            "{why:?}"
+        );
+        assert_eq!(
+            why.to_string(),
+            "too short (1.9 s < 2.0 s); --pad-audio pads it with silence"
+        );
         let padded = super::plan(
             &audio(Format::Mp3, 1.9),
             &p(),
@@ -1413,7 +1426,8 @@ mod tests {
         assert_eq!(long.to_string(), "trim 15.2 s → 15.0 s (keep the start)");
         assert_eq!(long.output, Some(Format::Mp4));
         let short = super::plan(&video(1280, 720, (30, 1), 1.9), &p(), &o);
-        assert!(short.not_repairable_reason().unwrap().contains("too short"));
+        let why = short.not_repairable_reason().unwrap();
+        assert!(why.to_string().contains("too short"), "{why}");
         let mut mkv = MediaInfo::new(Format::Mkv, 1000);
         mkv.kind = Kind::Video;
         let plan = super::plan(&mkv, &p(), &o);
@@ -1427,7 +1441,7 @@ mod tests {
         none.width = None;
         assert_eq!(
             super::plan(&none, &p(), &o).not_repairable_reason(),
-            Some("the file has no video track")
+            Some(&NotRepairable::NoVideoTrack)
         );
     }
 

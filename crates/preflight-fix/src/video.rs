@@ -15,9 +15,8 @@
 //!   [`crate::plan::target_fps`].
 
 use super::plan::{plan, FixOptions, FixPlan, Geometry, Size, Step};
-use super::FixError;
-use preflight::Profile;
-use preflight::{Format, Kind, MediaInfo, Rational};
+use super::{FixError, NotRepairable};
+use preflight::{Format, Kind, MediaInfo, Profile, Rational};
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -25,6 +24,7 @@ use std::sync::OnceLock;
 
 /// An `ffmpeg` executable that answered `-version`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Ffmpeg {
     /// The executable.
     pub path: PathBuf,
@@ -123,7 +123,7 @@ impl Ffmpeg {
         if !out.status.success() {
             return Err(FixError::Tool {
                 tool,
-                status: out.status.to_string(),
+                status: out.status,
                 stderr: tail(&out.stderr, 2000),
             });
         }
@@ -131,7 +131,7 @@ impl Ffmpeg {
     }
 
     /// Runs ffmpeg with `args` (after `-nostdin -hide_banner -v error -y`).
-    pub fn ffmpeg(&self, args: &[OsString]) -> Result<Output, FixError> {
+    pub(crate) fn ffmpeg(&self, args: &[OsString]) -> Result<Output, FixError> {
         let mut all: Vec<OsString> = ["-nostdin", "-hide_banner", "-v", "error", "-y"]
             .iter()
             .map(OsString::from)
@@ -140,8 +140,9 @@ impl Ffmpeg {
         self.run("ffmpeg", &self.path, &all)
     }
 
-    /// Decodes the first picture of `input` into PNG bytes (AVIF, JPEG XL, PSD, …).
-    pub fn to_png(&self, input: &Path) -> Result<Vec<u8>, FixError> {
+    /// Decodes the first picture of `input` (of `format`: AVIF, JPEG XL,
+    /// PSD, …) into PNG bytes.
+    pub(crate) fn to_png(&self, input: &Path, format: Format) -> Result<Vec<u8>, FixError> {
         let out = self.ffmpeg(&args(&[
             "-i".as_ref(),
             input.as_os_str(),
@@ -154,15 +155,16 @@ impl Ffmpeg {
             "pipe:1".as_ref(),
         ]))?;
         if out.stdout.is_empty() {
-            return Err(FixError::Decode("ffmpeg produced no picture".into()));
+            return Err(FixError::decode(format, "ffmpeg produced no picture"));
         }
         Ok(out.stdout)
     }
 
     /// Reads what a re-encode needs (displayed size, frame rate, duration)
-    /// with ffprobe, for containers the probe does not read (MKV, WebM, AVI).
-    pub fn probe(&self, input: &Path) -> Result<MediaInfo, FixError> {
-        let exe = self.ffprobe.as_ref().ok_or(FixError::Needs("ffprobe"))?;
+    /// with ffprobe, for containers the probe does not read (MKV, WebM, AVI);
+    /// `format` is the input's, for errors.
+    pub(crate) fn probe(&self, input: &Path, format: Format) -> Result<MediaInfo, FixError> {
+        let exe = self.ffprobe.as_ref().ok_or(NotRepairable::NeedsFfprobe)?;
         let out = self.run(
             "ffprobe",
             exe,
@@ -177,7 +179,7 @@ impl Ffmpeg {
             ]),
         )?;
         let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .map_err(|e| FixError::Decode(format!("ffprobe output: {e}")))?;
+            .map_err(|e| FixError::decode(format, format!("ffprobe output: {e}")))?;
         let bytes = std::fs::metadata(input)?.len();
         let mut info = MediaInfo::new(Format::Mp4, bytes);
         info.kind = Kind::Video;
@@ -226,7 +228,7 @@ fn args(a: &[&OsStr]) -> Vec<OsString> {
 
 /// The `-vf` filter chain for a geometry and frame rate (ffmpeg applies the
 /// input's rotation before the filters, so sizes are displayed sizes).
-pub fn filter_chain(g: Option<&Geometry>, fps: Option<Rational>, color: [u8; 3]) -> String {
+pub(crate) fn filter_chain(g: Option<&Geometry>, fps: Option<Rational>, color: [u8; 3]) -> String {
     let mut f = Vec::new();
     if let Some(g) = g {
         if let Some(r) = g.crop {
@@ -271,17 +273,17 @@ fn geometry_of(
 
 /// Repairs the video `input` as `plan` says, writing `output` (a new file).
 /// Returns what was done.
-pub fn repair(
+pub(crate) fn repair(
     plan0: &FixPlan,
     input: &Path,
     output: &Path,
     p: &Profile,
     opts: &FixOptions,
 ) -> Result<Vec<String>, FixError> {
-    let ff = Ffmpeg::find().ok_or(FixError::Needs("ffmpeg"))?;
+    let ff = Ffmpeg::find().ok_or(NotRepairable::NeedsFfmpeg)?;
     // What ffprobe sees (displayed size, rate, duration): the plan of a type
     // the probe does not read is made again from it.
-    let info = ff.probe(input)?;
+    let info = ff.probe(input, plan0.input)?;
     let replanned;
     let plan = if plan0
         .steps
@@ -292,7 +294,7 @@ pub fn repair(
         i.codec = Some("reencode".into());
         replanned = plan(&i, p, opts);
         if let Some(r) = replanned.not_repairable_reason() {
-            return Err(FixError::NotRepairable(r.to_string()));
+            return Err(r.clone().into());
         }
         &replanned
     } else {

@@ -130,32 +130,29 @@ pub fn run(args: FixArgs) -> u8 {
         );
         return exit::USAGE;
     }
-    let opts = FixOptions {
-        aspect: match args.aspect {
+    let opts = FixOptions::new()
+        .aspect(match args.aspect {
             Aspect::Pad => AspectMode::Pad,
             Aspect::Crop => AspectMode::Crop,
-        },
-        pad_color: args.pad_color,
-        to: args.to.map(|t| match t {
+        })
+        .pad_color(args.pad_color)
+        .to(args.to.map(|t| match t {
             To::Jpeg => ImageTarget::Jpeg,
             To::Png => ImageTarget::Png,
             To::Webp => ImageTarget::Webp,
-        }),
-        quality: args.quality,
-        min_quality: args.min_quality,
-        trim: match args.trim {
+        }))
+        .quality(args.quality)
+        .min_quality(args.min_quality)
+        .trim(match args.trim {
             Trim::Start => TrimMode::Start,
             Trim::Middle => TrimMode::Middle,
             Trim::End => TrimMode::End,
-        },
-        pad_audio: args.pad_audio,
-    };
-    let run = FixRunOptions {
-        all: args.all,
-        dry_run: args.dry_run,
-        jobs: args.jobs,
-        ..FixRunOptions::default()
-    };
+        })
+        .pad_audio(args.pad_audio);
+    let run = FixRunOptions::new()
+        .all(args.all)
+        .dry_run(args.dry_run)
+        .jobs(args.jobs);
     for p in &args.paths {
         if std::fs::symlink_metadata(p).is_err() {
             eprintln!(

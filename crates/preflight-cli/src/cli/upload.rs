@@ -101,7 +101,8 @@ fn repair(
         profile,
         &FixOptions::default(),
         &FixRunOptions::default(),
-    )?;
+    )
+    .map_err(|e| e.to_string())?;
     let (mut files, mut lost) = (Vec::new(), 0u64);
     for r in reports {
         let checked = match (&r.status, &r.output) {
