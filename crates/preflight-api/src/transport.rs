@@ -16,14 +16,25 @@
 //! - scrubbing: the token is replaced by `***` and control characters are
 //!   escaped in everything derived from the server before it is stored in an
 //!   error or logged;
-//! - the `--verbose` log hook ([`Logger`]).
+//! - the `--verbose` log hook ([`Logger`]);
+//! - what is trusted: the roots of the system (or of `SSL_CERT_FILE` /
+//!   `SSL_CERT_DIR`) plus Mozilla's; a certificate or other TLS error is
+//!   final; the token never travels over plain HTTP to another machine
+//!   unless the caller allows it ([`ConfigError::InsecureHttp`]);
+//! - the circuit breaker a batch shares ([`Breaker`]): after N consecutive
+//!   transport failures no call is sent any more;
+//! - downloads: a redirect to another origin is followed only to `https`
+//!   hosts whose resolved addresses are public, checked by the resolver that
+//!   opens the connection (so the address checked is the one used).
 
 use crate::upload::{CheckedFile, UploadError};
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt;
 use std::io::{self, Cursor, Read};
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The API token. `Debug` and `Display` print `***`; there is no public way
@@ -114,6 +125,14 @@ pub enum ConfigError {
         /// The variable's name.
         var: String,
     },
+    /// A plain `http://` base URL on another machine: the token would
+    /// travel in clear text. Allowed only with
+    /// [`ClientConfig::allow_insecure_http`](crate::upload::ClientConfig::allow_insecure_http).
+    #[error("base URL {url:?} is plain http:// to another machine: the token would be sent in clear text (use https://, or allow it with --allow-insecure-http)")]
+    InsecureHttp {
+        /// The URL as given (trimmed).
+        url: String,
+    },
 }
 
 /// Why a request got no complete answer. Messages that came from the
@@ -148,6 +167,13 @@ pub enum NetworkError {
         status: u16,
         /// Why the body did not come.
         source: Box<NetworkError>,
+    },
+    /// The TLS handshake failed: a certificate that is not trusted, has
+    /// expired or names another host, or another TLS error. Never retried.
+    #[error("TLS: {message}")]
+    Tls {
+        /// What the TLS stack said.
+        message: String,
     },
     /// Anything else the HTTP stack reported (a protocol error, …).
     #[error("{message}")]
@@ -299,6 +325,58 @@ impl Body<'_> {
     }
 }
 
+/// The file part of a multipart body: hashes the bytes as they are read,
+/// and when the last ones do not give the checked hash, fails instead of
+/// handing them over, so the request never reaches its `Content-Length`
+/// and the service cannot make an asset of it.
+struct Verified<R> {
+    inner: R,
+    left: u64,
+    hasher: blake3::Hasher,
+    expected: String,
+    /// The hash of what was read, when it was not the expected one.
+    mismatch: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl<R: Read> Verified<R> {
+    fn new(inner: R, len: u64, expected: String) -> Verified<R> {
+        Verified {
+            inner,
+            left: len,
+            hasher: blake3::Hasher::new(),
+            expected,
+            mismatch: Arc::default(),
+        }
+    }
+}
+
+impl<R: Read> Read for Verified<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            return Ok(0);
+        }
+        let n = self.inner.read(buf)?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the file got shorter while uploading",
+            ));
+        }
+        self.hasher.update(buf.get(..n).unwrap_or_default());
+        self.left = self.left.saturating_sub(n as u64);
+        if self.left == 0 {
+            let got = self.hasher.finalize().to_hex().to_string();
+            if got != self.expected {
+                if let Ok(mut m) = self.mismatch.lock() {
+                    *m = Some(got);
+                }
+                return Err(io::Error::other("the file changed while uploading"));
+            }
+        }
+        Ok(n)
+    }
+}
+
 /// A 2xx reply with a JSON object body.
 pub(crate) struct Reply {
     pub(crate) status: u16,
@@ -370,9 +448,195 @@ pub(crate) struct Transport {
     base: Arc<str>,
     token: Token,
     agent: ureq::Agent,
+    /// For the hops of a download redirected to another origin: connects
+    /// only to public addresses, never through a proxy.
+    public_agent: ureq::Agent,
     retry: RetryPolicy,
     log: Option<Logger>,
+    breaker: Option<Arc<Breaker>>,
 }
+
+/// Counts consecutive transport failures (no complete answer, or a 5xx or
+/// 408) over every call that shares it; any other answer resets the count.
+/// Once `threshold` is reached it stays open: calls fail at once with
+/// [`UploadError::ServiceDown`] instead of being sent.
+#[derive(Debug)]
+pub(crate) struct Breaker {
+    threshold: u32,
+    failures: AtomicU32,
+}
+
+impl Breaker {
+    /// A breaker that opens after `threshold` failures in a row (0: never).
+    pub(crate) fn new(threshold: u32) -> Breaker {
+        Breaker {
+            threshold,
+            failures: AtomicU32::new(0),
+        }
+    }
+
+    fn record(&self, failed: bool) {
+        if failed {
+            self.failures.fetch_add(1, Ordering::SeqCst);
+        } else if !self.is_open() {
+            self.failures.store(0, Ordering::SeqCst);
+        }
+    }
+
+    /// Whether no more calls are sent.
+    pub(crate) fn is_open(&self) -> bool {
+        self.threshold > 0 && self.failures.load(Ordering::SeqCst) >= self.threshold
+    }
+
+    /// Consecutive failures so far.
+    pub(crate) fn failures(&self) -> u32 {
+        self.failures.load(Ordering::SeqCst)
+    }
+}
+
+/// The roots every connection trusts: the system's (or those of
+/// `SSL_CERT_FILE` / `SSL_CERT_DIR` when set, as OpenSSL reads them) plus
+/// Mozilla's, loaded once per process.
+fn root_certs() -> ureq::tls::RootCerts {
+    use ureq::tls::Certificate;
+    static ROOTS: OnceLock<Arc<Vec<Certificate<'static>>>> = OnceLock::new();
+    let certs = ROOTS.get_or_init(|| {
+        let native = rustls_native_certs::load_native_certs();
+        let all = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .chain(native.certs.iter())
+            .map(|c| Certificate::from_der(c.as_ref()).to_owned())
+            .collect();
+        Arc::new(all)
+    });
+    ureq::tls::RootCerts::Specific(Arc::clone(certs))
+}
+
+/// The host of a URL after `scheme://`: without user info, port and the
+/// brackets of an IPv6 literal.
+fn host_of(after_scheme: &str) -> &str {
+    let authority = after_scheme.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or(authority);
+    match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => host_port.split(':').next().unwrap_or(host_port),
+    }
+}
+
+/// Whether a host name is this machine (`localhost`, 127.0.0.0/8, `::1`).
+fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Whether requests to `base_url` would carry the token in clear text to
+/// another machine: a plain `http://` URL whose host is not loopback.
+/// ```
+/// use preflight_api::upload::sends_token_in_clear;
+/// assert!(sends_token_in_clear("http://relay.example.invalid"));
+/// assert!(!sends_token_in_clear("http://127.0.0.1:8080"));
+/// assert!(!sends_token_in_clear("http://[::1]:8080/api"));
+/// assert!(!sends_token_in_clear("https://relay.example.com"));
+/// ```
+pub fn sends_token_in_clear(base_url: &str) -> bool {
+    let url = base_url.trim();
+    url.get(..7)
+        .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+        && !is_loopback_host(host_of(url.get(7..).unwrap_or("")))
+}
+
+/// Whether an address is on the public internet: not loopback, private,
+/// link-local, unique-local, shared (CGNAT), documentation, multicast,
+/// unspecified or broadcast, nor an IPv4 address mapped into IPv6 that is
+/// one of these.
+pub(crate) fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || o[0] == 0
+                || (o[0] == 100 && (o[1] & 0xc0) == 64)
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+                || (o[0] == 198 && (o[1] & 0xfe) == 18)
+                || o[0] >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let seg = v6.segments();
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (seg[0] & 0xfe00) == 0xfc00
+                || (seg[0] & 0xffc0) == 0xfe80
+                || (seg[0] == 0x2001 && seg[1] == 0x0db8)
+                || (seg[0] == 0x64 && seg[1] == 0xff9b))
+        }
+    }
+}
+
+/// Why the resolver of a redirected download refused a host.
+#[derive(Debug)]
+pub(crate) struct NotPublic;
+
+impl fmt::Display for NotPublic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the host resolves to an address that is not public")
+    }
+}
+
+impl std::error::Error for NotPublic {}
+
+/// A resolver that keeps only public addresses and fails when none is
+/// left: since ureq connects to what the resolver returns, the address
+/// checked is the address used (no second lookup to rebind).
+#[derive(Debug, Default)]
+struct PublicOnly(ureq::unversioned::resolver::DefaultResolver);
+
+impl ureq::unversioned::resolver::Resolver for PublicOnly {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        let all = self.0.resolve(uri, config, timeout)?;
+        let mut out = self.0.empty();
+        for a in all.iter().filter(|a: &&SocketAddr| is_public(a.ip())) {
+            out.push(*a);
+        }
+        if all.is_empty() || !out.is_empty() {
+            return Ok(out);
+        }
+        Err(ureq::Error::Io(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            NotPublic,
+        )))
+    }
+}
+
+/// What [`Transport::get_stream`] got.
+pub(crate) enum Fetched {
+    /// The final answer (not a redirect, or one that was not followed).
+    Response(ureq::http::Response<ureq::Body>),
+    /// A redirect this client refuses to follow.
+    Refused {
+        /// The target, without its query.
+        to: String,
+        /// Why.
+        reason: &'static str,
+    },
+}
+
+/// Most redirects a download follows.
+const MAX_REDIRECTS: u32 = 5;
 
 impl Transport {
     /// A transport for `base_url` (`http(s)://host…`, a trailing `/` dropped).
@@ -382,6 +646,7 @@ impl Transport {
         timeouts: Timeouts,
         retry: RetryPolicy,
         log: Option<Logger>,
+        allow_insecure_http: bool,
     ) -> Result<Transport, ConfigError> {
         let base = base_url.trim().trim_end_matches('/').to_string();
         if base.is_empty() {
@@ -394,24 +659,62 @@ impl Transport {
         if rest.is_empty() || rest.starts_with('/') {
             return Err(ConfigError::NoHost { url: base });
         }
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .user_agent(USER_AGENT)
-            .max_redirects(0)
-            .max_redirects_will_error(false)
-            .timeout_connect(Some(timeouts.connect))
-            .timeout_recv_response(Some(timeouts.response))
-            .timeout_recv_body(Some(timeouts.response))
-            .timeout_per_write(Some(timeouts.response))
-            .build()
-            .into();
+        if !allow_insecure_http && sends_token_in_clear(&base) {
+            return Err(ConfigError::InsecureHttp { url: base });
+        }
+        let config = |public: bool| {
+            let b = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .user_agent(USER_AGENT)
+                .max_redirects(0)
+                .max_redirects_will_error(false)
+                .timeout_connect(Some(timeouts.connect))
+                .timeout_recv_response(Some(timeouts.response))
+                .timeout_recv_body(Some(timeouts.response))
+                .timeout_per_write(Some(timeouts.response))
+                .tls_config(
+                    ureq::tls::TlsConfig::builder()
+                        .root_certs(root_certs())
+                        .build(),
+                );
+            // Through a proxy the resolver would see the proxy, not the host.
+            if public { b.proxy(None) } else { b }.build()
+        };
+        let agent: ureq::Agent = config(false).into();
+        let public_agent = ureq::Agent::with_parts(
+            config(true),
+            ureq::unversioned::transport::DefaultConnector::new(),
+            PublicOnly::default(),
+        );
         Ok(Transport {
             base: Arc::from(base),
             token,
             agent,
+            public_agent,
             retry,
             log,
+            breaker: None,
         })
+    }
+
+    /// The same transport (sharing the connection pool) counting its
+    /// failures in `breaker`.
+    pub(crate) fn with_breaker(&self, breaker: Arc<Breaker>) -> Transport {
+        Transport {
+            breaker: Some(breaker),
+            ..self.clone()
+        }
+    }
+
+    /// The breaker, when one is set and open.
+    fn open_breaker(&self) -> Option<&Breaker> {
+        self.breaker.as_deref().filter(|b| b.is_open())
+    }
+
+    fn record(&self, failed: bool) {
+        if let Some(b) = &self.breaker {
+            b.record(failed);
+        }
     }
 
     /// Sends a `--verbose` line (scrubbed of the token) to the logger, if any.
@@ -456,6 +759,12 @@ impl Transport {
             ureq::Error::Timeout(t) => NetworkError::Timeout {
                 phase: timeout_phase(*t),
             },
+            ureq::Error::Io(io) if is_tls_error(io) => NetworkError::Tls {
+                message: scrub(io.to_string()),
+            },
+            ureq::Error::Rustls(_) | ureq::Error::Tls(_) => NetworkError::Tls {
+                message: scrub(e.to_string()),
+            },
             ureq::Error::Io(io) => NetworkError::Io {
                 kind: io.kind(),
                 message: scrub(io.to_string()),
@@ -464,14 +773,15 @@ impl Transport {
                 message: scrub(other.to_string()),
             },
         };
-        let retryable = matches!(
-            e,
-            ureq::Error::Io(_)
-                | ureq::Error::Timeout(_)
-                | ureq::Error::HostNotFound
-                | ureq::Error::ConnectionFailed
-                | ureq::Error::Protocol(_)
-        );
+        let retryable = !matches!(error, NetworkError::Tls { .. })
+            && matches!(
+                e,
+                ureq::Error::Io(_)
+                    | ureq::Error::Timeout(_)
+                    | ureq::Error::HostNotFound
+                    | ureq::Error::ConnectionFailed
+                    | ureq::Error::Protocol(_)
+            );
         NetFailure {
             error,
             retryable,
@@ -545,7 +855,11 @@ impl Transport {
             Attempt::Retry { err, after, unsent } => Attempt::Retry { err, after, unsent },
             Attempt::Fatal(e) => Attempt::Fatal(e),
         };
+        // An open breaker ends the call instead of sleeping before a retry.
         let sleep = |d| {
+            if self.open_breaker().is_some() {
+                return false;
+            }
             std::thread::sleep(d);
             true
         };
@@ -570,8 +884,8 @@ impl Transport {
                     },
                     false,
                 ),
-                // The sleep above is never interrupted.
-                Stop::Cancelled => (UploadError::Cancelled, false),
+                // Only an open breaker interrupts the sleep above.
+                Stop::Cancelled => (self.service_down(), false),
             })
     }
 
@@ -617,39 +931,103 @@ impl Transport {
     }
 
     /// One `GET` of an absolute URL whose body the caller streams (a result
-    /// download). The token goes only to the origin of the base URL; another
-    /// host (a CDN with a signed URL) gets no `Authorization`, and may
-    /// redirect (up to 5 times). `body_timeout` bounds reading the body.
+    /// download). The token goes only to the origin of the base URL, and
+    /// only on the first request; another host (a CDN with a signed URL)
+    /// gets no `Authorization`. Redirects (up to 5) are followed by hand: to
+    /// the same origin as the request that was redirected, as they come; to
+    /// another origin only over `https` and only to a host whose resolved
+    /// addresses are public (checked by the resolver that opens the
+    /// connection). `body_timeout` bounds reading the body.
     pub(crate) fn get_stream(
         &self,
         url: &str,
         body_timeout: Duration,
-    ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
-        let same_origin = origin(url).is_some_and(|o| Some(o) == origin(&self.base));
-        self.log(|| {
-            format!(
-                "→ GET {}{}",
-                url_for_log(url),
-                if same_origin {
-                    " (Authorization: Bearer ***)"
-                } else {
-                    ""
+    ) -> Result<Fetched, ureq::Error> {
+        let mut url = url.to_string();
+        let mut public_only = false;
+        let mut hop = 0u32;
+        loop {
+            let token = hop == 0 && origin(&url).is_some_and(|o| Some(o) == origin(&self.base));
+            self.log(|| {
+                format!(
+                    "→ GET {}{}",
+                    url_for_log(&url),
+                    if token {
+                        " (Authorization: Bearer ***)"
+                    } else {
+                        ""
+                    }
+                )
+            });
+            let agent = if public_only {
+                &self.public_agent
+            } else {
+                &self.agent
+            };
+            let req = agent
+                .get(&url)
+                .config()
+                .timeout_recv_body(Some(body_timeout))
+                .build();
+            let req = if token {
+                req.header("Authorization", self.bearer())
+            } else {
+                req
+            };
+            let resp = match req.call() {
+                Ok(r) => r,
+                Err(ureq::Error::Io(e))
+                    if e.get_ref()
+                        .is_some_and(|i| i.downcast_ref::<NotPublic>().is_some()) =>
+                {
+                    return Ok(Fetched::Refused {
+                        to: self.scrub(url_for_log(&url)),
+                        reason: "its host resolves to a loopback, private or link-local address",
+                    });
                 }
-            )
-        });
-        let req = self
-            .agent
-            .get(url)
-            .config()
-            .timeout_recv_body(Some(body_timeout))
-            .max_redirects(if same_origin { 0 } else { 5 })
-            .build();
-        let req = if same_origin {
-            req.header("Authorization", self.bearer())
-        } else {
-            req
-        };
-        req.call()
+                Err(e) => return Err(e),
+            };
+            let location = resp
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let (true, Some(location)) = (resp.status().is_redirection(), location) else {
+                return Ok(Fetched::Response(resp));
+            };
+            if hop == MAX_REDIRECTS {
+                return Ok(Fetched::Response(resp));
+            }
+            let next = match (
+                location.starts_with('/') && !location.starts_with("//"),
+                origin(&url),
+            ) {
+                (true, Some(o)) => format!("{o}{location}"),
+                _ => location,
+            };
+            let same_origin = origin(&next).is_some_and(|o| Some(o) == origin(&url));
+            if !same_origin {
+                if !next
+                    .get(..8)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+                {
+                    return Ok(Fetched::Refused {
+                        to: self.scrub(url_for_log(&next)),
+                        reason: "a redirect to another origin must be https",
+                    });
+                }
+                public_only = true;
+            }
+            self.log(|| format!("← HTTP {} → {}", resp.status().as_u16(), url_for_log(&next)));
+            url = next;
+            hop += 1;
+        }
+    }
+
+    fn service_down(&self) -> UploadError {
+        UploadError::ServiceDown {
+            failures: self.breaker.as_ref().map_or(0, |b| b.failures()),
+        }
     }
 
     fn bearer(&self) -> String {
@@ -663,6 +1041,9 @@ impl Transport {
         body: &Body<'_>,
         attempt: u32,
     ) -> Attempt<Reply, UploadError> {
+        if self.open_breaker().is_some() {
+            return Attempt::Fatal(self.service_down());
+        }
         let url = format!("{}{}", self.base, route.path);
         let method = if route.get { "GET" } else { "POST" };
         self.log(|| {
@@ -701,15 +1082,28 @@ impl Transport {
                     Ok(f) => f,
                     Err(e) => return Attempt::Fatal(e),
                 };
+                let expected = match file.content_hash() {
+                    Ok(h) => h,
+                    Err(e) => return Attempt::Fatal(e),
+                };
+                let verify = Verified::new(f.take(file.bytes()), file.bytes(), expected);
+                let mismatch = Arc::clone(&verify.mismatch);
                 let reader = Cursor::new(head.clone())
-                    .chain(f.take(file.bytes()))
+                    .chain(verify)
                     .chain(Cursor::new(tail.clone()));
-                req.header(
-                    "Content-Type",
-                    format!("multipart/form-data; boundary={boundary}"),
-                )
-                .header("Content-Length", body.len().to_string())
-                .send(ureq::SendBody::from_owned_reader(reader))
+                let sent = req
+                    .header(
+                        "Content-Type",
+                        format!("multipart/form-data; boundary={boundary}"),
+                    )
+                    .header("Content-Length", body.len().to_string())
+                    .send(ureq::SendBody::from_owned_reader(reader));
+                let changed = mismatch.lock().ok().and_then(|m| m.clone());
+                if let Some(sent_hash) = changed {
+                    self.log(|| format!("{action}: the file changed while uploading: aborted"));
+                    return Attempt::Fatal(file.changed_while_uploading(&sent_hash));
+                }
+                sent
             }
         };
         self.receive(action, attempt, started, sent)
@@ -726,6 +1120,7 @@ impl Transport {
         let mut resp = match sent {
             Ok(r) => r,
             Err(e) => {
+                self.record(true);
                 let f = self.net_failure(&e);
                 self.log(|| {
                     format!(
@@ -751,6 +1146,7 @@ impl Transport {
             }
         };
         let status = resp.status().as_u16();
+        self.record(status == 408 || status >= 500);
         let after = retry_after(&resp);
         let bytes = match resp
             .body_mut()
@@ -760,6 +1156,7 @@ impl Transport {
         {
             Ok(b) => b,
             Err(e) => {
+                self.record(true);
                 let error = NetworkError::Body {
                     status,
                     source: Box::new(self.net_failure(&e).error),
@@ -968,6 +1365,13 @@ fn parse_retry_after(v: &str) -> Option<Duration> {
         .map(Duration::from_secs_f64)
 }
 
+/// Whether an I/O error carries a TLS error (a certificate that is not
+/// trusted, expired or for another host, a handshake failure).
+fn is_tls_error(e: &io::Error) -> bool {
+    e.get_ref()
+        .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+}
+
 /// Whether a transport error surely came before the request reached the
 /// service (so that even a call that is not idempotent may be resent).
 fn is_unsent(e: &ureq::Error) -> bool {
@@ -1010,6 +1414,7 @@ mod tests {
             Timeouts::default(),
             RetryPolicy::default(),
             None,
+            false,
         )
         .unwrap()
     }
@@ -1035,6 +1440,7 @@ mod tests {
                 Timeouts::default(),
                 RetryPolicy::default(),
                 None,
+                false,
             )
         };
         assert!(matches!(new("ftp://x"), Err(ConfigError::BadScheme { .. })));

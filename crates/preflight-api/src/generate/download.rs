@@ -2,7 +2,7 @@
 
 use super::TaskStatus;
 use super::{cancelled, sleep_unless_cancelled, GenerateError, OptionError, TaskId, TaskResult};
-use crate::transport::{status_class, url_for_log, Attempt, StatusClass, Stop, Transport};
+use crate::transport::{status_class, url_for_log, Attempt, Fetched, StatusClass, Stop, Transport};
 use crate::upload::{Client, NetworkError};
 use preflight::fs::AtomicFile;
 use preflight::{Format, Kind};
@@ -131,6 +131,16 @@ pub enum DownloadError {
         /// What it is, judged by content.
         format: Format,
     },
+    /// A redirect this client does not follow: to another origin over plain
+    /// HTTP, or to a host that resolves to a loopback, private, link-local
+    /// or unique-local address.
+    #[error("redirect to {to} refused: {reason}")]
+    RedirectRefused {
+        /// The target, without its query.
+        to: String,
+        /// Why.
+        reason: &'static str,
+    },
     /// Every attempt failed; the last failure.
     #[error("{last} (after {attempts} attempt{s})", s = if *.attempts == 1 { "" } else { "s" })]
     GaveUp {
@@ -247,7 +257,10 @@ fn fetch_once(
         })
     };
     let mut resp = match t.get_stream(url, opts.body_timeout) {
-        Ok(r) => r,
+        Ok(Fetched::Response(r)) => r,
+        Ok(Fetched::Refused { to, reason }) => {
+            return fatal(DownloadError::RedirectRefused { to, reason })
+        }
         Err(e) => {
             let f = t.net_failure(&e);
             return if f.retryable {

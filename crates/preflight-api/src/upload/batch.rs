@@ -2,12 +2,13 @@
 //! and the manifest kept up to date after every upload.
 
 use super::client::{AssetFilter, AssetStatus, Client, Payload};
-use super::manifest::{now_unix, Entry, Manifest, ManifestError};
+use super::manifest::{now_unix, Entry, Intent, Manifest, ManifestError};
 use super::{asset_name, hash_tag, name_has_hash, CheckedFile, UploadError};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Most uploads in flight: the service allows 30 creations in progress per account.
 pub const MAX_JOBS: usize = 30;
@@ -24,7 +25,7 @@ pub enum Mode {
 }
 
 /// How a batch runs: [`UploadOptions::new`], then the setters.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct UploadOptions {
     /// Payload form.
@@ -33,10 +34,32 @@ pub struct UploadOptions {
     pub jobs: usize,
     /// Set to stop starting new uploads; those in flight finish and are recorded.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// The circuit breaker: after this many consecutive transport failures
+    /// (no answer, 5xx, 408) across the batch, no new upload starts and no
+    /// call is retried; the files not sent end with
+    /// [`UploadError::ServiceDown`]. 0 turns it off. Default 8.
+    pub max_failures: u32,
+    /// Longest wait for the in-flight creates of an earlier run (intents
+    /// without a result in the manifest) to appear in the group before
+    /// they are created again. Default 30 s.
+    pub intent_wait: Duration,
+}
+
+impl Default for UploadOptions {
+    fn default() -> Self {
+        UploadOptions {
+            mode: Mode::default(),
+            jobs: 1,
+            cancel: None,
+            max_failures: 8,
+            intent_wait: Duration::from_secs(30),
+        }
+    }
 }
 
 impl UploadOptions {
-    /// Multipart, one at a time, not cancellable.
+    /// Multipart, one at a time, not cancellable, breaker at 8, 30 s for
+    /// in-flight creates.
     pub fn new() -> UploadOptions {
         UploadOptions::default()
     }
@@ -45,7 +68,38 @@ impl UploadOptions {
         mode: Mode;
         jobs: usize;
         cancel: Some(Arc<AtomicBool>);
+        max_failures: u32;
+        intent_wait: Duration;
     }
+}
+
+/// What a group holds, by the hash tag that ends each asset's name:
+/// `(id, name, status)`.
+type Existing = HashMap<String, (String, String, AssetStatus)>;
+
+fn list_existing(client: &Client, group_id: &str) -> Result<Existing, UploadError> {
+    let filter = AssetFilter {
+        group_ids: vec![group_id.to_string()],
+        ..AssetFilter::default()
+    };
+    let mut existing = Existing::new();
+    for a in client.list_assets(&filter)? {
+        if let Some(tag) = a.name.get(a.name.len().saturating_sub(12)..) {
+            existing
+                .entry(tag.to_string())
+                .or_insert((a.id, a.name, a.status));
+        }
+    }
+    Ok(existing)
+}
+
+/// Whether a failed create may have made the asset all the same (the
+/// request went out and no answer says it did not).
+fn maybe_created(e: &UploadError) -> bool {
+    matches!(
+        e,
+        UploadError::Transport { .. } | UploadError::ServiceDown { .. }
+    ) || e.status().is_some_and(|s| s == 408 || s >= 500)
 }
 
 /// Where an uploaded file's asset id came from. (Exhaustive on purpose: a
@@ -97,8 +151,17 @@ pub struct Outcome {
 ///   manifest that missed an upload, e.g. after `kill -9` between the
 ///   service's reply and the manifest write).
 /// - Files with identical content are uploaded once.
-/// - The manifest is saved atomically after every upload, under a lock.
+/// - Before each create, an intent is saved in the manifest; after it, the
+///   entry. A file whose intent an earlier run left (killed while its create
+///   was in flight) and whose asset is not in the group yet is waited for,
+///   the group listed again with backoff for up to
+///   [`UploadOptions::intent_wait`], before it is created.
+/// - The bytes sent are hashed as they stream and must be the checked ones
+///   ([`UploadError::ChangedWhileUploading`]).
+/// - After [`UploadOptions::max_failures`] consecutive transport failures,
+///   no new upload starts ([`UploadError::ServiceDown`]).
 ///
+/// The caller holds the manifest's lock ([`Manifest::lock`]) for the run.
 /// Fails as a whole only when the group cannot be listed (sending without
 /// that check could make duplicates).
 pub fn upload_files(
@@ -120,6 +183,7 @@ pub fn upload_files(
     let mut primary_of: Vec<Option<usize>> = vec![None; files.len()];
     let mut first_by_hash: HashMap<&str, usize> = HashMap::new();
     let mut pending: Vec<usize> = Vec::new();
+    let mut in_flight: Vec<String> = Vec::new();
     for (i, h) in hashes.iter().enumerate() {
         let hash = match h {
             Ok(h) => h,
@@ -139,23 +203,34 @@ pub fn upload_files(
                 status: AssetStatus::parse(&e.status),
             }));
         } else {
+            if manifest.intent(group_id, hash).is_some() {
+                in_flight.push(hash_tag(hash).to_string());
+            }
             pending.push(i);
         }
     }
     // 3. What the group already holds, by hash tag.
-    let mut existing: HashMap<String, (String, String, AssetStatus)> = HashMap::new();
+    let mut existing = Existing::new();
     if !pending.is_empty() {
-        let filter = AssetFilter {
-            group_ids: vec![group_id.to_string()],
-            ..AssetFilter::default()
-        };
-        for a in client.list_assets(&filter)? {
-            if let Some(tag) = a.name.get(a.name.len().saturating_sub(12)..) {
-                existing
-                    .entry(tag.to_string())
-                    .or_insert((a.id, a.name, a.status));
-            }
+        existing = list_existing(client, group_id)?;
+    }
+    // 3b. Creates an earlier run left in flight: wait for them to appear.
+    in_flight.retain(|tag| !existing.contains_key(tag));
+    let deadline = Instant::now() + opts.intent_wait;
+    let mut delay = Duration::from_millis(250);
+    while !in_flight.is_empty() {
+        let now = Instant::now();
+        let cancelled = opts
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::SeqCst));
+        if now >= deadline || cancelled {
+            break;
         }
+        std::thread::sleep(delay.min(deadline - now));
+        delay = (delay * 2).min(Duration::from_secs(5));
+        existing = list_existing(client, group_id)?;
+        in_flight.retain(|tag| !existing.contains_key(tag));
     }
     // Report what is known so far.
     let mut outcomes: Vec<Option<Outcome>> = (0..files.len()).map(|_| None).collect();
@@ -179,7 +254,9 @@ pub fn upload_files(
             }
         }
     }
-    // 4. Upload the rest with bounded concurrency.
+    // 4. Upload the rest with bounded concurrency, behind the breaker.
+    let (client, breaker) = client.with_breaker(opts.max_failures);
+    let client = &client;
     let manifest = Mutex::new(manifest);
     let next = AtomicUsize::new(0);
     let done: Mutex<Vec<(usize, Result<Uploaded, UploadError>)>> = Mutex::new(Vec::new());
@@ -196,6 +273,10 @@ pub fn upload_files(
                     .is_some_and(|c| c.load(Ordering::SeqCst))
                 {
                     Err(UploadError::Cancelled)
+                } else if breaker.is_open() {
+                    Err(UploadError::ServiceDown {
+                        failures: breaker.failures(),
+                    })
                 } else {
                     let hash = hashes_ok[i].as_str();
                     upload_one(
@@ -261,7 +342,25 @@ fn upload_one(
                 Mode::Multipart => Payload::Multipart(file),
                 Mode::DataUri => Payload::DataUri(file),
             };
-            let id = client.create_asset(group_id, &name, payload)?;
+            // The intent is on disk before the request goes out.
+            {
+                let mut m = manifest.lock().unwrap_or_else(|p| p.into_inner());
+                m.begin(Intent::new(hash, &name, group_id, file.path()));
+                m.save()?;
+            }
+            let id = match client.create_asset(group_id, &name, payload) {
+                Ok(id) => id,
+                Err(e) => {
+                    if !maybe_created(&e) {
+                        let mut m = manifest.lock().unwrap_or_else(|p| p.into_inner());
+                        if m.end(group_id, hash) {
+                            // A stale intent only costs a re-run a wait.
+                            let _ = m.save();
+                        }
+                    }
+                    return Err(e);
+                }
+            };
             (id, name, Source::Created, AssetStatus::Processing)
         }
     };

@@ -17,7 +17,9 @@
 //! scrubbed of the token before it is stored or shown.
 
 use super::{CheckedFile, UploadError, MODEL_IMAGE};
-use crate::transport::{Body, Logger, Reply, RetryPolicy, Route, Timeouts, Token, Transport};
+use crate::transport::{
+    Body, Breaker, Logger, Reply, RetryPolicy, Route, Timeouts, Token, Transport,
+};
 use base64::Engine as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{json, Map, Value};
@@ -49,6 +51,9 @@ pub struct ClientConfig {
     pub max_body_bytes: u64,
     /// Where `--verbose` lines go (none by default).
     pub log: Option<Logger>,
+    /// Send the token over plain `http://` to another machine (off: such a
+    /// base URL is refused with [`ConfigError::InsecureHttp`](crate::upload::ConfigError::InsecureHttp)).
+    pub allow_insecure_http: bool,
 }
 
 impl ClientConfig {
@@ -63,7 +68,14 @@ impl ClientConfig {
             poll_interval: Duration::from_secs(2),
             max_body_bytes: 64_000_000,
             log: None,
+            allow_insecure_http: false,
         }
+    }
+
+    /// Whether this configuration sends the token in clear text to another
+    /// machine ([`sends_token_in_clear`](crate::upload::sends_token_in_clear)).
+    pub fn sends_token_in_clear(&self) -> bool {
+        crate::transport::sends_token_in_clear(&self.base_url)
     }
 }
 
@@ -78,12 +90,32 @@ impl fmt::Debug for ClientConfig {
             .field("poll_interval", &self.poll_interval)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("log", &self.log.as_ref().map(|_| "…"))
+            .field("allow_insecure_http", &self.allow_insecure_http)
             .finish()
     }
 }
 
-/// Upper bound on pages followed by one list call (a hostile server cannot loop us).
-const MAX_PAGES: u32 = 100_000;
+/// Upper bound on pages followed by one list call, whatever `TotalCount`
+/// says (a hostile server cannot keep us paging).
+const MAX_PAGES: u64 = 1_000;
+
+/// Longest id accepted from the service.
+const MAX_ID_LEN: usize = 128;
+
+/// Whether the service's id is one this client stores and prints: 1 to
+/// 128 characters of `A-Z a-z 0-9 . _ -`.
+/// ```
+/// use preflight_api::upload::valid_id;
+/// assert!(valid_id("asset-2026.01_x"));
+/// assert!(!valid_id("asset-\x1b[2J"));
+/// assert!(!valid_id(""));
+/// ```
+pub fn valid_id(id: &str) -> bool {
+    (1..=MAX_ID_LEN).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
 
 /// A blocking client of the asset API. Cheap to clone; clones share the
 /// connection pool and can be used from several threads.
@@ -109,6 +141,10 @@ pub struct Group {
     /// The name as the service stores it (usually with the `[u-…]-[t-…]` prefix).
     #[serde(rename = "Name", default)]
     pub name: String,
+    /// Ids of newer groups answering to the same name, when the service
+    /// shows more than one ([`Client::find_group`] keeps the oldest).
+    #[serde(skip)]
+    pub also_named: Vec<String>,
     /// Every other field the service sent.
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
@@ -293,6 +329,7 @@ impl Client {
             cfg.timeouts,
             cfg.retry,
             cfg.log.clone(),
+            cfg.allow_insecure_http,
         )?;
         Ok(Client {
             cfg: Arc::new(cfg),
@@ -310,6 +347,17 @@ impl Client {
         &self.transport
     }
 
+    /// The same client (sharing the connection pool) whose calls stop once
+    /// `threshold` consecutive transport failures were seen by any of them.
+    pub(crate) fn with_breaker(&self, threshold: u32) -> (Client, Arc<Breaker>) {
+        let breaker = Arc::new(Breaker::new(threshold));
+        let c = Client {
+            cfg: Arc::clone(&self.cfg),
+            transport: self.transport.with_breaker(Arc::clone(&breaker)),
+        };
+        (c, breaker)
+    }
+
     /// `CreateAssetGroup`: makes a group and returns its id. A retry after a
     /// lost reply first looks the name up, so it never makes a second group.
     pub fn create_group(&self, name: &str) -> Result<String, UploadError> {
@@ -325,44 +373,65 @@ impl Client {
     /// The group named `name`, as chosen by the user: a stored name matches
     /// with or without the service's `[u-…]-[t-…]` isolation prefix. Lists
     /// every group (the service's name filter semantics are not documented)
-    /// and compares exactly. Two matching groups are an error.
+    /// and compares exactly. When several match, the oldest is returned
+    /// (by `CreateTime`, else the first listed) with the others' ids in
+    /// [`Group::also_named`]: a duplicate made by a race never blocks later runs.
     pub fn find_group(&self, name: &str) -> Result<Option<Group>, UploadError> {
-        let mut hits: Vec<Group> = self
+        let mut hits: Vec<(usize, Group)> = self
             .list_groups()?
             .into_iter()
             .filter(|g| group_name_matches(&g.name, name))
+            .enumerate()
             .collect();
-        match hits.len() {
-            0 => Ok(None),
-            1 => Ok(hits.pop()),
-            _ => Err(UploadError::AmbiguousGroup {
-                name: name.to_string(),
-                ids: hits.into_iter().map(|g| g.id).collect(),
-            }),
-        }
+        let created = |g: &Group| {
+            g.extra
+                .get("CreateTime")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        hits.sort_by(|(i, a), (j, b)| match (created(a), created(b)) {
+            (Some(x), Some(y)) => x.cmp(&y).then(i.cmp(j)),
+            _ => i.cmp(j),
+        });
+        let mut hits = hits.into_iter().map(|(_, g)| g);
+        let Some(mut oldest) = hits.next() else {
+            return Ok(None);
+        };
+        oldest.also_named = hits.map(|g| g.id).collect();
+        Ok(Some(oldest))
     }
 
-    /// The group named `name`, made when none exists.
+    /// The group named `name`, made when none exists. After making it, the
+    /// groups are listed again: when a concurrent run made one too, both
+    /// use the oldest ([`Client::find_group`]). Two runs sharing a manifest
+    /// never race here (they hold [`Manifest::lock`](crate::upload::Manifest::lock)).
     pub fn find_or_create_group(&self, name: &str) -> Result<Group, UploadError> {
         if let Some(g) = self.find_group(name)? {
             return Ok(g);
         }
         let id = self.create_group(name)?;
-        Ok(Group {
-            id,
-            name: name.to_string(),
-            extra: BTreeMap::new(),
-        })
+        match self.find_group(name)? {
+            Some(g) => Ok(g),
+            // Not listed yet: ours is the only one known.
+            None => Ok(Group {
+                id,
+                name: name.to_string(),
+                also_named: Vec::new(),
+                extra: BTreeMap::new(),
+            }),
+        }
     }
 
     /// `ListAssetGroups`, every page.
     pub fn list_groups(&self) -> Result<Vec<Group>, UploadError> {
-        self.list_all("ListAssetGroups", json!({}), |g: &Group| g.id.clone())
+        self.list_all("ListAssetGroups", json!({}), |g: &Group| [&g.id, ""])
     }
 
     /// `ListAssets` with `filter`, every page.
     pub fn list_assets(&self, filter: &AssetFilter) -> Result<Vec<Asset>, UploadError> {
-        self.list_all("ListAssets", filter.to_json(), |a: &Asset| a.id.clone())
+        self.list_all("ListAssets", filter.to_json(), |a: &Asset| {
+            [&a.id, &a.group_id]
+        })
     }
 
     /// The asset of `group_id` named exactly `name` (`ListAssets` with
@@ -385,7 +454,11 @@ impl Client {
         self.call(
             "GetAsset",
             &body,
-            |r| self.parse_as::<Asset>("GetAsset", r),
+            |r| {
+                let a = self.parse_as::<Asset>("GetAsset", r)?;
+                self.check_ids("GetAsset", [a.id.as_str(), a.group_id.as_str()])?;
+                Ok(a)
+            },
             || Ok(None),
         )
     }
@@ -429,6 +502,10 @@ impl Client {
     ) -> Result<String, UploadError> {
         let file = payload.file();
         let ty = file.asset_type();
+        if !matches!(payload, Payload::Url(..)) {
+            // The hash every byte sent is verified against.
+            file.content_hash()?;
+        }
         let body = match payload {
             Payload::Url(url, _) => Body::json(&json!({
                 "model": ty.model(), "GroupId": group_id, "Name": name,
@@ -489,6 +566,11 @@ impl Client {
                 path: file.path().to_path_buf(),
                 source,
             })?;
+        let sent = blake3::hash(&raw).to_hex().to_string();
+        let checked = file.content_hash()?;
+        if sent != checked {
+            return Err(file.changed_while_uploading(&sent));
+        }
         let mut url = prefix;
         base64::engine::general_purpose::STANDARD.encode_string(&raw, &mut url);
         drop(raw);
@@ -499,36 +581,75 @@ impl Client {
         })))
     }
 
+    /// Every page of a list call. Stops at the last page by `TotalCount`
+    /// (or at a short page when there is none), at a page that adds no
+    /// item not seen before, and in any case after `TotalCount ÷ PageSize`
+    /// pages of the first reply plus 2 (at most 1,000 pages).
     fn list_all<T: for<'de> Deserialize<'de>>(
         &self,
         action: &'static str,
         filter: Value,
-        id: impl Fn(&T) -> String,
+        ids: impl Fn(&T) -> [&str; 2],
     ) -> Result<Vec<T>, UploadError> {
-        let size = self.cfg.page_size.max(1);
+        let size = u64::from(self.cfg.page_size.max(1));
         let mut out = Vec::new();
         let mut seen = HashSet::new();
-        for page in 1..=MAX_PAGES {
+        let mut cap = MAX_PAGES;
+        let mut page = 0u64;
+        while page < cap {
+            page += 1;
             let body = Body::json(&json!({
                 "model": MODEL_IMAGE, "PageNumber": page, "PageSize": size, "Filter": filter,
             }));
             let p: Page<T> = self.call(action, &body, |r| self.parse_as(action, r), || Ok(None))?;
             let n = p.items.len() as u64;
+            let mut added = 0u64;
             for item in p.items {
-                if seen.insert(id(&item)) {
+                let [id, other] = ids(&item);
+                self.check_ids(action, [id, other])?;
+                if seen.insert(id.to_string()) {
                     out.push(item);
+                    added += 1;
                 }
             }
-            let eff = p.page_size.filter(|&s| s > 0).unwrap_or(size as u64);
-            let last = match p.total_count {
-                Some(total) => n == 0 || u64::from(page).saturating_mul(eff) >= total,
-                None => n < eff,
-            };
+            let eff = p.page_size.filter(|&s| s > 0).unwrap_or(size);
+            if page == 1 {
+                if let Some(total) = p.total_count {
+                    cap = cap.min(total.div_ceil(eff).saturating_add(2));
+                }
+            }
+            let last = added == 0
+                || match p.total_count {
+                    Some(total) => page.saturating_mul(eff) >= total,
+                    None => n < eff,
+                };
             if last {
-                break;
+                return Ok(out);
             }
         }
+        self.transport
+            .log(|| format!("{action}: stopped after {page} pages (the page cap)"));
         Ok(out)
+    }
+
+    /// Rejects a reply carrying an id that is not [`valid_id`] (an empty
+    /// second id, such as an asset's missing `GroupId`, passes).
+    fn check_ids<'a>(
+        &self,
+        action: &'static str,
+        ids: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), UploadError> {
+        for (k, id) in ids.into_iter().enumerate() {
+            if !(valid_id(id) || (k > 0 && id.is_empty())) {
+                return Err(UploadError::BadId {
+                    action,
+                    id: self
+                        .transport
+                        .scrub(&id.chars().take(40).collect::<String>()),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// `POST {base}/volc/asset/<action>` with the transport's retries; before
@@ -549,7 +670,13 @@ impl Client {
 
     fn parse_id(&self, action: &'static str, r: &Reply) -> Result<String, UploadError> {
         match r.value.get("Id").and_then(Value::as_str) {
-            Some(id) if !id.is_empty() => Ok(id.to_string()),
+            Some(id) if valid_id(id) => Ok(id.to_string()),
+            Some(id) => Err(UploadError::BadId {
+                action,
+                id: self
+                    .transport
+                    .scrub(&id.chars().take(40).collect::<String>()),
+            }),
             _ => Err(UploadError::Unexpected {
                 action,
                 status: r.status,
@@ -563,10 +690,13 @@ impl Client {
         action: &'static str,
         r: &Reply,
     ) -> Result<T, UploadError> {
-        T::deserialize(&r.value).map_err(|_| UploadError::Unexpected {
-            action,
-            status: r.status,
-            body_start: r.body_start.clone(),
+        // Every string of the reply is scrubbed of the token before it is kept.
+        T::deserialize(&self.transport.redact_value(r.value.clone())).map_err(|_| {
+            UploadError::Unexpected {
+                action,
+                status: r.status,
+                body_start: r.body_start.clone(),
+            }
         })
     }
 }

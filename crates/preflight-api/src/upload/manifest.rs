@@ -21,11 +21,20 @@
 //! }
 //! ```
 //!
-//! Two processes writing the same manifest at once are not supported: the
-//! last write wins (the assets themselves are never duplicated, see
-//! [`asset_name`](super::asset_name)).
+//! Before each `CreateAsset` the batch records an *intent* (hash, name,
+//! group, path) in `"intents"`, saved before the request goes out, and
+//! replaces it by the entry once the id is back. A run killed in between
+//! leaves the intent: the next run looks the name up and waits for an
+//! in-flight create to appear before creating anything
+//! ([`upload_files`](super::upload_files)).
+//!
+//! One run at a time: [`ManifestLock`] is an advisory lock on
+//! `<manifest>.lock` held for the whole run (the manifest itself is replaced
+//! on every save, so it cannot carry the lock). The lock file is left in
+//! place: removing it would let a third run lock a file another still waits on.
 
 use super::UploadError;
+use fs4::fs_std::FileExt as _;
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::io;
@@ -58,6 +67,12 @@ pub enum ManifestError {
     /// It could not be written.
     #[error("cannot write: {0}")]
     Write(#[source] io::Error),
+    /// Another run holds the lock and `--no-wait-lock` was given.
+    #[error("another preflight run is using it (lock {})", .lock.display())]
+    Locked {
+        /// The lock file.
+        lock: PathBuf,
+    },
     /// An asset was created, but saving the manifest that records it failed.
     #[error("asset {asset_id} was created but could not be recorded ({source}); a re-run finds it by name")]
     NotRecorded {
@@ -96,11 +111,42 @@ pub struct Entry {
     pub uploaded_at: u64,
 }
 
+/// A `CreateAsset` that was about to be sent and has no result yet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Intent {
+    /// BLAKE3 of the content.
+    pub hash: String,
+    /// The asset name sent.
+    pub name: String,
+    /// The group.
+    pub group_id: String,
+    /// The path it was sent from.
+    pub path: String,
+    /// When, in seconds since 1970.
+    pub started_at: u64,
+}
+
+impl Intent {
+    /// An intent started now.
+    pub fn new(hash: &str, name: &str, group_id: &str, path: &Path) -> Intent {
+        Intent {
+            hash: hash.to_string(),
+            name: name.to_string(),
+            group_id: group_id.to_string(),
+            path: path.to_string_lossy().into_owned(),
+            started_at: now_unix(),
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct Doc {
     version: u32,
     hash: String,
     entries: Vec<Entry>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    intents: Vec<Intent>,
 }
 
 /// The manifest, loaded in memory.
@@ -108,6 +154,22 @@ struct Doc {
 pub struct Manifest {
     path: PathBuf,
     entries: Vec<Entry>,
+    intents: Vec<Intent>,
+}
+
+/// The advisory lock of one manifest, held until dropped
+/// ([`Manifest::lock`]).
+#[derive(Debug)]
+pub struct ManifestLock {
+    _file: fs::File,
+    path: PathBuf,
+}
+
+impl ManifestLock {
+    /// The lock file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
 }
 
 impl Manifest {
@@ -116,7 +178,47 @@ impl Manifest {
         Manifest {
             path: path.into(),
             entries: Vec::new(),
+            intents: Vec::new(),
         }
+    }
+
+    /// Takes the exclusive lock of the manifest at `path` (the file
+    /// `<path>.lock`, made when missing). When another run holds it:
+    /// with `wait`, calls `on_wait` once and blocks until it is free;
+    /// without, fails with [`ManifestError::Locked`].
+    pub fn lock(
+        path: &Path,
+        wait: bool,
+        on_wait: impl FnOnce(&Path),
+    ) -> Result<ManifestLock, UploadError> {
+        let mut name = path.as_os_str().to_owned();
+        name.push(".lock");
+        let lock = PathBuf::from(name);
+        let err = |source: ManifestError| UploadError::Manifest {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock)
+            .map_err(|e| err(ManifestError::Write(e)))?;
+        let got = file
+            .try_lock_exclusive()
+            .map_err(|e| err(ManifestError::Write(e)))?;
+        if !got {
+            if !wait {
+                return Err(err(ManifestError::Locked { lock }));
+            }
+            on_wait(&lock);
+            file.lock_exclusive()
+                .map_err(|e| err(ManifestError::Write(e)))?;
+        }
+        Ok(ManifestLock {
+            _file: file,
+            path: lock,
+        })
     }
 
     /// Reads the manifest at `path`; an absent file is an empty manifest. A
@@ -142,6 +244,7 @@ impl Manifest {
         Ok(Manifest {
             path,
             entries: doc.entries,
+            intents: doc.intents,
         })
     }
 
@@ -172,8 +275,10 @@ impl Manifest {
         self.entries.iter().rev().find(|e| e.asset_id == asset_id)
     }
 
-    /// Adds an entry, replacing one of the same content and group.
+    /// Adds an entry, replacing one of the same content and group, and
+    /// drops the intent it answers.
     pub fn record(&mut self, entry: Entry) {
+        self.end(&entry.group_id, &entry.hash);
         match self
             .entries
             .iter_mut()
@@ -182,6 +287,32 @@ impl Manifest {
             Some(old) => *old = entry,
             None => self.entries.push(entry),
         }
+    }
+
+    /// Every intent without a result, oldest first.
+    pub fn intents(&self) -> &[Intent] {
+        &self.intents
+    }
+
+    /// The intent of this content in this group.
+    pub fn intent(&self, group_id: &str, hash: &str) -> Option<&Intent> {
+        self.intents
+            .iter()
+            .find(|i| i.group_id == group_id && i.hash == hash)
+    }
+
+    /// Records an intent, replacing one of the same content and group.
+    pub fn begin(&mut self, intent: Intent) {
+        self.end(&intent.group_id.clone(), &intent.hash.clone());
+        self.intents.push(intent);
+    }
+
+    /// Drops the intent of this content in this group; whether there was one.
+    pub fn end(&mut self, group_id: &str, hash: &str) -> bool {
+        let before = self.intents.len();
+        self.intents
+            .retain(|i| !(i.group_id == group_id && i.hash == hash));
+        self.intents.len() != before
     }
 
     /// Updates the status of every entry of `asset_id`; whether there was one.
@@ -200,6 +331,7 @@ impl Manifest {
             version: VERSION,
             hash: HASH_NAME.to_string(),
             entries: self.entries.clone(),
+            intents: self.intents.clone(),
         };
         let err = |source: ManifestError| UploadError::Manifest {
             path: self.path.clone(),

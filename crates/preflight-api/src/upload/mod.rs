@@ -24,12 +24,15 @@ mod batch;
 mod client;
 pub mod manifest;
 
-pub use crate::transport::{ConfigError, Logger, NetworkError, RetryPolicy, Timeouts, Token};
+pub use crate::transport::{
+    sends_token_in_clear, ConfigError, Logger, NetworkError, RetryPolicy, Timeouts, Token,
+};
 pub use batch::{upload_files, Mode, Outcome, Source, UploadOptions, Uploaded, MAX_JOBS};
 pub use client::{
-    strip_group_prefix, Asset, AssetFilter, AssetStatus, Client, ClientConfig, Group, Payload,
+    strip_group_prefix, valid_id, Asset, AssetFilter, AssetStatus, Client, ClientConfig, Group,
+    Payload,
 };
-pub use manifest::{Entry, Manifest, ManifestError};
+pub use manifest::{Entry, Intent, Manifest, ManifestError, ManifestLock};
 pub use preflight::bundle::{asset_uri, AssetType};
 
 use preflight::bundle::MODEL_IMAGE;
@@ -40,7 +43,7 @@ use preflight::ProbeLimits;
 use preflight::Profile;
 use preflight::Verdict;
 use std::fs::File;
-use std::io;
+use std::io::{self, Read as _};
 use std::path::{Path, PathBuf};
 
 /// Everything that can go wrong while talking to the service or preparing an
@@ -133,14 +136,6 @@ pub enum UploadError {
         /// The body limit.
         max: u64,
     },
-    /// More than one group carries the name.
-    #[error("{count} groups are named {name:?} ({ids}): give --group-id", count = .ids.len(), ids = .ids.join(", "))]
-    AmbiguousGroup {
-        /// The name looked up.
-        name: String,
-        /// The matching group ids.
-        ids: Vec<String>,
-    },
     /// The manifest could not be read or written.
     #[error("manifest {}: {source}", .path.display())]
     Manifest {
@@ -153,6 +148,34 @@ pub enum UploadError {
     /// The batch was cancelled before this file was sent.
     #[error("cancelled before upload")]
     Cancelled,
+    /// The batch stopped: the service failed this many times in a row (the
+    /// circuit breaker, [`UploadOptions::max_failures`]); this call was not
+    /// sent, or not sent again.
+    #[error("not sent: the service failed {failures} times in a row, so the batch stopped")]
+    ServiceDown {
+        /// Consecutive failures seen.
+        failures: u32,
+    },
+    /// The service sent an id that is not 1 to 128 of `A-Z a-z 0-9 . _ -`:
+    /// the reply is rejected and nothing of it is stored or printed raw.
+    #[error("{action}: the service sent an invalid id {id:?}")]
+    BadId {
+        /// The API action.
+        action: &'static str,
+        /// The id (scrubbed, at most 40 characters).
+        id: String,
+    },
+    /// The file's bytes while uploading were not the bytes checked (same
+    /// size, other content): the upload was aborted before its end.
+    #[error("{}: changed while uploading (BLAKE3 {checked} when checked, {sent} when sent): not uploaded", .path.display())]
+    ChangedWhileUploading {
+        /// The file.
+        path: PathBuf,
+        /// First 12 hex digits of the checked content's hash.
+        checked: String,
+        /// First 12 hex digits of the hash of what was read to send.
+        sent: String,
+    },
     /// A file with the same content as another of the batch, which failed.
     #[error("same content as {}, which was not uploaded", .other.display())]
     SameContent {
@@ -212,6 +235,12 @@ fn join_rules(rules: &[preflight::Rule]) -> String {
 /// It can be made only from a passing [`FileReport`] of a format the service
 /// takes ([`CheckedFile::from_report`], [`CheckedFile::check`]). It remembers
 /// the size that was checked; an upload refuses a file whose size changed.
+///
+/// Its content hash is taken once ([`CheckedFile::pin`] right after the
+/// check, or the first [`CheckedFile::content_hash`]) and every upload
+/// hashes the bytes as they stream: bytes that differ from the pinned ones
+/// abort the request before its end ([`UploadError::ChangedWhileUploading`]),
+/// so no asset is made of content that was not checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckedFile {
     path: PathBuf,
@@ -219,6 +248,7 @@ pub struct CheckedFile {
     asset_type: AssetType,
     bytes: u64,
     duration_s: Option<f64>,
+    hash: std::sync::OnceLock<String>,
 }
 
 impl CheckedFile {
@@ -230,9 +260,42 @@ impl CheckedFile {
     ) -> Result<CheckedFile, Box<FileReport>> {
         let report = preflight::check_path(path, profile, limits);
         match CheckedFile::from_report(&report) {
-            Ok(c) => Ok(c),
-            Err(_) => Err(Box::new(report)),
+            Ok(c) if c.pin(limits).is_ok() => Ok(c),
+            _ => Err(Box::new(report)),
         }
+    }
+
+    /// Opens the file once, reads its headers again from that handle and
+    /// requires the format, size and duration that were checked, then
+    /// hashes the same handle: the hash every upload verifies. Call it
+    /// right after the check (the CLI does) to leave no window in which
+    /// other bytes could take the checked ones' place. Returns the hash.
+    pub fn pin(&self, limits: &ProbeLimits) -> Result<String, UploadError> {
+        use std::io::Seek;
+        let io = |source| UploadError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let mut f = self.open()?;
+        let info = preflight::probe_reader(&mut f, Some(self.bytes), limits).map_err(|e| {
+            UploadError::Io {
+                path: self.path.clone(),
+                source: io::Error::new(io::ErrorKind::InvalidData, e.to_string()),
+            }
+        })?;
+        if info.format != self.format
+            || info.bytes != self.bytes
+            || info.duration_s != self.duration_s
+        {
+            return Err(UploadError::Changed {
+                path: self.path.clone(),
+                checked: self.bytes,
+                now: info.bytes,
+            });
+        }
+        f.rewind().map_err(io)?;
+        let h = hash_reader(f.take(self.bytes)).map_err(io)?;
+        Ok(self.hash.get_or_init(|| h).clone())
     }
 
     /// Accepts a report that passed, of a format the service takes.
@@ -262,6 +325,7 @@ impl CheckedFile {
             asset_type,
             bytes: info.bytes,
             duration_s: info.duration_s,
+            hash: std::sync::OnceLock::new(),
         })
     }
 
@@ -313,13 +377,31 @@ impl CheckedFile {
         Ok(f)
     }
 
-    /// BLAKE3 hash of the content, 64 lowercase hex digits.
+    /// BLAKE3 hash of the content, 64 lowercase hex digits: the pinned one
+    /// ([`CheckedFile::pin`]), else read now and pinned.
     pub fn content_hash(&self) -> Result<String, UploadError> {
         let f = self.open()?;
-        hash_reader(f).map_err(|source| UploadError::Io {
+        if let Some(h) = self.hash.get() {
+            return Ok(h.clone());
+        }
+        let h = hash_reader(f.take(self.bytes)).map_err(|source| UploadError::Io {
             path: self.path.clone(),
             source,
-        })
+        })?;
+        Ok(self.hash.get_or_init(|| h).clone())
+    }
+
+    /// The pinned hash, if any.
+    pub(crate) fn pinned_hash(&self) -> Option<&str> {
+        self.hash.get().map(String::as_str)
+    }
+
+    pub(crate) fn changed_while_uploading(&self, sent: &str) -> UploadError {
+        UploadError::ChangedWhileUploading {
+            path: self.path.clone(),
+            checked: hash_tag(self.pinned_hash().unwrap_or_default()).to_string(),
+            sent: hash_tag(sent).to_string(),
+        }
     }
 }
 

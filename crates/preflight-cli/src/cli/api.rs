@@ -1,6 +1,7 @@
 //! What the API commands share: where the service is, the token, `--verbose`.
 
 use super::exit;
+use super::output::sanitize;
 use clap::{Args, ValueEnum};
 use preflight_api::upload::{Client, ClientConfig, Token, UploadError};
 use std::sync::Arc;
@@ -28,6 +29,10 @@ pub struct ApiArgs {
     /// Attempts per call, the first included, on connection errors, 429 and 5xx.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub retries: u32,
+    /// Send the token over plain http:// to a host other than this machine
+    /// (refused without this flag: anyone on the path can read it).
+    #[arg(long)]
+    pub allow_insecure_http: bool,
 }
 
 /// Table or JSON.
@@ -68,6 +73,13 @@ impl ApiArgs {
             Err(e) => return Err(Usage(format!("{TOKEN_VAR}: {}", UploadError::from(e)))),
         };
         let mut cfg = ClientConfig::new(base, token);
+        cfg.allow_insecure_http = self.allow_insecure_http;
+        if self.allow_insecure_http && cfg.sends_token_in_clear() {
+            eprintln!(
+                "preflight: warning: the token goes over plain http:// to {} (--allow-insecure-http)",
+                sanitize(&cfg.base_url)
+            );
+        }
         cfg.timeouts.response = Duration::from_secs(self.timeout.max(1));
         cfg.retry.max_attempts = self.retries.max(1);
         if let Some(ms) = std::env::var(RETRY_DELAY_VAR)
@@ -89,7 +101,7 @@ impl ApiArgs {
 
 /// Prints an API error and gives the exit code: 2 for configuration, else 1.
 pub fn fail(e: &UploadError) -> u8 {
-    eprintln!("preflight: {e}");
+    eprintln!("preflight: {}", sanitize(&e.to_string()));
     match e {
         UploadError::Config(_) => exit::USAGE,
         _ => exit::FAIL,

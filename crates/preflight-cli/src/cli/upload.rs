@@ -16,7 +16,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use preflight::{check_paths, BatchOptions, FileReport, Profile, Verdict};
 use preflight_api::upload::manifest::DEFAULT_FILE;
 use preflight_api::upload::{
-    asset_uri, upload_files, Manifest, Mode, Outcome, Source, UploadOptions,
+    asset_uri, upload_files, Manifest, Mode, Outcome, Source, UploadError, UploadOptions,
 };
 use preflight_api::CheckedFile;
 use std::collections::HashMap;
@@ -80,6 +80,13 @@ pub struct UploadArgs {
         requires = "fix"
     )]
     fix_out: PathBuf,
+    /// Fail at once when another run holds the manifest's lock (default: wait for it).
+    #[arg(long)]
+    no_wait_lock: bool,
+    /// Stop starting uploads after this many consecutive failures to reach
+    /// the service (0: never).
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    max_failures: u32,
     /// No progress bar.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -163,8 +170,10 @@ pub fn run(args: UploadArgs) -> u8 {
     let mut files = Vec::new();
     let mut rejected = 0u64;
     let mut to_fix = Vec::new();
+    let limits = preflight::ProbeLimits::default();
     for r in &reports {
-        match CheckedFile::from_report(r) {
+        // Pinned right after the check: what is sent must hash the same.
+        match CheckedFile::from_report(r).and_then(|f| f.pin(&limits).map(|_| f)) {
             Ok(f) => files.push(f),
             Err(_) if args.fix && r.verdict == Verdict::Fail => to_fix.push(r.path.clone()),
             Err(_) => {
@@ -205,7 +214,17 @@ pub fn run(args: UploadArgs) -> u8 {
             exit::FAIL
         };
     }
-    // 2. The manifest, then the group.
+    // 2. One run per manifest: the lock, the manifest, then the group.
+    let _lock = match Manifest::lock(&args.manifest, !args.no_wait_lock, |lock| {
+        eprintln!(
+            "preflight: another run is using {}; waiting for it to finish (lock {})",
+            args.manifest.display(),
+            lock.display()
+        )
+    }) {
+        Ok(l) => l,
+        Err(e) => return api::fail(&e),
+    };
     let mut manifest = match Manifest::load(&args.manifest) {
         Ok(m) => m,
         Err(e) => return api::fail(&e),
@@ -213,7 +232,18 @@ pub fn run(args: UploadArgs) -> u8 {
     let group_id = match (&args.group_id, &args.group) {
         (Some(id), _) => id.clone(),
         (None, Some(name)) => match client.find_or_create_group(name) {
-            Ok(g) => g.id,
+            Ok(g) => {
+                if !g.also_named.is_empty() {
+                    eprintln!(
+                        "preflight: {} groups are named {}: using the oldest, {} (the others: {})",
+                        g.also_named.len() + 1,
+                        sanitize(name),
+                        g.id,
+                        g.also_named.join(", ")
+                    );
+                }
+                g.id
+            }
             Err(e) => return api::fail(&e),
         },
         (None, None) => return api::usage(api::Usage("give --group NAME or --group-id ID".into())),
@@ -221,6 +251,7 @@ pub fn run(args: UploadArgs) -> u8 {
     // 3. Upload.
     let bar = progress_bar(args.quiet, files.len() as u64);
     let (created, reused, failed) = (AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0));
+    let not_sent = AtomicU64::new(0);
     let on_done = |o: &Outcome| {
         bar.inc(1);
         let path = sanitize(&o.path.to_string_lossy());
@@ -244,7 +275,10 @@ pub fn run(args: UploadArgs) -> u8 {
             }
             Err(e) => {
                 failed.fetch_add(1, Ordering::Relaxed);
-                eprintln!("error  {path}: {e}");
+                if matches!(e, UploadError::ServiceDown { .. }) {
+                    not_sent.fetch_add(1, Ordering::Relaxed);
+                }
+                eprintln!("error  {path}: {}", sanitize(&e.to_string()));
             }
         });
     };
@@ -253,7 +287,8 @@ pub fn run(args: UploadArgs) -> u8 {
             ModeArg::Multipart => Mode::Multipart,
             ModeArg::DataUri => Mode::DataUri,
         })
-        .jobs(args.jobs.max(1));
+        .jobs(args.jobs.max(1))
+        .max_failures(args.max_failures);
     let outcomes = match upload_files(&client, &group_id, &files, &mut manifest, &opts, &on_done) {
         Ok(o) => o,
         Err(e) => {
@@ -306,6 +341,14 @@ pub fn run(args: UploadArgs) -> u8 {
             Err(e) => code = api::fail(&e).max(code),
         }
     }
+    if not_sent.load(Ordering::Relaxed) > 0 {
+        eprintln!(
+            "preflight: the service failed {} times in a row: stopped with {} file(s) not sent; resume with:\n  {}",
+            args.max_failures,
+            not_sent.load(Ordering::Relaxed),
+            resume_command()
+        );
+    }
     eprintln!(
         "{} uploaded, {} already there, {} failed the check, {} could not be uploaded (group {}, manifest {})",
         created.load(Ordering::Relaxed),
@@ -316,6 +359,25 @@ pub fn run(args: UploadArgs) -> u8 {
         args.manifest.display()
     );
     code
+}
+
+/// This very command line, shell-quoted, to run again (its paths and
+/// values are the user's own; control characters are escaped).
+fn resume_command() -> String {
+    std::env::args_os()
+        .map(|a| {
+            let a = sanitize(&a.to_string_lossy());
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:@,+".contains(c))
+            {
+                a
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// One line on stdout; a closed pipe (`… | head`) must not stop the uploads
