@@ -1671,6 +1671,89 @@ mod tests {
     }
 
     #[test]
+    fn public_addresses_and_clear_text_hosts() {
+        let public = |s: &str| is_public(s.parse().unwrap());
+        for p in ["93.184.216.34", "1.1.1.1", "2606:4700::1111"] {
+            assert!(public(p), "{p}");
+        }
+        for p in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fc00::1",
+            "fd12::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+        ] {
+            assert!(!public(p), "{p}");
+        }
+        assert_eq!(host_of("u:p@h.example:8080/x"), "h.example");
+        assert_eq!(host_of("[::1]:80/x"), "::1");
+        assert!(sends_token_in_clear("HTTP://relay.example"));
+        assert!(sends_token_in_clear("http://localhost.evil.example"));
+        assert!(sends_token_in_clear("http://127.0.0.1@evil.example"));
+        assert!(!sends_token_in_clear("http://user@127.0.0.1:9"));
+        assert!(!sends_token_in_clear("http://LOCALHOST"));
+        let t = Token::new("k").unwrap();
+        let new = |allow| {
+            Transport::new(
+                "http://relay.example",
+                t.clone(),
+                Timeouts::default(),
+                RetryPolicy::default(),
+                None,
+                allow,
+            )
+        };
+        assert!(matches!(new(false), Err(ConfigError::InsecureHttp { .. })));
+        assert!(new(true).is_ok());
+    }
+
+    #[test]
+    fn the_breaker_opens_after_n_failures_in_a_row_and_stays_open() {
+        let b = Breaker::new(3);
+        b.record(true);
+        b.record(true);
+        b.record(false);
+        assert_eq!(b.failures(), 0, "an answer resets the count");
+        for _ in 0..3 {
+            b.record(true);
+        }
+        assert!(b.is_open());
+        b.record(false);
+        assert!(b.is_open(), "an in-flight success does not close it");
+        let never = Breaker::new(0);
+        for _ in 0..100 {
+            never.record(true);
+        }
+        assert!(!never.is_open());
+    }
+
+    #[test]
+    fn a_file_that_changes_under_the_stream_is_not_handed_over() {
+        let good = blake3::hash(b"abcdef").to_hex().to_string();
+        let mut out = Vec::new();
+        let mut v = Verified::new(&b"abcdef"[..], 6, good.clone());
+        v.read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"abcdef");
+        let mut v = Verified::new(&b"abcxyz"[..], 6, good.clone());
+        let mut buf = [0u8; 3];
+        assert_eq!(v.read(&mut buf).unwrap(), 3);
+        assert!(v.read(&mut buf).is_err(), "the last bytes are kept back");
+        assert!(v.mismatch.lock().unwrap().is_some());
+        let mut v = Verified::new(&b"abc"[..], 6, good);
+        assert!(v.read_to_end(&mut Vec::new()).is_err(), "a shorter file");
+    }
+
+    #[test]
     fn transient_errors() {
         let api = |status| UploadError::Api {
             action: "GetTask",

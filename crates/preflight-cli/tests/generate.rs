@@ -902,3 +902,41 @@ fn cli_check_upload_generate_in_one_session() {
     assert_eq!(content[1]["image_url"]["url"], json!(by_type("Image")));
     assert_eq!(content[2]["audio_url"]["url"], json!(by_type("Audio")));
 }
+
+#[test]
+fn a_redirect_to_a_private_address_or_to_plain_http_is_refused() {
+    let api = server();
+    let cdn = server();
+    // A stand-in for a metadata endpoint, on loopback.
+    let inner = server();
+    api.with(|st| st.video_base = Some(cdn.url()));
+    let c = client(&api);
+    let id = generate::submit(&c, &bundle(), &options()).unwrap();
+    let t = generate::poll(&c, &id, &fast_poll()).unwrap();
+    let d = tmp();
+    for (to, why) in [
+        (
+            format!("https://127.0.0.1:{}/videos/x.mp4", inner.addr.port()),
+            "loopback",
+        ),
+        (
+            format!("https://localhost:{}/latest/meta-data", inner.addr.port()),
+            "loopback",
+        ),
+        (
+            format!("{}/latest/meta-data?X-Sig=s", inner.url()),
+            "must be https",
+        ),
+    ] {
+        cdn.with(|st| st.redirect_downloads = Some(to.clone()));
+        let e = generate::download(&c, &t, &DownloadOptions::new(d.path())).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("redirect to") && msg.contains(why),
+            "{to}: {msg}"
+        );
+        assert!(!msg.contains("X-Sig"), "{msg}");
+    }
+    assert_eq!(inner.seen().len(), 0, "nothing reached the private address");
+    assert!(files_in(d.path()).is_empty());
+}

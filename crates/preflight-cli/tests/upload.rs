@@ -1543,3 +1543,432 @@ fn cli_upload_fix_repairs_failing_files_and_uploads_the_repaired_copies() {
     assert!(err.contains("image.width"), "{err}");
     assert_eq!(s2.count("CreateAsset"), 0);
 }
+
+// ------------------------------------------- concurrency, trust (issue 13)
+
+const FOUR_AUDIO: [&str; 4] = [
+    "audio/ok_mp3_2.0s.mp3",
+    "audio/ok_wav_2.0s.wav",
+    "audio/ok_wav_pcm16_8k_mono_3s.wav",
+    "audio/ok_wav_rf64_3s.wav",
+];
+
+fn upload_cmd(s: &FakeServer, dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_preflight"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("PREFLIGHT_BASE_URL", s.url())
+        .env("PREFLIGHT_API_KEY", TOKEN)
+        .env("PREFLIGHT_RETRY_DELAY_MS", "2")
+        .env("PREFLIGHT_INTENT_WAIT_MS", "3000")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    cmd
+}
+
+/// Every asset of the service has its own name, and there are `n`.
+fn assert_no_duplicates(s: &FakeServer, n: usize, why: &str) {
+    let assets = s.assets();
+    let mut names: Vec<&str> = assets.iter().map(|a| a.name.as_str()).collect();
+    names.sort();
+    let all = names.len();
+    names.dedup();
+    assert_eq!(
+        (all, names.len()),
+        (n, n),
+        "{why}: {all} assets, {} names",
+        names.len()
+    );
+}
+
+#[test]
+fn four_concurrent_runs_on_one_folder_make_one_group_and_no_duplicates() {
+    let s = FakeServer::start();
+    s.with(|st| st.delay_creates = Duration::from_millis(40));
+    let d = tmp();
+    let files = copy_fixtures(d.path(), &FOUR_AUDIO);
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            upload_cmd(&s, d.path(), &["upload", "in", "--group", "g8", "-j", "2"])
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut waited = 0;
+    for r in runs {
+        let out = r.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        waited += usize::from(err.contains("waiting for it to finish"));
+    }
+    assert!(waited >= 1, "the later runs waited for the lock");
+    assert_eq!(s.groups().len(), 1, "one group g8");
+    assert_no_duplicates(&s, files.len(), "4 runs at once");
+    // With --no-wait-lock a run fails at once while another holds the lock.
+    let m = d.path().join("preflight-manifest.json");
+    let _held = Manifest::lock(&m, false, |_| {}).unwrap();
+    let t = Instant::now();
+    let (code, _, err) = preflight(
+        Some(&s),
+        d.path(),
+        &["upload", "in", "--group", "g8", "--no-wait-lock"],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("another preflight run is using it"), "{err}");
+    assert!(t.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn kill_9_then_an_immediate_rerun_twenty_times_makes_no_duplicates() {
+    for round in 0..20u64 {
+        let s = FakeServer::start();
+        // The service carries a create out 300 ms after it came: a client
+        // killed meanwhile never learns the id, and a re-run that only
+        // listed the group would create it a second time.
+        s.with(|st| st.create_lag = Duration::from_millis(300));
+        let d = tmp();
+        let files = copy_fixtures(d.path(), &FOUR_AUDIO);
+        let mut child = upload_cmd(&s, d.path(), &["upload", "in", "--group", "k", "-j", "2"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Kill when 1 to 3 creates have been sent, a few ms apart.
+        let sent = 1 + (round % 3) as usize;
+        let t = Instant::now();
+        while s.count("CreateAsset") < sent && t.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        std::thread::sleep(Duration::from_millis(round % 7 * 15));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let out = upload_cmd(&s, d.path(), &["upload", "in", "--group", "k"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "round {round}: {err}");
+        // Let any create still queued at the service land before counting.
+        std::thread::sleep(Duration::from_millis(350));
+        assert_no_duplicates(&s, files.len(), &format!("round {round}"));
+        let m = Manifest::load(d.path().join("preflight-manifest.json")).unwrap();
+        assert_eq!(m.entries().len(), files.len(), "round {round}");
+        assert!(m.intents().is_empty(), "round {round}");
+    }
+}
+
+#[test]
+fn a_file_swapped_after_its_check_is_not_uploaded() {
+    for mode in [Mode::Multipart, Mode::DataUri] {
+        let s = FakeServer::start();
+        let c = client(&s);
+        let g = c.create_group("swap").unwrap();
+        let d = tmp();
+        let f = checked(d.path(), "a.jpg", Format::Jpeg, &[7u8; 300_000], None);
+        let pinned = f.content_hash().unwrap();
+        // Other bytes of the same size: the size check cannot see it.
+        std::fs::write(f.path(), [8u8; 300_000]).unwrap();
+        let mut m = Manifest::new(d.path().join("m.json"));
+        let out = upload_files(
+            &c,
+            &g,
+            std::slice::from_ref(&f),
+            &mut m,
+            &UploadOptions::new().mode(mode),
+            &quiet,
+        )
+        .unwrap();
+        match &out[0].result {
+            Err(e @ UploadError::ChangedWhileUploading { checked, .. }) => {
+                assert_eq!(checked, &pinned[..12]);
+                assert!(e.to_string().contains("changed while uploading"), "{e}");
+            }
+            other => panic!("{mode:?}: {other:?}"),
+        }
+        assert!(s.assets().is_empty(), "{mode:?}: no asset of the new bytes");
+        assert!(m.entries().is_empty() && m.intents().is_empty());
+    }
+}
+
+#[test]
+fn a_token_over_plain_http_to_another_machine_is_refused() {
+    let d = tmp();
+    std::fs::create_dir(d.path().join("empty")).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_preflight"));
+    let out = cmd
+        .args([
+            "groups",
+            "list",
+            "--base-url",
+            "http://relay.example.invalid",
+        ])
+        .current_dir(d.path())
+        .env("PREFLIGHT_API_KEY", TOKEN)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("clear text") && err.contains("--allow-insecure-http"),
+        "{err}"
+    );
+    // Allowed on request, with a warning on every run (no request is made
+    // here: the folder holds nothing to upload).
+    let out = Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .args(["upload", "empty", "--group", "g", "--allow-insecure-http"])
+        .args(["--base-url", "http://relay.example.invalid"])
+        .current_dir(d.path())
+        .env("PREFLIGHT_API_KEY", TOKEN)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: the token goes over plain http://"),
+        "{err}"
+    );
+    // Loopback is this machine: allowed without the flag.
+    let mut cfg = ClientConfig::new("http://localhost:9", Token::new(TOKEN).unwrap());
+    assert!(Client::new(cfg.clone()).is_ok());
+    cfg.base_url = "http://10.0.0.8".into();
+    assert!(matches!(
+        Client::new(cfg.clone()),
+        Err(UploadError::Config(_))
+    ));
+    cfg.allow_insecure_http = true;
+    assert!(Client::new(cfg).is_ok());
+}
+
+#[test]
+fn escape_sequences_and_the_token_never_reach_the_terminal_or_the_manifest() {
+    let s = FakeServer::start();
+    let hostile = format!("asset-\x1b[2J\x1b]0;PWNED\x07-{TOKEN}");
+    s.with(|st| st.hostile_id = Some(hostile.clone()));
+    s.add_group(&format!("\x1b[31mred\x1b]0;PWNED\x07{TOKEN}"));
+    let d = tmp();
+    copy_fixtures(d.path(), &FOUR_AUDIO[..1]);
+    // `preflight` asserts that the token is in neither stream.
+    let (code, out, err) = preflight(Some(&s), d.path(), &["upload", "in", "--group", "h"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(err.contains("invalid id"), "{err}");
+    let (code, list, lerr) = preflight(Some(&s), d.path(), &["groups", "list"]);
+    assert_eq!(code, 0, "{lerr}");
+    assert!(list.contains("red"), "{list}");
+    for text in [&out, &err, &list, &lerr] {
+        assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
+    }
+    let (_, json, _) = preflight(Some(&s), d.path(), &["groups", "list", "--format", "json"]);
+    assert!(!json.contains('\x1b') && json.contains("***"), "{json}");
+    let manifest = std::fs::read_to_string(d.path().join("preflight-manifest.json")).unwrap();
+    assert!(
+        !manifest.contains(TOKEN) && !manifest.contains("PWNED") && !manifest.contains('\x1b'),
+        "{manifest}"
+    );
+    assert!(
+        !manifest.contains("\"entries\": [\n    {"),
+        "no entry: {manifest}"
+    );
+}
+
+#[test]
+fn paging_stops_when_the_service_always_claims_more() {
+    let s = FakeServer::start();
+    s.with(|st| st.endless_pages = true);
+    let c = client(&s);
+    let t = Instant::now();
+    let groups = c.list_groups().unwrap();
+    // Page 1 says 6 in all (2 pages of 3): at most 2 + 2 pages are read.
+    assert!(
+        s.count("ListAssetGroups") <= 4,
+        "{}",
+        s.count("ListAssetGroups")
+    );
+    assert!(groups.len() <= 12);
+    assert!(t.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn a_dead_service_stops_the_batch_within_10_s_of_8_failures() {
+    let s = FakeServer::start();
+    s.with(|st| st.dead_after_creates = Some(5));
+    let mut cfg = config(&s);
+    // The real backoff: 0.5 s doubling, 5 attempts.
+    cfg.retry = RetryPolicy::default();
+    let c = Client::new(cfg).unwrap();
+    let g = c.create_group("dead").unwrap();
+    let d = tmp();
+    let files = make_batch(d.path(), 40);
+    let mut m = Manifest::new(d.path().join("m.json"));
+    let out = upload_files(
+        &c,
+        &g,
+        &files,
+        &mut m,
+        &UploadOptions::new().jobs(4),
+        &quiet,
+    )
+    .unwrap();
+    let since = s.with(|st| st.dead_since).expect("went dead");
+    assert!(
+        since.elapsed() < Duration::from_secs(10),
+        "stopped {:?} after the service died",
+        since.elapsed()
+    );
+    let while_dead = s.with(|st| st.seen.len())
+        - s.seen()
+            .iter()
+            .position(|r| r.action == "CreateAsset")
+            .unwrap()
+        - 5;
+    assert!(
+        while_dead <= 8 + 4,
+        "{while_dead} requests to a dead service"
+    );
+    let not_sent = out
+        .iter()
+        .filter(|o| matches!(o.result, Err(UploadError::ServiceDown { .. })))
+        .count();
+    assert!(not_sent >= 25, "{not_sent} files not started");
+    // What went out before is recorded; a re-run picks up the rest.
+    assert!(m.entries().len() <= 5);
+}
+
+#[test]
+fn cli_upload_stops_on_a_dead_service_and_prints_the_resume_command() {
+    let s = FakeServer::start();
+    s.with(|st| st.dead_after_creates = Some(1));
+    let d = tmp();
+    copy_fixtures(d.path(), &FOUR_AUDIO);
+    let (code, _, err) = preflight(
+        Some(&s),
+        d.path(),
+        &[
+            "upload",
+            "in",
+            "--group",
+            "d",
+            "-j",
+            "1",
+            "--max-failures",
+            "3",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("failed 3 times in a row"), "{err}");
+    assert!(
+        err.contains("resume with:") && err.contains("upload in --group d"),
+        "{err}"
+    );
+}
+
+// ------------------------------------------------------------- TLS
+
+/// A TLS server on 127.0.0.1 with a certificate for 127.0.0.1 signed by a
+/// fresh test CA; it answers every request with an empty group list and
+/// counts the connections. Returns the CA's PEM, the port and the count.
+fn tls_server() -> (String, u16, Arc<std::sync::atomic::AtomicUsize>) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    use std::io::{Read, Write};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = Arc::new(
+        rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![leaf.der().clone()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+            )
+            .unwrap(),
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let n = Arc::clone(&count);
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(conn) = conn else { continue };
+            n.fetch_add(1, Ordering::SeqCst);
+            let cfg = Arc::clone(&cfg);
+            std::thread::spawn(move || {
+                let Ok(tls) = rustls::ServerConnection::new(cfg) else {
+                    return;
+                };
+                let mut s = rustls::StreamOwned::new(tls, conn);
+                let mut head = Vec::new();
+                let mut b = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    match s.read(&mut b) {
+                        Ok(1) => head.push(b[0]),
+                        _ => return,
+                    }
+                }
+                let body = r#"{"PageNumber":1,"PageSize":100,"TotalCount":0,"Items":[]}"#;
+                let _ = write!(
+                    s,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = s.flush();
+                s.conn.send_close_notify();
+                let _ = s.flush();
+            });
+        }
+    });
+    (ca_cert.pem(), port, count)
+}
+
+fn groups_over_tls(port: u16, ca_file: &Path, dir: &Path) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .args([
+            "groups",
+            "list",
+            "--base-url",
+            &format!("https://127.0.0.1:{port}"),
+        ])
+        .current_dir(dir)
+        .env("PREFLIGHT_API_KEY", TOKEN)
+        .env("PREFLIGHT_RETRY_DELAY_MS", "2")
+        .env("SSL_CERT_FILE", ca_file)
+        .env_remove("SSL_CERT_DIR")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code().unwrap_or(-1), err)
+}
+
+#[test]
+fn a_test_ca_in_ssl_cert_file_is_trusted_and_a_certificate_error_fails_at_once() {
+    let d = tmp();
+    let (ca, port, count) = tls_server();
+    let good = d.path().join("ca.pem");
+    std::fs::write(&good, ca).unwrap();
+    let (code, err) = groups_over_tls(port, &good, d.path());
+    assert_eq!(code, 0, "{err}");
+    // Another CA: the certificate is not trusted, and that is not retried.
+    let (other, _, _) = tls_server();
+    let bad = d.path().join("other.pem");
+    std::fs::write(&bad, other).unwrap();
+    let before = count.load(Ordering::SeqCst);
+    let t = Instant::now();
+    let (code, err) = groups_over_tls(port, &bad, d.path());
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("TLS") && err.contains("after 1 attempt"),
+        "{err}"
+    );
+    assert_eq!(
+        count.load(Ordering::SeqCst) - before,
+        1,
+        "one handshake, no retry"
+    );
+    assert!(t.elapsed() < Duration::from_secs(5));
+}

@@ -423,6 +423,46 @@ mod tests {
     }
 
     #[test]
+    fn intents_round_trip_and_end_with_the_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.json");
+        let mut m = Manifest::new(&p);
+        m.begin(Intent::new("h1", "a-h1", "g1", Path::new("a.jpg")));
+        m.begin(Intent::new("h2", "b-h2", "g1", Path::new("b.jpg")));
+        m.begin(Intent::new("h1", "a-h1", "g1", Path::new("a.jpg")));
+        assert_eq!(m.intents().len(), 2);
+        m.save().unwrap();
+        let mut back = Manifest::load(&p).unwrap();
+        assert_eq!(back.intent("g1", "h2").unwrap().name, "b-h2");
+        back.record(entry("h1", "g1", "asset-1"));
+        assert!(back.intent("g1", "h1").is_none());
+        assert!(back.end("g1", "h2"));
+        assert!(back.intents().is_empty());
+        back.save().unwrap();
+        let text = fs::read_to_string(&p).unwrap();
+        assert!(!text.contains("intents"), "{text}");
+    }
+
+    #[test]
+    fn one_run_holds_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.json");
+        let held = Manifest::lock(&p, false, |_| {}).unwrap();
+        assert_eq!(held.path(), dir.path().join("m.json.lock"));
+        let e = Manifest::lock(&p, false, |_| {}).unwrap_err().to_string();
+        assert!(e.contains("another preflight run"), "{e}");
+        let waiter = std::thread::spawn(move || {
+            let mut told = false;
+            let l = Manifest::lock(&p, true, |_| told = true).unwrap();
+            drop(l);
+            told
+        });
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        drop(held);
+        assert!(waiter.join().unwrap(), "the waiter was told, then got it");
+    }
+
+    #[test]
     fn saving_into_a_missing_folder_fails_cleanly() {
         let dir = tempfile::tempdir().unwrap();
         let m = Manifest::new(dir.path().join("no/such/m.json"));

@@ -288,7 +288,8 @@ pub fn run(args: UploadArgs) -> u8 {
             ModeArg::DataUri => Mode::DataUri,
         })
         .jobs(args.jobs.max(1))
-        .max_failures(args.max_failures);
+        .max_failures(args.max_failures)
+        .intent_wait(intent_wait());
     let outcomes = match upload_files(&client, &group_id, &files, &mut manifest, &opts, &on_done) {
         Ok(o) => o,
         Err(e) => {
@@ -359,6 +360,15 @@ pub fn run(args: UploadArgs) -> u8 {
         args.manifest.display()
     );
     code
+}
+
+/// How long a re-run waits for the creates a killed run left in flight:
+/// 30 s, or `PREFLIGHT_INTENT_WAIT_MS` (for tests).
+fn intent_wait() -> Duration {
+    std::env::var("PREFLIGHT_INTENT_WAIT_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(Duration::from_secs(30), Duration::from_millis)
 }
 
 /// This very command line, shell-quoted, to run again (its paths and

@@ -163,6 +163,21 @@ pub struct State {
     pub video_base: Option<String>,
     /// Downloads still to cut half-way (the full Content-Length is sent).
     pub cut_downloads: u32,
+    /// A CreateAsset is carried out this long after it arrived (a queued
+    /// service: the client may be gone by then).
+    pub create_lag: Duration,
+    /// Every request is read, then the connection closed without a reply.
+    pub dead: bool,
+    /// After this many CreateAsset calls the service goes `dead`.
+    pub dead_after_creates: Option<usize>,
+    /// When it went dead.
+    pub dead_since: Option<std::time::Instant>,
+    /// CreateAsset answers with this id (the asset is made under its own).
+    pub hostile_id: Option<String>,
+    /// ListAssetGroups always claims a further page of new groups.
+    pub endless_pages: bool,
+    /// Downloads answer 302 to this URL.
+    pub redirect_downloads: Option<String>,
 }
 
 pub struct FakeServer {
@@ -451,7 +466,18 @@ fn handle(mut conn: TcpStream, state: Arc<Mutex<State>>) {
         String::new()
     };
     let (parsed, upload) = parse_body(&req, &action);
+    if action == "CreateAsset" {
+        let lag = state.lock().unwrap().create_lag;
+        thread::sleep(lag);
+    }
     let mut st = state.lock().unwrap();
+    if action == "CreateAsset" {
+        let creates = st.seen.iter().filter(|r| r.action == "CreateAsset").count();
+        if st.dead_after_creates.is_some_and(|n| creates >= n) && !st.dead {
+            st.dead = true;
+            st.dead_since = Some(std::time::Instant::now());
+        }
+    }
     // Which fault, if any?
     let mut fault = None;
     if let Some(pos) = st
@@ -487,6 +513,15 @@ fn handle(mut conn: TcpStream, state: Arc<Mutex<State>>) {
         upload: upload.clone(),
         fault: fault.clone(),
     });
+    if st.dead {
+        drop(st);
+        let _ = conn.shutdown(Shutdown::Both);
+        return;
+    }
+    if let (true, Some(to)) = (action == "Download", st.redirect_downloads.clone()) {
+        drop(st);
+        return respond(&mut conn, 302, &[("Location", to)], "");
+    }
     // Faults that happen before the service acts.
     match &fault {
         Some(Fault::TooMany(ra)) => {
@@ -780,6 +815,7 @@ fn process(st: &mut State, action: &str, body: &Value, upload: Option<Upload>) -
                 polls: 0,
                 upload,
             });
+            let id = st.hostile_id.clone().unwrap_or(id);
             (200, json!({ "Id": id }).to_string())
         }
         "ListAssetGroups" => {
@@ -790,11 +826,26 @@ fn process(st: &mut State, action: &str, body: &Value, upload: Option<Upload>) -
                 .pointer("/Filter/Name")
                 .and_then(Value::as_str)
                 .unwrap_or("");
+            if st.endless_pages {
+                // Always a full page of new groups, and always one more page.
+                let n = body.get("PageNumber").and_then(Value::as_u64).unwrap_or(1);
+                let size = body.get("PageSize").and_then(Value::as_u64).unwrap_or(10);
+                let items: Vec<Value> = (0..size)
+                    .map(|i| json!({"Id": format!("group-p{n}-{i}"), "Name": "endless"}))
+                    .collect();
+                let json = json!({"PageNumber": n, "PageSize": size,
+                    "TotalCount": (n + 1) * size, "Items": items});
+                return (200, json.to_string());
+            }
             let items = st
                 .groups
                 .iter()
                 .filter(|g| g.name.contains(name))
-                .map(|g| json!({"Id": g.id, "Name": g.name, "Description": ""}))
+                .map(|g| {
+                    // Ids are made in order: the counter is the creation time.
+                    let t = g.id.rsplit('-').next().unwrap_or("").to_string();
+                    json!({"Id": g.id, "Name": g.name, "Description": "", "CreateTime": t})
+                })
                 .collect();
             page(body, st.max_page_size, items)
         }
