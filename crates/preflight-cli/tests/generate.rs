@@ -462,14 +462,21 @@ fn an_expired_url_or_a_body_that_is_not_a_video_is_an_error() {
     assert!(files_in(d.path()).is_empty());
 }
 
-#[test]
-fn a_video_on_another_host_is_fetched_without_the_token() {
+/// A succeeded task whose video is on a CDN, another server than the API:
+/// `(api, cdn, client, task)`.
+fn task_on_a_cdn() -> (FakeServer, FakeServer, Client, TaskResult) {
     let api = server();
     let cdn = server();
     api.with(|st| st.video_base = Some(cdn.url()));
     let c = client(&api);
     let id = generate::submit(&c, &bundle(), &options()).unwrap();
     let t = generate::poll(&c, &id, &fast_poll()).unwrap();
+    (api, cdn, c, t)
+}
+
+#[test]
+fn a_video_on_another_host_is_fetched_without_the_token() {
+    let (api, cdn, c, t) = task_on_a_cdn();
     let d = tmp();
     generate::download(&c, &t, &DownloadOptions::new(d.path())).unwrap();
     assert_eq!((api.count("Download"), cdn.count("Download")), (0, 1));
@@ -905,14 +912,9 @@ fn cli_check_upload_generate_in_one_session() {
 
 #[test]
 fn a_redirect_to_a_private_address_or_to_plain_http_is_refused() {
-    let api = server();
-    let cdn = server();
+    let (_api, cdn, c, t) = task_on_a_cdn();
     // A stand-in for a metadata endpoint, on loopback.
     let inner = server();
-    api.with(|st| st.video_base = Some(cdn.url()));
-    let c = client(&api);
-    let id = generate::submit(&c, &bundle(), &options()).unwrap();
-    let t = generate::poll(&c, &id, &fast_poll()).unwrap();
     let d = tmp();
     for (to, why) in [
         (
