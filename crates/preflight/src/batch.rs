@@ -144,7 +144,10 @@ pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileR
                 Error::Limit { .. } | Error::Incomplete { .. } => e.to_string(),
                 other => format!("headers could not be parsed: {other}"),
             };
-            return error_report(path, Some(meta.len()), rule, msg);
+            let mut report = error_report(path, Some(meta.len()), rule, msg);
+            // What the file is stays known though it could not be measured (SPEC §4).
+            report.format = sniff_path(path);
+            return report;
         }
     };
     let mut report = check::check(&info, profile);
@@ -165,6 +168,19 @@ pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileR
         ));
     }
     FileReport::checked(path, info, report)
+}
+
+/// The format of the file at `path` judged from its first bytes, when it
+/// can be read and is recognised.
+fn sniff_path(path: &Path) -> Option<Format> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(sniff::HEAD_LEN);
+    File::open(path)
+        .ok()?
+        .take(sniff::HEAD_LEN as u64)
+        .read_to_end(&mut head)
+        .ok()?;
+    Some(sniff::classify(&head)).filter(|f| *f != Format::Unknown)
 }
 
 fn globset(globs: &[String]) -> Result<Option<GlobSet>, BatchError> {

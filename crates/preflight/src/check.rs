@@ -128,6 +128,14 @@ pub fn check(info: &MediaInfo, profile: &Profile) -> Report {
         ));
         return r;
     }
+    if info.truncated_tail {
+        r.warnings.push(Violation::new(
+            Rule::FileTruncatedTail,
+            None,
+            None,
+            "the last box claims more bytes than the file has; every sample lies inside the file",
+        ));
+    }
     match info.kind {
         Kind::Image => check_image(info, profile, &mut r),
         Kind::Video => check_video(info, profile, &mut r),
@@ -306,6 +314,52 @@ fn check_video(info: &MediaInfo, p: &Profile, r: &mut Report) {
         ),
         r,
     );
+    if let (Some(sar), Some(dw), Some(dh)) = (info.sar, info.display_width, info.display_height) {
+        // Non-square pixels: the displayed shape must hold the aspect bounds
+        // too (SPEC §1), and the service may read either shape.
+        let shown = (dh > 0).then(|| f64::from(dw) / f64::from(dh));
+        let before = r.violations.len();
+        check_range(
+            Rule::VideoAspect,
+            "displayed aspect ratio",
+            "",
+            shown,
+            l.min_aspect,
+            l.max_aspect,
+            r,
+        );
+        // One aspect violation is enough when both shapes break it.
+        if r.violations.len() > before
+            && r.violations[..before]
+                .iter()
+                .any(|v| v.rule == Rule::VideoAspect)
+        {
+            r.violations.truncate(before);
+        }
+        r.warnings.push(Violation::new(
+            Rule::VideoSar,
+            Some(Measure::Text(format!("{}:{}", sar.num, sar.den))),
+            Some(Measure::Text("1:1".into())),
+            format!(
+                "non-square pixels (SAR {}:{}): stored {}×{}, displayed {dw}×{dh}; the service may read either",
+                sar.num,
+                sar.den,
+                info.width.unwrap_or(0),
+                info.height.unwrap_or(0)
+            ),
+        ));
+    }
+    if info.encrypted {
+        r.violations.push(Violation::new(
+            Rule::VideoEncrypted,
+            info.codec.as_deref().map(Measure::from),
+            None,
+            format!(
+                "the {} track is encrypted: the service cannot read it",
+                info.codec.as_deref().unwrap_or("media")
+            ),
+        ));
+    }
     check_range(
         Rule::VideoFps,
         "frame rate",

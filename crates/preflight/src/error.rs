@@ -22,6 +22,16 @@ pub enum Error {
         /// What was being read when the data ran out.
         reason: &'static str,
     },
+    /// The headers reference data past the end of the file: it was cut short.
+    #[error("{format}: truncated: samples end at byte {needed}, file has {size}")]
+    DataPastEnd {
+        /// Format being read.
+        format: &'static str,
+        /// Where the referenced data ends.
+        needed: u64,
+        /// The file's size.
+        size: u64,
+    },
     /// The headers are present but make no sense.
     #[error("{format}: {reason}")]
     Malformed {
@@ -153,7 +163,9 @@ impl Error {
             Error::Unsupported { .. } => Rule::FileUnsupportedType,
             Error::Limit { .. } => Rule::FileLimit,
             Error::Incomplete { .. } => Rule::FileIncomplete,
-            Error::Truncated { .. } | Error::Malformed { .. } => Rule::FileCorrupt,
+            Error::Truncated { .. } | Error::Malformed { .. } | Error::DataPastEnd { .. } => {
+                Rule::FileCorrupt
+            }
         }
     }
 }

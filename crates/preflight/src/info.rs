@@ -93,6 +93,10 @@ pub enum Format {
     M4a,
     /// Raw ADTS AAC.
     Aac,
+    /// MPEG-1/2 Audio Layer I.
+    Mp1,
+    /// MPEG-1/2 Audio Layer II.
+    Mp2,
     /// Other audio (AIFF, AMR, …), with their short name.
     OtherAudio(&'static str),
     /// Not recognised at all.
@@ -127,6 +131,8 @@ impl Format {
             Ogg => "ogg",
             M4a => "m4a",
             Aac => "aac",
+            Mp1 => "mp1",
+            Mp2 => "mp2",
             OtherImage(n) | OtherVideo(n) | OtherAudio(n) => n,
             Unknown => "unknown",
         }
@@ -139,7 +145,7 @@ impl Format {
             Jpeg | Png | Gif | Webp | Bmp | Tiff | Heic | Heif | Avif | Jxl | Ico | Psd
             | OtherImage(_) => Kind::Image,
             Mp4 | Mov | Mkv | Webm | Avi | OtherVideo(_) => Kind::Video,
-            Mp3 | Wav | Flac | Ogg | M4a | Aac | OtherAudio(_) => Kind::Audio,
+            Mp3 | Wav | Flac | Ogg | M4a | Aac | Mp1 | Mp2 | OtherAudio(_) => Kind::Audio,
             Unknown => Kind::Unknown,
         }
     }
@@ -179,6 +185,8 @@ impl Format {
             Ogg => &["ogg", "oga", "opus", "ogv", "spx"],
             M4a => &["m4a", "m4b", "mp4"],
             Aac => &["aac", "adts"],
+            Mp1 => &["mp1", "m1a"],
+            Mp2 => &["mp2", "mpa", "m2a"],
             OtherImage(_) | OtherVideo(_) | OtherAudio(_) | Unknown => &[],
         }
     }
@@ -210,6 +218,7 @@ impl Format {
             Ogg => "audio/ogg",
             M4a => "audio/mp4",
             Aac => "audio/aac",
+            Mp1 | Mp2 => "audio/mpeg",
             OtherImage(_) | OtherVideo(_) | OtherAudio(_) | Unknown => "application/octet-stream",
         }
     }
@@ -230,7 +239,7 @@ impl fmt::Display for UnknownFormat {
         write!(
             f,
             "unknown format {:?} (one of: jpeg, png, gif, webp, bmp, tiff, heic, heif, mp4, mov, mp3, wav, \
-             avif, jxl, ico, psd, mkv, webm, avi, flac, ogg, m4a, aac)",
+             avif, jxl, ico, psd, mkv, webm, avi, flac, ogg, m4a, aac, mp1, mp2)",
             self.0
         )
     }
@@ -245,9 +254,9 @@ impl FromStr for Format {
     /// usual extensions (`"jpg"`, `"tif"`, `"heics"`), case-insensitively.
     fn from_str(s: &str) -> Result<Format, UnknownFormat> {
         use Format::*;
-        const NAMED: [Format; 23] = [
+        const NAMED: [Format; 25] = [
             Jpeg, Png, Gif, Webp, Bmp, Tiff, Heic, Heif, Mp4, Mov, Mp3, Wav, Avif, Jxl, Ico, Psd,
-            Mkv, Webm, Avi, Flac, Ogg, M4a, Aac,
+            Mkv, Webm, Avi, Flac, Ogg, M4a, Aac, Mp1, Mp2,
         ];
         let lower = s.trim().to_ascii_lowercase();
         NAMED
@@ -378,6 +387,17 @@ pub struct MediaInfo {
     pub channels: Option<u16>,
     /// Whether the file has a video track (video containers only).
     pub has_video: Option<bool>,
+    /// The last box claims more bytes than the file has, but every sample
+    /// the headers reference lies inside it (warning `file.truncated_tail`).
+    pub truncated_tail: bool,
+    /// A track is encrypted (`encv`/`enca`); `codec` is its original format.
+    pub encrypted: bool,
+    /// Sample (pixel) aspect ratio of the video track, when not 1:1 (`pasp`).
+    pub sar: Option<Rational>,
+    /// Width a player shows: the stored width × `sar`, after rotation.
+    pub display_width: Option<u32>,
+    /// Height a player shows, after rotation.
+    pub display_height: Option<u32>,
 }
 
 impl MediaInfo {
@@ -401,6 +421,11 @@ impl MediaInfo {
             sample_rate: None,
             channels: None,
             has_video: None,
+            truncated_tail: false,
+            encrypted: false,
+            sar: None,
+            display_width: None,
+            display_height: None,
         }
     }
 

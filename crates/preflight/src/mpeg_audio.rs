@@ -82,6 +82,77 @@ pub fn frame_header(h: [u8; 4]) -> Option<FrameHeader> {
     })
 }
 
+/// The fields of an MPEG audio frame header of any layer, enough to chain
+/// frames (the sniffer tells Layer I and II, which the service does not
+/// take, from Layer III).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AnyHeader {
+    /// 1, 2 or 3.
+    pub layer: u8,
+    /// 1 for MPEG-1, 2 for MPEG-2, 25 for MPEG-2.5.
+    pub version: u8,
+    /// Sample rate in Hz.
+    pub sample_rate: u32,
+    /// Whole frame length in bytes, header included.
+    pub frame_len: u32,
+}
+
+/// Decodes an MPEG audio frame header of any layer (ISO/IEC 11172-3
+/// § 2.4.2.3, ISO/IEC 13818-3 § 2.4.2.3); `None` for free format and
+/// reserved values.
+pub fn any_header(h: [u8; 4]) -> Option<AnyHeader> {
+    if h[0] != 0xFF || h[1] & 0xE0 != 0xE0 {
+        return None;
+    }
+    let version = match (h[1] >> 3) & 3 {
+        0 => 25,
+        2 => 2,
+        3 => 1,
+        _ => return None,
+    };
+    let layer = match (h[1] >> 1) & 3 {
+        3 => 1,
+        2 => 2,
+        1 => 3,
+        _ => return None,
+    };
+    let bi = (h[2] >> 4) as usize;
+    let si = ((h[2] >> 2) & 3) as usize;
+    if bi == 0 || bi == 15 || si == 3 || h[3] & 3 == 2 {
+        return None;
+    }
+    const V1L1: [u32; 15] = [
+        0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448,
+    ];
+    const V1L2: [u32; 15] = [
+        0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384,
+    ];
+    const V2L1: [u32; 15] = [
+        0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256,
+    ];
+    let base = [44100, 48000, 32000][si];
+    let sample_rate = match version {
+        1 => base,
+        2 => base / 2,
+        _ => base / 4,
+    };
+    let padding = u32::from((h[2] >> 1) & 1);
+    let frame_len = match (version, layer) {
+        (1, 1) => (12 * V1L1[bi] * 1000 / sample_rate + padding) * 4,
+        (_, 1) => (12 * V2L1[bi] * 1000 / sample_rate + padding) * 4,
+        (1, 2) => 144 * V1L2[bi] * 1000 / sample_rate + padding,
+        (_, 2) => 144 * BITRATES_V2[bi] * 1000 / sample_rate + padding,
+        _ => frame_header(h)?.frame_len,
+    };
+    Some(AnyHeader {
+        layer,
+        version,
+        sample_rate,
+        frame_len,
+    })
+}
+
 /// The total length of an ID3v2 tag at the start of `b` (header, body and
 /// footer); `None` when `b` does not start with a valid ID3v2 header.
 pub fn id3v2_len(b: &[u8]) -> Option<u64> {

@@ -80,6 +80,9 @@ pub fn probe_path(path: impl AsRef<std::path::Path>, limits: &ProbeLimits) -> Re
 /// What a [`Prober`] wants next.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+// A step is made once per `feed` and moved out at once: boxing the
+// measurement would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum Step {
     /// The headers are read: here is the measurement.
     Done(MediaInfo),
@@ -351,7 +354,15 @@ fn probe_inner<R: Read + Seek>(
         r.seek(SeekFrom::Start(0)).map_err(crate::read::io_error)?;
         f
     } else {
-        sniff::classify(head)
+        match sniff::classify(head) {
+            // MPEG audio may start after up to 64 KiB of other bytes.
+            Format::Unknown if size > head.len() as u64 => {
+                let f = sniff::sniff(r)?;
+                r.seek(SeekFrom::Start(0)).map_err(crate::read::io_error)?;
+                f
+            }
+            f => f,
+        }
     };
     let mut info = read_headers(format, r, size, limits).map_err(|e| e.in_format(format.name()))?;
     info.format = format;

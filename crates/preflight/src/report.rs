@@ -1,7 +1,7 @@
 //! Per-file reports and the run summary, in the JSON shape of SPEC §4.
 
 use crate::check::{Report, Verdict, Violation};
-use crate::info::MediaInfo;
+use crate::info::{Format, MediaInfo};
 use crate::rule::Rule;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,6 +17,9 @@ pub struct FileReport {
     pub info: Option<MediaInfo>,
     /// Size in bytes, when known (also for unreadable-but-present files).
     pub bytes: Option<u64>,
+    /// The format judged from the first bytes when the file could not be
+    /// measured (`info` is `None`); else `None` (see `info.format`).
+    pub format: Option<Format>,
     /// Pass, fail or error.
     pub verdict: Verdict,
     /// Broken rules (for an error: the `file.*` rule that says why).
@@ -31,6 +34,7 @@ impl FileReport {
         FileReport {
             path: path.into(),
             bytes: Some(info.bytes),
+            format: None,
             verdict: report.verdict(),
             info: Some(info),
             violations: report.violations,
@@ -45,6 +49,7 @@ impl FileReport {
             path: path.to_path_buf(),
             info: None,
             bytes,
+            format: None,
             verdict: Verdict::Error,
             violations: vec![why],
             warnings: Vec::new(),
@@ -71,8 +76,9 @@ impl serde::Serialize for FileReport {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("path", &self.path_str())?;
         let info = self.info.as_ref();
-        m.serialize_entry("kind", &info.map(|i| i.kind).unwrap_or(Kind::Unknown))?;
-        m.serialize_entry("format", &info.map(|i| i.format.name()))?;
+        let format = info.map(|i| i.format).or(self.format);
+        m.serialize_entry("kind", &format.map_or(Kind::Unknown, |f| f.kind()))?;
+        m.serialize_entry("format", &format.map(|f| f.name()))?;
         m.serialize_entry("bytes", &info.map(|i| i.bytes).or(self.bytes))?;
         if let Some(i) = info {
             let opt = |x: Option<f64>| x.map(|v| round(v, 6));
@@ -103,6 +109,11 @@ impl serde::Serialize for FileReport {
             }
             if let Some(ch) = i.channels {
                 m.serialize_entry("channels", &ch)?;
+            }
+            if let Some(sar) = i.sar {
+                m.serialize_entry("sar", &format!("{}:{}", sar.num, sar.den))?;
+                m.serialize_entry("display_width", &i.display_width)?;
+                m.serialize_entry("display_height", &i.display_height)?;
             }
         }
         m.serialize_entry("verdict", &self.verdict)?;

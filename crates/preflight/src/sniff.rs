@@ -45,7 +45,16 @@ pub fn sniff<R: Read + Seek>(r: &mut R) -> Result<Format> {
         // After an ID3v2 tag: MP3 needs only two chained frames (or one at the end).
         return Ok(after_id3(&head));
     }
-    Ok(classify(&head))
+    let format = classify(&head);
+    if format == Format::Unknown && head.len() == HEAD_LEN {
+        // MPEG audio may start later (SPEC §1): look through 64 KiB.
+        head.resize(MPEG_SEARCH, 0);
+        seek_to(r, 0)?;
+        let n = read_up_to(r, &mut head)?;
+        head.truncate(n);
+        return Ok(mpeg_search(&head));
+    }
+    Ok(format)
 }
 
 fn after_id3(head: &[u8]) -> Format {
@@ -170,8 +179,11 @@ pub fn classify(b: &[u8]) -> Format {
     if is_quicktime_without_ftyp(b) {
         return Format::Mov;
     }
-    if mp3_chain(b, MP3_SYNC_FRAMES) {
+    if mp3_chain(b, MP3_SYNC_FRAMES) || mp3_tag_frame(b) {
         return Format::Mp3;
+    }
+    if let Some(f) = mpeg_chain_at(b, 0) {
+        return f;
     }
     if adts_chain(b) {
         return Format::Aac;
@@ -180,7 +192,70 @@ pub fn classify(b: &[u8]) -> Format {
         return Format::OtherImage("tga");
     }
     // 8. The long tail, from `infer`.
-    infer_fallback(b)
+    match infer_fallback(b) {
+        // 9. MPEG audio after bytes that are not a frame (zero padding, a cut
+        //    frame): the first chain of frames within the bytes given.
+        Format::Unknown => mpeg_search(b),
+        f => f,
+    }
+}
+
+/// How far into a file MPEG audio is looked for after bytes that are not a
+/// frame (SPEC §1: the first chain of valid frames within the first 64 KiB).
+pub(crate) const MPEG_SEARCH: usize = 64 * 1024;
+
+/// A Layer III frame at offset 0 that carries a Xing/Info/VBRI tag: a file of
+/// one (possibly cut) metadata frame is still MP3.
+fn mp3_tag_frame(b: &[u8]) -> bool {
+    let Some(h) = b.get(..4) else { return false };
+    mp3::frame_header([h[0], h[1], h[2], h[3]]).is_some_and(|fh| mp3::vbr_tag(b, &fh).is_some())
+}
+
+/// `MP3_SYNC_FRAMES` MPEG audio frames of one layer, version and rate chained
+/// from `at` (or fewer where the data ends after a whole frame): the format of
+/// that layer.
+fn mpeg_chain_at(b: &[u8], at: usize) -> Option<Format> {
+    let first = mp3::any_header(b.get(at..at + 4)?.try_into().ok()?)?;
+    let mut pos = at;
+    for i in 0..MP3_SYNC_FRAMES {
+        let Some(h) = b.get(pos..pos + 4) else {
+            // The data ends exactly after whole frames.
+            if i < 2 || pos != b.len() {
+                return None;
+            }
+            break;
+        };
+        let fh = mp3::any_header([h[0], h[1], h[2], h[3]])?;
+        if (fh.layer, fh.version, fh.sample_rate) != (first.layer, first.version, first.sample_rate)
+            || fh.frame_len < 4
+        {
+            return None;
+        }
+        pos += fh.frame_len as usize;
+    }
+    Some(match first.layer {
+        1 => Format::Mp1,
+        2 => Format::Mp2,
+        _ => Format::Mp3,
+    })
+}
+
+/// The first chain of MPEG audio frames within the first [`MPEG_SEARCH`]
+/// bytes of `b`, after bytes that are not frames.
+fn mpeg_search(b: &[u8]) -> Format {
+    let window = &b[..b.len().min(MPEG_SEARCH)];
+    let mut at = 1;
+    while let Some(i) = window
+        .get(at..)
+        .and_then(|w| w.iter().position(|&x| x == 0xFF))
+    {
+        at += i;
+        if let Some(f) = mpeg_chain_at(b, at) {
+            return f;
+        }
+        at += 1;
+    }
+    Format::Unknown
 }
 
 /// Decides MP4, MOV, HEIC, HEIF, AVIF, M4A, … from an `ftyp` box at the start of `b`.
@@ -194,7 +269,10 @@ pub fn ftyp_format(b: &[u8]) -> Format {
         .chunks_exact(4)
         .map(|c| [c[0], c[1], c[2], c[3]])
         .collect();
-    brands_format(major, &compatible)
+    match brands_format(major, &compatible) {
+        Format::Mp4 => heif_by_boxes(b, &compatible).unwrap_or(Format::Mp4),
+        f => f,
+    }
 }
 
 /// Decides the format from a major brand and the compatible brands.
@@ -215,7 +293,7 @@ pub fn brands_format(major: [u8; 4], compatible: &[[u8; 4]]) -> Format {
     if is(&HEVC_IMAGE, &major) {
         return Format::Heic;
     }
-    if &major == b"mif1" || &major == b"msf1" || &major == b"miaf" {
+    if is(&HEIF_IMAGE, &major) {
         // The major brand names the format: a `mif1` file is HEIF even when it
         // lists `heic` among its compatible brands (both are taken alike).
         if compatible.iter().any(|c| c == b"avif" || c == b"avis") {
@@ -224,6 +302,45 @@ pub fn brands_format(major: [u8; 4], compatible: &[[u8; 4]]) -> Format {
         return Format::Heif;
     }
     Format::Mp4
+}
+
+/// Brands of HEIF images that are not HEVC-specific (ISO/IEC 23008-12,
+/// ISO/IEC 23000-22 MIAF, and the VVC image brands).
+const HEIF_IMAGE: [&[u8; 4]; 7] = [
+    b"mif1", b"mif2", b"msf1", b"miaf", b"vvic", b"vvis", b"mif3",
+];
+
+/// An ISOBMFF file whose major brand says MP4 but which is an image (SPEC
+/// §1): a HEIF brand among the compatible ones, and among the top-level
+/// boxes in `b` a `meta` and no `moov`.
+fn heif_by_boxes(b: &[u8], compatible: &[[u8; 4]]) -> Option<Format> {
+    const HEVC: [&[u8; 4]; 6] = [b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"];
+    let heif = compatible
+        .iter()
+        .any(|c| HEIF_IMAGE.contains(&c) || HEVC.contains(&c));
+    if !heif {
+        return None;
+    }
+    let (mut at, mut meta) = (0usize, false);
+    while let Some(h) = b.get(at..at + 8) {
+        let size = u32::from_be_bytes([h[0], h[1], h[2], h[3]]) as usize;
+        match &h[4..8] {
+            b"moov" => return None,
+            b"meta" => meta = true,
+            _ => {}
+        }
+        if size < 8 {
+            break;
+        }
+        at = at.saturating_add(size);
+    }
+    meta.then(|| {
+        if compatible.iter().any(|c| HEVC.contains(&c)) {
+            Format::Heic
+        } else {
+            Format::Heif
+        }
+    })
 }
 
 fn is_ico(b: &[u8]) -> bool {

@@ -347,3 +347,45 @@ fn no_moov_is_corrupt() {
         "{err}"
     );
 }
+
+/// The faststart fixture with its trailing `mdat` made to claim `extra`
+/// bytes more than the file has, and cut by `cut` bytes.
+fn claiming_mdat(extra: u32, cut: usize) -> Vec<u8> {
+    let mut data = fixture("video/ok_1280x720_30fps_5s.mp4");
+    let at = data.windows(4).rposition(|w| w == b"mdat").unwrap() - 4;
+    let size = u32::from_be_bytes(data[at..at + 4].try_into().unwrap());
+    assert_eq!(at + size as usize, data.len(), "mdat is the last box");
+    data[at..at + 4].copy_from_slice(&(size + extra).to_be_bytes());
+    data.truncate(data.len() - cut);
+    data
+}
+
+#[test]
+fn a_trailing_mdat_that_claims_too_much_is_a_truncated_tail() {
+    let whole = ours_on(&fixture("video/ok_1280x720_30fps_5s.mp4")).unwrap();
+    assert!(!whole.truncated_tail);
+    // Every sample is inside the file: the same reading, with the warning.
+    let info = ours_on(&claiming_mdat(1000, 0)).unwrap();
+    assert!(info.truncated_tail);
+    assert_eq!(
+        (info.width, info.duration_s, info.frames),
+        (whole.width, whole.duration_s, whole.frames)
+    );
+    let report = preflight::check(&info, &preflight::Profile::seedance2());
+    assert_eq!(report.verdict(), preflight::Verdict::Pass);
+    assert_eq!(report.warnings[0].rule, preflight::Rule::FileTruncatedTail);
+    // Cut into the last samples: corrupt, saying where the samples end.
+    let cut = claiming_mdat(1000, 100);
+    let len = cut.len() as u64;
+    match ours_on(&cut) {
+        Err(Error::DataPastEnd { needed, size, .. }) => {
+            assert_eq!(size, len);
+            assert_eq!(
+                needed,
+                size + 100,
+                "the last sample ends where the file did"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}

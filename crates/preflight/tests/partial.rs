@@ -29,7 +29,7 @@ fn fixtures() -> Vec<PathBuf> {
             let p = e.unwrap().path();
             let is_script = p
                 .extension()
-                .is_some_and(|x| x == "py" || x == "sh" || x == "md");
+                .is_some_and(|x| x == "py" || x == "sh" || x == "md" || x == "json");
             if p.is_file() && !is_script {
                 v.push(p);
             }

@@ -222,6 +222,44 @@ impl<'l> Walker<'l> {
         }))
     }
 
+    /// Like [`Walker::next`], but a top-level box that claims more bytes than
+    /// the file has is returned with its declared size and ends the walk,
+    /// for the caller to judge (an `mdat` whose samples all lie inside the
+    /// file is only a truncated tail). `Ok(Some((header, true)))` for such a box.
+    pub fn next_top_tolerant<R: Read + Seek>(
+        &mut self,
+        r: &mut R,
+        c: &mut Children,
+    ) -> Result<Option<(BoxHeader, bool)>> {
+        let start = c.next;
+        match self.next(r, c) {
+            Ok(h) => Ok(h.map(|h| (h, false))),
+            Err(Error::Truncated { .. }) if c.top => {
+                // Re-read the header and keep what it declares.
+                goto(r, start)?;
+                let size32 = r.u32_be()?;
+                let typ: FourCC = read::array(r)?;
+                let (header_len, size) = match size32 {
+                    1 => (16, r.u64_be()?),
+                    n => (8, u64::from(n)),
+                };
+                c.next = c.end;
+                Ok(Some((
+                    BoxHeader {
+                        typ,
+                        uuid: None,
+                        offset: start,
+                        header_len,
+                        size,
+                        depth: c.depth,
+                    },
+                    true,
+                )))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// The first child of type `typ` in `c`, skipping the others.
     pub fn find<R: Read + Seek>(
         &mut self,

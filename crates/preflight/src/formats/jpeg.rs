@@ -10,6 +10,10 @@
 //! - EXIF 2.32 (CIPA DC-008-2019) § 4.7.2: APP1 `Exif\0\0` followed by a TIFF
 //!   structure (read by [`super::exif`]).
 //!
+//! Bytes between segments that are not a marker are skipped, as libjpeg
+//! does (a warning there, not an error), so a file with stray bytes after a
+//! segment is read as every decoder reads it.
+//!
 //! The walk starts at SOI, seeks over every segment body, reads the first
 //! `Exif` APP1 (at most that segment, < 64 KiB) and stops at the first frame
 //! header. A scan (SOS) or end of image (EOI) before any frame header is an
@@ -54,17 +58,9 @@ fn read<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<Me
                 max: limits.max_items,
             });
         }
-        if r.u8()? != 0xFF {
-            return Err(Error::malformed(FORMAT, "expected a marker"));
-        }
-        let mut m = r.u8()?;
-        // Fill bytes: each costs one byte of data, so the run is bounded by the file.
-        while m == 0xFF {
-            m = r.u8()?;
-        }
+        let m = next_marker(r)?;
         match m {
             0x01 | 0xD0..=0xD7 => continue, // TEM, RSTm: no length
-            0x00 => return Err(Error::malformed(FORMAT, "stuffed zero outside a scan")),
             0xD8 => return Err(Error::malformed(FORMAT, "second SOI before a frame header")),
             0xD9 => {
                 return Err(Error::malformed(
@@ -93,6 +89,23 @@ fn read<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<Me
             continue;
         }
         crate::read::skip(r, u64::from(body))?;
+    }
+}
+
+/// The next marker, read as libjpeg's `next_marker` does: bytes that are
+/// not a marker (stray data between segments, `FF 00`) are skipped, and so
+/// are fill bytes `0xFF` (T.81 § B.1.1.2). Each skipped byte is one byte read,
+/// so the skipping is bounded by the file and by `max_bytes_read`.
+fn next_marker<R: Read>(r: &mut R) -> Result<u8> {
+    loop {
+        while r.u8()? != 0xFF {}
+        let mut m = r.u8()?;
+        while m == 0xFF {
+            m = r.u8()?;
+        }
+        if m != 0 {
+            return Ok(m);
+        }
     }
 }
 
@@ -338,6 +351,16 @@ mod tests {
     }
 
     #[test]
+    fn stray_bytes_between_segments_are_skipped_as_libjpeg_does() {
+        // An APP0 segment, then junk and a stuffed `FF 00`, then the frame header.
+        let mut v = b"\xFF\xD8\xFF\xE0\x00\x04ab".to_vec();
+        v.extend_from_slice(b"junk\xFF\x00more");
+        v.extend_from_slice(&[0xFF, 0xC0, 0, 11, 8, 0, 200, 1, 44, 1, 1, 0x11, 0]);
+        let i = run(&v).unwrap();
+        assert_eq!((i.width, i.height), (Some(300), Some(200)));
+    }
+
+    #[test]
     fn hostile_structures() {
         let e = |v: &[u8]| run(v).unwrap_err();
         assert!(matches!(
@@ -347,20 +370,10 @@ mod tests {
                 ..
             }
         ));
-        assert!(matches!(
-            e(b"\xFF\xD8\x00"),
-            Error::Malformed {
-                reason: "expected a marker",
-                ..
-            }
-        ));
-        assert!(matches!(
-            e(b"\xFF\xD8\xFF\x00"),
-            Error::Malformed {
-                reason: "stuffed zero outside a scan",
-                ..
-            }
-        ));
+        // Stray bytes and `FF 00` are skipped; with no marker after them the
+        // data ends before a frame header.
+        assert!(matches!(e(b"\xFF\xD8\x00"), Error::Truncated { .. }));
+        assert!(matches!(e(b"\xFF\xD8\xFF\x00"), Error::Truncated { .. }));
         assert!(matches!(e(b"\xFF\xD8\xFF\xD8"), Error::Malformed { .. }));
         assert!(matches!(
             e(b"\xFF\xD8\xFF\xD9"),

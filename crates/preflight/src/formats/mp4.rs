@@ -53,6 +53,10 @@ fn known(d: u64, wide: bool) -> Option<u64> {
 #[derive(Debug, Default, Clone, PartialEq)]
 struct SampleEntry {
     fourcc: FourCC,
+    /// An `encv`/`enca` entry: `fourcc` is the original format from `frma`.
+    encrypted: bool,
+    /// Pixel aspect ratio from `pasp` (h_spacing, v_spacing).
+    pasp: Option<(u32, u32)>,
     width: u32,
     height: u32,
     sample_rate: Option<u32>,
@@ -81,6 +85,11 @@ struct Track {
     media_timescale: Option<u32>,
     mdhd_duration: Option<u64>,
     entry: Option<SampleEntry>,
+    /// The sample size, chunk offset and sample-to-chunk tables, read only
+    /// when the file's last box claims more bytes than the file has.
+    stsz: Option<BoxHeader>,
+    stco: Option<BoxHeader>,
+    stsc: Option<BoxHeader>,
     samples: u64,
     ticks: u64,
     min_delta: Option<u32>,
@@ -193,7 +202,19 @@ pub fn probe<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Resu
     let mut w = Walker::new(FMT, limits);
     let mut top = w.top(size);
     let mut movie: Option<Movie> = None;
-    while let Some(h) = w.next(r, &mut top)? {
+    // The last top-level box may claim more bytes than the file has.
+    let mut claimed_past_end = false;
+    while let Some((h, past_end)) = w.next_top_tolerant(r, &mut top)? {
+        if past_end {
+            if matches!(&h.typ, b"moov" | b"moof") {
+                return Err(Error::truncated(
+                    FMT,
+                    "box extends past the end of the file",
+                ));
+            }
+            claimed_past_end = true;
+            break;
+        }
         match &h.typ {
             b"moov" if movie.is_none() => movie = Some(read_moov(r, &mut w, &h)?),
             b"moof" => match movie.as_mut() {
@@ -209,7 +230,161 @@ pub fn probe<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Resu
         }
     }
     let movie = movie.ok_or_else(|| Error::malformed(FMT, "no moov box"))?;
-    Ok(media_info(&movie))
+    let mut info = media_info(&movie);
+    if claimed_past_end {
+        // Judge the truncation by what the sample tables reference (SPEC §1).
+        let mut end = 0u64;
+        for t in &movie.tracks {
+            match samples_end(r, t, w.limits)? {
+                Some(e) => end = end.max(e),
+                // Samples whose place the tables do not say: the cut cannot
+                // be judged harmless.
+                None => {
+                    return Err(Error::truncated(
+                        FMT,
+                        "box extends past the end of the file",
+                    ))
+                }
+            }
+        }
+        if end > size {
+            return Err(Error::DataPastEnd {
+                format: FMT,
+                needed: end,
+                size,
+            });
+        }
+        info.truncated_tail = true;
+    }
+    Ok(info)
+}
+
+/// The end of a track's sample data: the chunk at the highest offset
+/// (`stco`/`co64`), plus the sizes (`stsz`/`stz2`) of its samples (found
+/// through `stsc`). Each table is read once, entry by entry. A track with
+/// no samples references nothing; one with samples but without the tables
+/// gives `None` (where its samples lie is unknown).
+fn samples_end<R: Read + Seek>(r: &mut R, t: &Track, limits: &ProbeLimits) -> Result<Option<u64>> {
+    let (Some(stco), Some(stsc), Some(stsz)) = (t.stco, t.stsc, t.stsz) else {
+        return Ok((t.samples == 0).then_some(0));
+    };
+    // 1. The chunk at the highest offset.
+    let wide = &stco.typ == b"co64";
+    let mut b = Content::open(r, &stco, "mp4 (stco)")?;
+    b.full_box()?;
+    let chunks = b.u32()?;
+    b.table(u64::from(chunks), if wide { 8 } else { 4 }, limits)?;
+    let (mut last, mut last_offset) = (None, 0u64);
+    for i in 0..chunks {
+        let o = b.u32_or_u64(wide)?;
+        if last.is_none() || o >= last_offset {
+            (last, last_offset) = (Some(i), o);
+        }
+    }
+    let Some(last) = last else { return Ok(Some(0)) };
+    // 2. Its first sample and sample count, from the sample-to-chunk runs.
+    let mut b = Content::open(r, &stsc, "mp4 (stsc)")?;
+    b.full_box()?;
+    let runs = b.u32()?;
+    b.table(u64::from(runs), 12, limits)?;
+    let chunk_no = u64::from(last) + 1; // stsc counts chunks from 1
+    let (mut before, mut in_chunk) = (0u64, 0u64);
+    let mut run: Option<(u64, u64)> = None; // (first chunk, samples per chunk)
+    let overflow = || Error::malformed("mp4 (stsc)", "sample counts overflow");
+    for _ in 0..runs {
+        let first = u64::from(b.u32()?);
+        let per = u64::from(b.u32()?);
+        b.skip(4)?; // sample description index
+        if first > chunk_no {
+            break;
+        }
+        if let Some((f, p)) = run {
+            let n = first
+                .saturating_sub(f)
+                .checked_mul(p)
+                .ok_or_else(overflow)?;
+            before = before.checked_add(n).ok_or_else(overflow)?;
+        }
+        run = Some((first, per));
+    }
+    if let Some((f, p)) = run {
+        let n = chunk_no
+            .saturating_sub(f)
+            .checked_mul(p)
+            .ok_or_else(overflow)?;
+        before = before.checked_add(n).ok_or_else(overflow)?;
+        in_chunk = p;
+    }
+    // 3. The bytes of those samples.
+    let mut b = Content::open(r, &stsz, "mp4 (stsz)")?;
+    b.full_box()?;
+    let bytes = if &stsz.typ == b"stsz" {
+        let constant = u64::from(b.u32()?);
+        let count = u64::from(b.u32()?);
+        let in_chunk = in_chunk.min(count.saturating_sub(before));
+        if constant > 0 {
+            constant.saturating_mul(in_chunk)
+        } else {
+            b.skip(before.saturating_mul(4))?;
+            let mut sum = 0u64;
+            for _ in 0..in_chunk {
+                sum = sum.saturating_add(u64::from(b.u32()?));
+            }
+            sum
+        }
+    } else {
+        b.skip(3)?;
+        let field = b.u8()?;
+        let count = u64::from(b.u32()?);
+        let in_chunk = in_chunk.min(count.saturating_sub(before));
+        let mut sum = 0u64;
+        match field {
+            4 => {
+                b.skip(before / 2)?;
+                let mut byte = if before % 2 == 1 { Some(b.u8()?) } else { None };
+                for _ in 0..in_chunk {
+                    sum += u64::from(match byte.take() {
+                        Some(x) => x & 0x0F,
+                        None => {
+                            let x = b.u8()?;
+                            byte = Some(x);
+                            x >> 4
+                        }
+                    });
+                }
+            }
+            8 => {
+                b.skip(before)?;
+                for _ in 0..in_chunk {
+                    sum += u64::from(b.u8()?);
+                }
+            }
+            _ => {
+                b.skip(before.saturating_mul(2))?;
+                for _ in 0..in_chunk {
+                    sum += u64::from(b.u16()?);
+                }
+            }
+        }
+        sum
+    };
+    Ok(Some(last_offset.saturating_add(bytes)))
+}
+
+/// The stored width of a video track: its sample entry's, else `tkhd`'s.
+fn coded_w(v: &Track) -> u32 {
+    match v.entry.as_ref() {
+        Some(e) if e.width > 0 && e.height > 0 => e.width,
+        _ => v.tkhd_size.0 >> 16,
+    }
+}
+
+/// The stored height of a video track.
+fn coded_h(v: &Track) -> u32 {
+    match v.entry.as_ref() {
+        Some(e) if e.width > 0 && e.height > 0 => e.height,
+        _ => v.tkhd_size.1 >> 16,
+    }
 }
 
 fn media_info(m: &Movie) -> MediaInfo {
@@ -229,16 +404,30 @@ fn media_info(m: &Movie) -> MediaInfo {
         let (rotation, mirrored) = v.orientation();
         info.rotation = Some(rotation);
         info.mirrored = mirrored;
-        let coded = v.entry.as_ref().map_or((0, 0), |e| (e.width, e.height));
-        let (w, h) = if coded.0 > 0 && coded.1 > 0 {
-            coded
-        } else {
-            (v.tkhd_size.0 >> 16, v.tkhd_size.1 >> 16)
-        };
+        let (w, h) = (coded_w(v), coded_h(v));
         let (w, h) = if rotation % 180 == 90 { (h, w) } else { (w, h) };
         info.width = (w > 0).then_some(w);
         info.height = (h > 0).then_some(h);
         info.codec = v.entry.as_ref().map(|e| fourcc_string(e.fourcc));
+        info.encrypted = v.entry.as_ref().is_some_and(|e| e.encrypted);
+        if let Some((hs, vs)) = v.entry.as_ref().and_then(|e| e.pasp) {
+            let sar = Rational::new(u64::from(hs), u64::from(vs));
+            if let Some(sar) = sar.filter(|r| r.num != r.den) {
+                // The displayed shape: stored width scaled by the pixel
+                // aspect ratio, then the rotation.
+                let dw = (u64::from(coded_w(v)) * sar.num).div_ceil(sar.den);
+                let dw = u32::try_from(dw).unwrap_or(u32::MAX);
+                let dh = coded_h(v);
+                let (dw, dh) = if rotation % 180 == 90 {
+                    (dh, dw)
+                } else {
+                    (dw, dh)
+                };
+                info.sar = Some(sar);
+                info.display_width = Some(dw);
+                info.display_height = Some(dh);
+            }
+        }
         info.frames = Some(v.samples);
         info.fps = v.fps();
         if let (Some(ts), Some(lo), Some(hi)) = (v.media_timescale, v.min_delta, v.max_delta) {
@@ -250,6 +439,12 @@ fn media_info(m: &Movie) -> MediaInfo {
         }
     } else if let Some(a) = audio {
         info.codec = a.entry.as_ref().map(|e| fourcc_string(e.fourcc));
+    }
+    if audio
+        .and_then(|a| a.entry.as_ref())
+        .is_some_and(|e| e.encrypted)
+    {
+        info.encrypted = true;
     }
     if let Some(e) = audio.and_then(|a| a.entry.as_ref()) {
         info.sample_rate = e.sample_rate;
@@ -472,7 +667,13 @@ fn read_mdia<R: Read + Seek>(
                                 have_stts = true;
                             }
                             b"stsz" | b"stz2" | b"stco" | b"co64" | b"stsc" | b"ctts" | b"stss" => {
-                                check_table(r, &x, w.limits)?
+                                check_table(r, &x, w.limits)?;
+                                match &x.typ {
+                                    b"stsz" | b"stz2" => t.stsz = t.stsz.or(Some(x)),
+                                    b"stco" | b"co64" => t.stco = t.stco.or(Some(x)),
+                                    b"stsc" => t.stsc = t.stsc.or(Some(x)),
+                                    _ => {}
+                                }
                             }
                             _ => {}
                         }
@@ -549,6 +750,43 @@ fn check_table<R: Read + Seek>(r: &mut R, h: &BoxHeader, limits: &ProbeLimits) -
     Ok(())
 }
 
+/// Reads the child boxes of a sample entry that this reader needs: `pasp`
+/// (pixel aspect ratio, ISO/IEC 14496-12 § 12.1.4) and, for an encrypted
+/// entry (`encv`/`enca`, ISO/IEC 23001-7), `sinf`/`frma` with the original
+/// format. Entries too short to hold children have none.
+fn entry_children<R: Read + Seek>(
+    r: &mut R,
+    w: &mut Walker,
+    eh: &BoxHeader,
+    children_at: u64,
+    e: &mut SampleEntry,
+) -> Result<()> {
+    if children_at > eh.content_len() {
+        return Ok(());
+    }
+    let encrypted = matches!(&eh.typ, b"encv" | b"enca");
+    let mut c = w.children(eh, children_at)?;
+    while let Some(x) = w.next(r, &mut c)? {
+        match &x.typ {
+            b"pasp" if e.pasp.is_none() => {
+                let mut b = Content::open(r, &x, "mp4 (pasp)")?;
+                let (h, v) = (b.u32()?, b.u32()?);
+                e.pasp = (h > 0 && v > 0).then_some((h, v));
+            }
+            b"sinf" if encrypted => {
+                let mut sc = w.children(&x, 0)?;
+                if let Some(f) = w.find(r, &mut sc, b"frma")? {
+                    let mut b = Content::open(r, &f, "mp4 (frma)")?;
+                    e.fourcc = b.bytes()?;
+                }
+            }
+            _ => {}
+        }
+    }
+    e.encrypted = encrypted;
+    Ok(())
+}
+
 fn read_stsd<R: Read + Seek>(
     r: &mut R,
     w: &mut Walker,
@@ -578,6 +816,8 @@ fn read_stsd<R: Read + Seek>(
             b.skip(24)?;
             e.width = u32::from(b.u16()?);
             e.height = u32::from(b.u16()?);
+            // Child boxes follow the 78 bytes of a VisualSampleEntry.
+            entry_children(r, w, &eh, 78, &mut e)?;
         }
         b"soun" => {
             b.skip(8)?;
@@ -609,6 +849,7 @@ fn read_stsd<R: Read + Seek>(
                 e.sample_rate = (rate > 0).then_some(rate);
                 e.channels = (channels > 0).then_some(channels);
             }
+            entry_children(r, w, &eh, children_at, &mut e)?;
             if &eh.typ == b"mp4a" {
                 // MP4 writers may leave channelcount at its template value 2 (ffmpeg
                 // does): the AAC AudioSpecificConfig in `esds` has the real layout.

@@ -21,9 +21,14 @@
 //!   to the bytes present, which passes a cut 15.2 s file as 8 s.
 //! - In RF64/BW64, a 32-bit `data` size of `0xFFFFFFFF` is replaced by the
 //!   `ds64` data size; such a file without `ds64` is malformed.
-//! - Only PCM integer, IEEE float, A-law and µ-law are read; other encodings
-//!   (ADPCM, MP3-in-WAV, …) give [`Error::Unsupported`], since their duration
-//!   is not `bytes / block_align`.
+//! - PCM integer, IEEE float, A-law and µ-law: the duration is whole sample
+//!   frames (`data bytes / block_align`), and `block_align` must equal
+//!   channels × bytes per sample, or the file is corrupt (SPEC §1).
+//! - Other encodings are still WAV (SPEC §1): MS and IMA ADPCM, GSM 6.10 and
+//!   MPEG audio in WAV take their duration from the `fact` chunk (sample
+//!   frames ÷ rate), else from whole blocks × the `fmt ` extension's samples
+//!   per block; without either (MPEG in WAV without `fact`), or for an
+//!   encoding not named here, [`Error::Unsupported`].
 
 use crate::error::{Error, Result};
 use crate::info::{Format, MediaInfo};
@@ -36,6 +41,13 @@ const WAVE_FORMAT_IEEE_FLOAT: u16 = 3;
 const WAVE_FORMAT_ALAW: u16 = 6;
 const WAVE_FORMAT_MULAW: u16 = 7;
 const WAVE_FORMAT_EXTENSIBLE: u16 = 0xFFFE;
+const WAVE_FORMAT_ADPCM: u16 = 0x0002;
+const WAVE_FORMAT_IMA_ADPCM: u16 = 0x0011;
+const WAVE_FORMAT_GSM610: u16 = 0x0031;
+const WAVE_FORMAT_MPEG: u16 = 0x0050;
+const WAVE_FORMAT_MPEGLAYER3: u16 = 0x0055;
+/// Codecs of fixed-size blocks whose extended `fmt ` gives the samples per block.
+const BLOCK_CODECS: [u16; 3] = [WAVE_FORMAT_ADPCM, WAVE_FORMAT_IMA_ADPCM, WAVE_FORMAT_GSM610];
 
 /// Bytes 2..16 shared by every `KSDATAFORMAT_SUBTYPE_*` GUID derived from a
 /// format tag (`XXXXXXXX-0000-0010-8000-00AA00389B71`, little-endian fields).
@@ -52,6 +64,18 @@ struct Fmt {
     sample_rate: u32,
     block_align: u16,
     bits: u16,
+    /// `wSamplesPerBlock` of the extended `fmt ` of block codecs (ADPCM, GSM).
+    samples_per_block: Option<u16>,
+}
+
+impl Fmt {
+    /// Whether the samples are stored as they are (duration = bytes ÷ block_align).
+    fn is_pcm(&self) -> bool {
+        matches!(
+            self.tag,
+            WAVE_FORMAT_PCM | WAVE_FORMAT_IEEE_FLOAT | WAVE_FORMAT_ALAW | WAVE_FORMAT_MULAW
+        )
+    }
 }
 
 /// Reads the headers of a WAV file into a [`MediaInfo`].
@@ -71,10 +95,20 @@ pub fn probe<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Resu
     let mut fmt: Option<Fmt> = None;
     let mut data_bytes: Option<u64> = None;
     let mut ds64_data: Option<u64> = None;
+    let mut fact: Option<u32> = None;
     while let Some(c) = chunks.next(r).map_err(|e| e.in_format("wav"))? {
         match &c.id {
             b"ds64" if wide && ds64_data.is_none() => ds64_data = Some(read_ds64(r, &c)?),
             b"fmt " if fmt.is_none() => fmt = Some(read_fmt(r, &c)?),
+            b"fact" if fact.is_none() && c.size >= 4 => {
+                if c.avail < 4 {
+                    return Err(Error::truncated(
+                        "wav (fact)",
+                        "chunk runs past the end of the file",
+                    ));
+                }
+                fact = Some(u32::from_le_bytes(array(r)?));
+            }
             b"data" if data_bytes.is_none() => {
                 let declared = match c.size {
                     0xFFFF_FFFF if wide => ds64_data.ok_or(Error::malformed(
@@ -96,7 +130,8 @@ pub fn probe<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Resu
                     ));
                 }
                 data_bytes = Some(placed.avail);
-                if fmt.is_some() {
+                // A block codec's `fact` chunk may follow the data.
+                if fmt.is_some_and(|f| f.is_pcm() || fact.is_some()) {
                     break;
                 }
             }
@@ -106,12 +141,37 @@ pub fn probe<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Resu
     let fmt = fmt.ok_or(Error::malformed("wav", "no fmt chunk"))?;
     let data_bytes = data_bytes.ok_or(Error::malformed("wav", "no data chunk"))?;
     let codec = codec_name(fmt.tag, fmt.bits)?;
+    let sample_frames = if fmt.is_pcm() {
+        // PCM stores whole sample frames: block_align must be their size.
+        let frame = u64::from(fmt.channels) * u64::from(fmt.bits.div_ceil(8));
+        if u64::from(fmt.block_align) != frame {
+            return Err(Error::malformed(
+                "wav (fmt)",
+                "PCM block align is not channels × bytes per sample",
+            ));
+        }
+        data_bytes / u64::from(fmt.block_align)
+    } else {
+        // A block codec: the `fact` chunk's sample frames, else whole blocks
+        // × the codec's samples per block.
+        match (fact, fmt.samples_per_block) {
+            (Some(n), _) => u64::from(n),
+            (None, Some(spb)) if spb > 0 => {
+                data_bytes / u64::from(fmt.block_align) * u64::from(spb)
+            }
+            _ => {
+                return Err(Error::unsupported(
+                    "wav (fmt)",
+                    "compressed audio without a fact chunk or samples per block",
+                ))
+            }
+        }
+    };
 
     let mut info = MediaInfo::new(Format::Wav, size);
     info.codec = Some(codec.to_string());
     info.sample_rate = Some(fmt.sample_rate);
     info.channels = Some(fmt.channels);
-    let sample_frames = data_bytes / u64::from(fmt.block_align);
     info.duration_s = Some(sample_frames as f64 / f64::from(fmt.sample_rate));
     Ok(info)
 }
@@ -149,6 +209,7 @@ fn read_fmt<R: Read + Seek>(r: &mut R, c: &Chunk) -> Result<Fmt> {
     let b: [u8; 16] = array(r).map_err(|e| e.in_format("wav (fmt)"))?;
     let u16_at = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
     let mut tag = u16_at(0);
+    let mut samples_per_block = None;
     let channels = u16_at(2);
     let sample_rate = u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
     let block_align = u16_at(12);
@@ -176,6 +237,13 @@ fn read_fmt<R: Read + Seek>(r: &mut R, c: &Chunk) -> Result<Fmt> {
             ));
         }
         tag = u16::from_le_bytes([guid[0], guid[1]]);
+    } else if c.size >= 20 && c.avail >= 20 && BLOCK_CODECS.contains(&tag) {
+        // cbSize, then wSamplesPerBlock (IMA and MS ADPCM, GSM 6.10).
+        let x: [u8; 4] = array(r).map_err(|e| e.in_format("wav (fmt)"))?;
+        let cb = u16::from_le_bytes([x[0], x[1]]);
+        if cb >= 2 {
+            samples_per_block = Some(u16::from_le_bytes([x[2], x[3]]));
+        }
     }
     if channels == 0 {
         return Err(Error::malformed("wav (fmt)", "channel count is 0"));
@@ -192,6 +260,7 @@ fn read_fmt<R: Read + Seek>(r: &mut R, c: &Chunk) -> Result<Fmt> {
         sample_rate,
         block_align,
         bits,
+        samples_per_block,
     })
 }
 
@@ -214,12 +283,12 @@ fn codec_name(tag: u16, bits: u16) -> Result<&'static str> {
         },
         WAVE_FORMAT_ALAW => "pcm_alaw",
         WAVE_FORMAT_MULAW => "pcm_mulaw",
-        _ => {
-            return Err(Error::unsupported(
-                "wav (fmt)",
-                "encoding other than PCM, float, A-law, µ-law",
-            ))
-        }
+        WAVE_FORMAT_ADPCM => "adpcm_ms",
+        WAVE_FORMAT_IMA_ADPCM => "adpcm_ima_wav",
+        WAVE_FORMAT_GSM610 => "gsm_ms",
+        WAVE_FORMAT_MPEG => "mp2",
+        WAVE_FORMAT_MPEGLAYER3 => "mp3",
+        _ => return Err(Error::unsupported("wav (fmt)", "audio encoding")),
     })
 }
 
@@ -300,6 +369,58 @@ mod tests {
         assert_eq!(i.frames, None);
     }
 
+    /// An extended `fmt ` payload of a block codec: cbSize 2 and samples per block.
+    fn block_fmt(tag: u16, ch: u16, rate: u32, align: u16, spb: u16) -> Vec<u8> {
+        let mut v = fmt(tag, ch, rate, align, 4);
+        v.extend_from_slice(&2u16.to_le_bytes());
+        v.extend_from_slice(&spb.to_le_bytes());
+        v
+    }
+
+    #[test]
+    fn block_codecs_are_wav_with_an_exact_duration() {
+        // IMA ADPCM, mono 8 kHz, 256-byte blocks of 505 samples; 10 blocks.
+        let data = chunk(b"data", &[0; 2560]);
+        let fact = chunk(b"fact", &4000u32.to_le_bytes());
+        let f = chunk(b"fmt ", &block_fmt(0x11, 1, 8000, 256, 505));
+        // With `fact`: its sample frames.
+        let i = run(&wav(b"RIFF", &[f.clone(), fact.clone(), data.clone()])).unwrap();
+        assert_eq!(i.duration_s, Some(0.5));
+        assert_eq!(i.codec.as_deref(), Some("adpcm_ima_wav"));
+        // `fact` after the data is found too.
+        let i = run(&wav(b"RIFF", &[f.clone(), data.clone(), fact])).unwrap();
+        assert_eq!(i.duration_s, Some(0.5));
+        // Without: whole blocks × samples per block.
+        let i = run(&wav(b"RIFF", &[f, data.clone()])).unwrap();
+        assert_eq!(i.duration_s, Some(10.0 * 505.0 / 8000.0));
+        // MPEG audio in WAV without `fact`: not measurable from the headers.
+        let m = chunk(b"fmt ", &fmt(0x55, 1, 8000, 1, 0));
+        assert!(matches!(
+            run(&wav(b"RIFF", &[m, data])),
+            Err(Error::Unsupported { .. })
+        ));
+    }
+
+    #[test]
+    fn pcm_block_align_must_match_the_sample_size() {
+        // 16-bit mono with block_align 200: 16,000 bytes are 8,000 samples
+        // (1 s at 8 kHz), not 80 blocks; the header contradicts itself.
+        let v = wav(
+            b"RIFF",
+            &[
+                chunk(b"fmt ", &fmt(1, 1, 8000, 200, 16)),
+                chunk(b"data", &[0; 16000]),
+            ],
+        );
+        assert!(matches!(
+            run(&v),
+            Err(Error::Malformed {
+                format: "wav (fmt)",
+                ..
+            })
+        ));
+    }
+
     #[test]
     fn codec_names() {
         let cases: [(u16, u16, &str); 12] = [
@@ -319,7 +440,16 @@ mod tests {
         for (tag, bits, name) in cases {
             assert_eq!(codec_name(tag, bits).unwrap(), name, "{tag} {bits}");
         }
-        for (tag, bits) in [(1, 0), (1, 40), (3, 16), (2, 4), (0x55, 0), (0, 16)] {
+        for (tag, name) in [
+            (2, "adpcm_ms"),
+            (0x11, "adpcm_ima_wav"),
+            (0x31, "gsm_ms"),
+            (0x50, "mp2"),
+            (0x55, "mp3"),
+        ] {
+            assert_eq!(codec_name(tag, 4).unwrap(), name, "{tag}");
+        }
+        for (tag, bits) in [(1, 0), (1, 40), (3, 16), (0x161, 16), (0, 16)] {
             assert!(matches!(
                 codec_name(tag, bits),
                 Err(Error::Unsupported {
