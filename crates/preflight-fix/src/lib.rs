@@ -280,32 +280,7 @@ impl Guard {
     /// refusing any that is a symbolic link or not a folder.
     fn make_parent(&self, dest: &Path) -> Result<(), FixError> {
         let parent = dest.parent().unwrap_or(Path::new("."));
-        let abs = std::path::absolute(parent)?;
-        let mut cur = PathBuf::new();
-        for c in abs.components() {
-            cur.push(c);
-            match std::fs::symlink_metadata(&cur) {
-                Ok(m) if m.file_type().is_symlink() => {
-                    // The root has none (`Guard::new`): this one is a link
-                    // planted in the output folder, or on the way out of it.
-                    return Err(FixError::UnsafeDestination {
-                        path: dest.to_path_buf(),
-                        why: "a symbolic link in the output folder",
-                    });
-                }
-                Ok(m) if m.is_dir() => {}
-                Ok(_) => {
-                    return Err(FixError::UnsafeDestination {
-                        path: dest.to_path_buf(),
-                        why: "a path component is not a folder",
-                    })
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    std::fs::create_dir(&cur)?;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
+        walk_components(parent, true)?;
         self.check(dest)
     }
 
@@ -335,19 +310,33 @@ impl Guard {
 
 /// Refuses a path whose existing components include a symbolic link.
 fn refuse_links_in(p: &Path) -> Result<(), FixError> {
-    let abs = std::path::absolute(p)?;
+    walk_components(p, false)
+}
+
+/// Goes down the components of `p` (made absolute), refusing a symbolic
+/// link or a file where a folder is wanted; a missing folder is created
+/// when `create`, else the walk stops there.
+fn walk_components(p: &Path, create: bool) -> Result<(), FixError> {
+    let refuse = |why| FixError::UnsafeDestination {
+        path: p.to_path_buf(),
+        why,
+    };
     let mut cur = PathBuf::new();
-    for c in abs.components() {
+    for c in std::path::absolute(p)?.components() {
         cur.push(c);
         match std::fs::symlink_metadata(&cur) {
+            // Links above the output folder are refused too: the folder
+            // must be named by its real path.
             Ok(m) if m.file_type().is_symlink() => {
-                return Err(FixError::UnsafeDestination {
-                    path: p.to_path_buf(),
-                    why: "a component of the output folder is a symbolic link",
-                })
+                return Err(refuse("a symbolic link in the output folder"))
             }
-            Ok(_) => {}
-            Err(_) => break,
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Err(refuse("a path component is not a folder")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+                std::fs::create_dir(&cur)?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(())

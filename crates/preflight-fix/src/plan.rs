@@ -505,6 +505,12 @@ impl Geometry {
     /// The geometry that the plan's `Crop`, `Resize` and `Pad` steps carry
     /// out (`None` without such steps).
     pub fn from_steps(steps: &[Step]) -> Option<Geometry> {
+        let whole = |s: Size| Geometry {
+            input: s,
+            crop: None,
+            scaled: s,
+            canvas: s,
+        };
         let mut g: Option<Geometry> = None;
         for s in steps {
             match *s {
@@ -518,23 +524,13 @@ impl Geometry {
                     });
                 }
                 Step::Resize { from, to } => {
-                    let mut x = g.unwrap_or(Geometry {
-                        input: from,
-                        crop: None,
-                        scaled: from,
-                        canvas: from,
-                    });
+                    let mut x = g.unwrap_or(whole(from));
                     x.scaled = to;
                     x.canvas = to;
                     g = Some(x);
                 }
                 Step::Pad { from, to, .. } => {
-                    let mut x = g.unwrap_or(Geometry {
-                        input: from,
-                        crop: None,
-                        scaled: from,
-                        canvas: from,
-                    });
+                    let mut x = g.unwrap_or(whole(from));
                     x.canvas = to;
                     g = Some(x);
                 }
