@@ -565,3 +565,215 @@ mod applied_plans {
         }
     }
 }
+
+/// Size, modification time and inode of every file under `dir` (the
+/// hostile tree holds a sparse 5 GB file: it is not read).
+#[cfg(target_os = "linux")]
+fn tree_meta(dir: &Path) -> BTreeMap<PathBuf, (u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let mut m = BTreeMap::new();
+    for e in walkdir::WalkDir::new(dir) {
+        let e = e.unwrap();
+        if e.file_type().is_file() {
+            let md = e.metadata().unwrap();
+            let mut h = DefaultHasher::new();
+            (md.mtime(), md.mtime_nsec(), md.ino()).hash(&mut h);
+            m.insert(
+                e.path().strip_prefix(dir).unwrap().to_path_buf(),
+                (md.len(), h.finish()),
+            );
+        }
+    }
+    m
+}
+
+/// Every hostile input of `testdata/hostile/fix/` (plus what the test makes:
+/// a sparse 5 GB file with a JPEG header, videos named as ffmpeg protocols
+/// and options, an output folder with a link back to the inputs) ends in a
+/// report line, under a 2 GB address-space limit, with no network
+/// connection, nothing written outside `--out`, and no input changed.
+#[cfg(target_os = "linux")]
+#[test]
+fn hostile_files_end_in_a_report_each() {
+    use std::net::TcpListener;
+    let prlimit = Path::new("/usr/bin/prlimit");
+    let fixtures = root().join("../../testdata/hostile/fix");
+    if !prlimit.exists() || !fixtures.join("make.py").exists() {
+        eprintln!("skipped: prlimit or testdata/hostile/fix is absent");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("media");
+    std::fs::create_dir_all(&input).unwrap();
+    for e in std::fs::read_dir(&fixtures).unwrap() {
+        let p = e.unwrap().path();
+        if !matches!(p.extension().and_then(|e| e.to_str()), Some("py" | "md")) {
+            std::fs::copy(&p, input.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    // A sparse 5 GB "JPEG": read whole, it took 10 GB.
+    let sparse = std::fs::File::create(input.join("sparse.jpg")).unwrap();
+    sparse.set_len(5_000_000_000).unwrap();
+    // SOI, APP0, then a SOF0 of 8000×6000: a picture to resize.
+    std::io::Write::write_all(
+        &mut &sparse,
+        b"\xff\xd8\xff\xe0\0\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0\
+          \xff\xc0\0\x11\x08\x17\x70\x1f\x40\x03\x01\x22\0\x02\x11\x01\x03\x11\x01",
+    )
+    .unwrap();
+    drop(sparse);
+    // File names that ffmpeg would read as a protocol or an option.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let video = root().join("../../testdata/video/err_fps_120.mp4");
+    let mut names = vec![format!("tcp:127.0.0.1:{port}"), "-y.mp4".into()];
+    names.push("concat:a.mp4|b.mp4".into());
+    if video.exists() {
+        for n in &names {
+            std::fs::copy(&video, input.join(n)).unwrap();
+        }
+    }
+    let out = tmp.path().join("out");
+    let before = tree_meta(tmp.path());
+    let files = std::fs::read_dir(&input).unwrap().count();
+    let bin = env!("CARGO_BIN_EXE_preflight");
+    let o = Command::new(prlimit)
+        .arg("--as=2000000000")
+        .arg("--")
+        .arg(bin)
+        .args([
+            "fix",
+            "--pad-audio",
+            "--jobs",
+            "2",
+            "--format",
+            "json",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(&input)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "no abort: {stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let reports = v["files"].as_array().unwrap();
+    assert_eq!(reports.len(), files, "{v:#}");
+    let by_name = |n: &str| {
+        reports
+            .iter()
+            .find(|r| r["path"].as_str().unwrap().ends_with(n))
+            .unwrap_or_else(|| panic!("{n}: {v:#}"))
+    };
+    for (name, reason) in [
+        ("bomb_png_100000x100000.png", "would need 30.0 GB to decode"),
+        ("gif_40f_6500x6500.gif", "megapixels of animation frames"),
+        ("sparse.jpg", "to read (limit 1.0 GB)"),
+        ("wav_rate_4ghz_short.wav", "to decode (limit"),
+    ] {
+        let r = by_name(name);
+        assert_eq!(r["status"], "not_repaired", "{name}: {r:#}");
+        assert!(
+            r["reason"].as_str().unwrap().contains(reason),
+            "{name}: {r:#}"
+        );
+    }
+    assert!(
+        listener.accept().is_err(),
+        "ffmpeg connected to the listener"
+    );
+    // Nothing outside --out changed; inside it, no temporary file is left.
+    let after = tree_meta(tmp.path());
+    let changed: Vec<_> = after
+        .iter()
+        .filter(|(p, h)| before.get(*p) != Some(*h))
+        .map(|(p, _)| p.clone())
+        .collect();
+    assert!(changed.iter().all(|p| p.starts_with("out")), "{changed:?}");
+    assert!(
+        changed
+            .iter()
+            .all(|p| !p.to_string_lossy().contains("preflight-tmp")),
+        "{changed:?}"
+    );
+    assert_eq!(
+        before.len(),
+        after.len() - changed.len(),
+        "an input vanished"
+    );
+
+    // out/media -> ../media: writing through it would overwrite the inputs.
+    let out2 = tmp.path().join("out2");
+    std::fs::create_dir_all(&out2).unwrap();
+    std::os::unix::fs::symlink(&input, out2.join("media")).unwrap();
+    let small = tmp.path().join("small");
+    std::fs::create_dir_all(&small).unwrap();
+    write_image(&small, "pic.png", &picture(200, 200), ImageFormat::Png);
+    std::os::unix::fs::symlink(&small, out2.join("small")).unwrap();
+    let before = tree_meta(&small);
+    let o = Command::new(bin)
+        .args(["fix", "--format", "json", "--out"])
+        .arg(&out2)
+        .arg(&small)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["files"][0]["status"], "not_repaired", "{v:#}");
+    assert!(
+        v["files"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("symbolic link"),
+        "{v:#}"
+    );
+    assert_eq!(tree_meta(&small), before);
+    // An --out that goes through a link is refused before anything runs.
+    let o = Command::new(bin)
+        .args(["fix", "--out"])
+        .arg(out2.join("media").join("x"))
+        .arg(&small)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// `--dry-run` prints the plan that the real run applies, on every fixture.
+#[test]
+fn dry_run_plans_equal_applied_plans() {
+    let data = root().join("../../testdata");
+    if !data.join("image").exists() {
+        eprintln!("skipped: testdata is absent");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dirs: Vec<PathBuf> = ["image", "audio", "unsupported"]
+        .iter()
+        .map(|d| data.join(d))
+        .collect();
+    let (p, o) = (Profile::seedance2(), FixOptions::new());
+    let dry = fix_paths(
+        &dirs,
+        tmp.path(),
+        &p,
+        &o,
+        &FixRunOptions::new().dry_run(true),
+    )
+    .unwrap();
+    let real = fix_paths(&dirs, tmp.path(), &p, &o, &FixRunOptions::new()).unwrap();
+    assert_eq!(dry.len(), real.len());
+    for (d, r) in dry.iter().zip(&real) {
+        assert_eq!(d.path, r.path);
+        assert_eq!(
+            serde_json::to_value(&d.plan).unwrap(),
+            serde_json::to_value(&r.plan).unwrap(),
+            "{}",
+            d.path.display()
+        );
+    }
+}

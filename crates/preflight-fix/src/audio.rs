@@ -13,7 +13,8 @@
 //!   does not decode (Opus, …) are decoded by ffmpeg when it is present.
 
 use super::plan::{FixOptions, FixPlan, Step, TrimMode};
-use super::{FixError, NotRepairable, Repaired};
+use super::{FixError, Input, NotRepairable, Repaired};
+use crate::budget::Budget;
 use preflight::mpeg_audio::{self, frame_header, FrameHeader};
 use preflight::riff;
 use preflight::{Format, Profile};
@@ -26,9 +27,6 @@ use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, TrackType};
 use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
-
-/// Most decoded samples accepted (all channels): 10 minutes of 8-channel 192 kHz.
-const MAX_SAMPLES: usize = 10 * 60 * 192_000 * 8;
 
 /// Decoded PCM, interleaved.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,13 +51,37 @@ impl Pcm {
     }
 }
 
-/// Decodes any audio symphonia knows into 16-bit interleaved PCM.
-pub(crate) fn decode(data: &[u8], format: Format) -> Result<Pcm, FixError> {
+/// Grows `v` to hold `more` items of `size` bytes, reserving what it
+/// allocates against `budget` first (doubling, so the count stays linear).
+fn grow<T>(v: &mut Vec<T>, more: usize, budget: &mut Budget) -> Result<(), FixError> {
+    let need = v.len().saturating_add(more);
+    if need <= v.capacity() {
+        return Ok(());
+    }
+    let new_cap = need.max(v.capacity().saturating_mul(2));
+    let size = std::mem::size_of::<T>() as u64;
+    budget.reserve_n((new_cap - v.capacity()) as u64, size)?;
+    v.reserve_exact(new_cap - v.len());
+    Ok(())
+}
+
+/// Decodes any audio symphonia knows into 16-bit interleaved PCM. The
+/// samples a header announces are reserved against `budget` before the
+/// first packet is decoded, and every allocation of samples after.
+pub(crate) fn decode(
+    input: Input<'_>,
+    format: Format,
+    budget: &mut Budget,
+) -> Result<Pcm, FixError> {
     let dec_err = |e: SymError| FixError::decode(format, e);
-    let mss = MediaSourceStream::new(
-        Box::new(Cursor::new(data.to_vec())),
-        MediaSourceStreamOptions::default(),
-    );
+    let source: Box<dyn symphonia::core::io::MediaSource> = match input {
+        Input::File(p) => Box::new(std::fs::File::open(p)?),
+        Input::Bytes(b) => {
+            budget.reserve(b.len() as u64)?;
+            Box::new(Cursor::new(b.to_vec()))
+        }
+    };
+    let mss = MediaSourceStream::new(source, MediaSourceStreamOptions::default());
     let mut hint = Hint::new();
     if let Some(e) = format.extensions().first() {
         hint.with_extension(e);
@@ -76,21 +98,28 @@ pub(crate) fn decode(data: &[u8], format: Format) -> Result<Pcm, FixError> {
         .default_track(TrackType::Audio)
         .ok_or_else(|| FixError::decode(format, "no audio track"))?;
     let track_id = track.id;
+    let announced = track.num_frames;
     let params = match &track.codec_params {
         Some(CodecParameters::Audio(a)) => a.clone(),
         _ => return Err(FixError::decode(format, "no audio codec parameters")),
     };
-    let mut dec = symphonia::default::get_codecs()
-        .make_audio_decoder(&params, &AudioDecoderOptions::default())
-        .map_err(dec_err)?;
-    let mut samples: Vec<i16> = Vec::new();
-    let mut chunk: Vec<i16> = Vec::new();
     let mut rate = params.sample_rate.unwrap_or(0);
     let mut channels = params
         .channels
         .as_ref()
         .map(|c| c.count() as u16)
         .unwrap_or(0);
+    let mut samples: Vec<i16> = Vec::new();
+    // Bounded before decoding: what the header announces.
+    if let Some(n) = announced {
+        let total = n.saturating_mul(channels.max(1) as u64);
+        budget.reserve_n(total, 2)?;
+        budget.free(total.saturating_mul(2));
+    }
+    let mut dec = symphonia::default::get_codecs()
+        .make_audio_decoder(&params, &AudioDecoderOptions::default())
+        .map_err(dec_err)?;
+    let mut chunk: Vec<i16> = Vec::new();
     loop {
         let packet = match reader.next_packet() {
             Ok(Some(p)) => p,
@@ -106,9 +135,7 @@ pub(crate) fn decode(data: &[u8], format: Format) -> Result<Pcm, FixError> {
                 rate = buf.spec().rate();
                 channels = buf.spec().channels().count() as u16;
                 buf.copy_to_vec_interleaved(&mut chunk);
-                if samples.len() + chunk.len() > MAX_SAMPLES {
-                    return Err(FixError::decode(format, "audio longer than 10 minutes"));
-                }
+                grow(&mut samples, chunk.len(), budget)?;
                 samples.extend_from_slice(&chunk);
             }
             // A damaged packet is skipped, as players do.
@@ -174,13 +201,18 @@ pub(crate) fn trim(pcm: &mut Pcm, max_s: f64, mode: TrimMode) {
     pcm.samples.drain(..start * ch);
 }
 
-/// Pads PCM with silence to at least `min_s` seconds.
-pub(crate) fn pad(pcm: &mut Pcm, min_s: f64) {
+/// Pads PCM with silence to at least `min_s` seconds (the silence is
+/// reserved against `budget` first: the rate comes from the file).
+pub(crate) fn pad(pcm: &mut Pcm, min_s: f64, budget: &mut Budget) -> Result<(), FixError> {
     let want = (min_s * pcm.rate as f64).ceil() as usize;
     let ch = pcm.channels.max(1) as usize;
     if pcm.frames() < want {
-        pcm.samples.resize(want * ch, 0);
+        let total = want.saturating_mul(ch);
+        let more = total - pcm.samples.len();
+        grow(&mut pcm.samples, more, budget)?;
+        pcm.samples.resize(total, 0);
     }
+    Ok(())
 }
 
 /// One MPEG audio frame found in a file.
@@ -269,23 +301,25 @@ pub(crate) fn trim_mp3(
     Ok((out, len as f64 * spf as f64 / rate as f64))
 }
 
-/// Repairs audio in memory as `plan` says. `path` is the input file, used
-/// only when ffmpeg must decode it.
+/// Repairs audio as `plan` says, within the budget of `opts.limits`.
 pub(crate) fn repair(
     plan: &FixPlan,
-    data: &[u8],
-    path: Option<&Path>,
+    input: Input<'_>,
     p: &Profile,
     opts: &FixOptions,
 ) -> Result<Repaired, FixError> {
     let l = &p.audio;
+    let mut budget = Budget::new(&opts.limits);
     let mut actions = Vec::new();
     if plan.output == Some(Format::Mp3) && plan.input == Format::Mp3 {
         let from = plan.steps.iter().find_map(|s| match s {
             Step::Trim { from_s, .. } => Some(*from_s),
             _ => None,
         });
-        let (bytes, d) = trim_mp3(data, l.max_duration_s, opts.trim)?;
+        let data = input.bytes(&mut budget)?;
+        // The output is at most the input.
+        budget.reserve(data.len() as u64)?;
+        let (bytes, d) = trim_mp3(&data, l.max_duration_s, opts.trim)?;
         actions.push(format!(
             "trimmed {:.1} s → {d:.2} s at MP3 frame boundaries",
             from.unwrap_or(0.0)
@@ -298,27 +332,20 @@ pub(crate) fn repair(
     }
     let rewrite = plan.steps.iter().any(|s| matches!(s, Step::Convert { .. }));
     if plan.input == Format::Wav && !rewrite {
-        if let Some(r) = repair_wav_same_format(data, p, opts)? {
+        if let Some(r) = repair_wav_same_format(input, p, opts, &mut budget)? {
             return Ok(r);
         }
     }
-    let mut pcm = match decode(data, plan.input) {
+    let mut pcm = match decode(input, plan.input, &mut budget) {
         Ok(pcm) => pcm,
-        Err(e) => match (super::Ffmpeg::find(), path) {
+        Err(e @ FixError::OverBudget { .. }) => return Err(e),
+        Err(e) => match (super::Ffmpeg::find(), input.path()) {
             (Some(ff), Some(path)) => {
-                let wav = ff.ffmpeg(&[
-                    "-i".into(),
-                    path.as_os_str().to_os_string(),
-                    "-vn".into(),
-                    "-c:a".into(),
-                    "pcm_s16le".into(),
-                    "-f".into(),
-                    "wav".into(),
-                    "pipe:1".into(),
-                ])?;
+                let mut fresh = Budget::new(&opts.limits);
+                let pcm = decode_with_ffmpeg(ff, path, plan.input, opts, &mut fresh)?;
+                budget = fresh;
                 actions.push("decoded with ffmpeg".into());
-                // ffmpeg cannot seek back in a pipe to fix the RIFF sizes: take the data as it is.
-                decode_streamed_wav(&wav.stdout)?
+                pcm
             }
             // ffmpeg, the decoder of last resort, is absent.
             (None, _) => {
@@ -354,12 +381,13 @@ pub(crate) fn repair(
             }
             .into());
         }
-        pad(&mut pcm, l.min_duration_s);
+        pad(&mut pcm, l.min_duration_s, &mut budget)?;
         actions.push(format!(
             "padded with silence {d:.1} s → {:.1} s",
             pcm.duration_s()
         ));
     }
+    budget.reserve_n(pcm.samples.len() as u64, 2)?;
     let bytes = write_wav(&pcm)?;
     Ok(Repaired {
         bytes,
@@ -368,27 +396,66 @@ pub(crate) fn repair(
     })
 }
 
+/// Decodes `path` with ffmpeg into a 16-bit WAV file in a private folder
+/// (stopped at what the budget has left), then reads it within the budget.
+fn decode_with_ffmpeg(
+    ff: &super::Ffmpeg,
+    path: &Path,
+    format: Format,
+    opts: &FixOptions,
+    budget: &mut Budget,
+) -> Result<Pcm, FixError> {
+    let dir = crate::ffmpeg::private_dir(None)?;
+    // The file and its samples are both held: half the budget each.
+    let cap = budget.remaining() / 2;
+    let args: Vec<std::ffi::OsString> = ["-vn", "-c:a", "pcm_s16le"]
+        .iter()
+        .map(Into::into)
+        .collect();
+    let wav = ff.transcode(
+        path,
+        format,
+        &args,
+        "wav",
+        dir.path(),
+        cap,
+        &opts.limits,
+        None,
+    )?;
+    let len = std::fs::metadata(&wav)?.len();
+    if len >= cap {
+        // `-fs` stopped it: the decoded audio is at least this large.
+        return Err(FixError::OverBudget {
+            resource: crate::Resource::Memory,
+            need: len.saturating_mul(2),
+            limit: opts.limits.max_memory_bytes,
+        });
+    }
+    let data = Input::File(&wav).bytes(budget)?;
+    budget.reserve(len)?;
+    decode_streamed_wav(&data)
+}
+
 /// Trims or pads a WAV keeping its sample format (8/16/24/32-bit integer or
 /// 32-bit float PCM) through `hound`. `Ok(None)` when hound cannot read it
 /// (RF64, compressed codecs): the caller decodes it with symphonia instead.
 fn repair_wav_same_format(
-    data: &[u8],
+    input: Input<'_>,
     p: &Profile,
     opts: &FixOptions,
+    budget: &mut Budget,
 ) -> Result<Option<Repaired>, FixError> {
     let l = &p.audio;
-    let Ok(reader) = hound::WavReader::new(Cursor::new(data)) else {
+    let Ok(reader) = hound::WavReader::new(input.reader()?) else {
         return Ok(None);
     };
     let spec = reader.spec();
     let ch = spec.channels.max(1) as usize;
     let rate = spec.sample_rate.max(1) as f64;
-    if reader.len() as usize > MAX_SAMPLES {
-        return Err(FixError::decode(
-            Format::Wav,
-            "audio longer than 10 minutes",
-        ));
-    }
+    // Samples are read as 4-byte values: bounded before reading, from the
+    // header's count (and the file's size, which a header cannot exceed).
+    let in_file = input.len()? / (u64::from(spec.bits_per_sample.max(8)) / 8);
+    budget.reserve_n(u64::from(reader.len()).min(in_file), 4)?;
     let mut actions = Vec::new();
     enum Samples {
         Int(Vec<i32>),
@@ -427,7 +494,10 @@ fn repair_wav_same_format(
             }
             .into());
         }
-        (0, (l.min_duration_s * rate).ceil() as usize)
+        let keep = (l.min_duration_s * rate).ceil() as usize;
+        // The silence: the rate comes from the header.
+        budget.reserve_n(keep.saturating_mul(ch) as u64, 4)?;
+        (0, keep)
     } else {
         (0, frames)
     };
@@ -450,6 +520,10 @@ fn repair_wav_same_format(
     } else if keep > frames {
         actions.push(format!("padded with silence {d:.1} s → {new_d:.1} s"));
     }
+    budget.reserve_n(
+        (keep * ch) as u64,
+        u64::from(spec.bits_per_sample.max(8)) / 8,
+    )?;
     let mut buf = Cursor::new(Vec::new());
     {
         let enc = |e: hound::Error| FixError::encode(Format::Wav, e);
@@ -543,7 +617,15 @@ mod tests {
     fn wav_round_trips_through_symphonia() {
         let pcm = tone(0.5, 8000, 2);
         let bytes = write_wav(&pcm).unwrap();
-        assert_eq!(decode(&bytes, Format::Wav).unwrap(), pcm);
+        assert_eq!(
+            decode(
+                Input::Bytes(&bytes),
+                Format::Wav,
+                &mut Budget::new(&crate::FixLimits::default())
+            )
+            .unwrap(),
+            pcm
+        );
     }
 
     #[test]
@@ -556,8 +638,13 @@ mod tests {
                 trim: mode,
                 ..FixOptions::default()
             };
-            let r = repair(&plan(&wav_info(15.2), &p, &o), &bytes, None, &p, &o).unwrap();
-            let back = decode(&r.bytes, Format::Wav).unwrap();
+            let r = repair(&plan(&wav_info(15.2), &p, &o), Input::Bytes(&bytes), &p, &o).unwrap();
+            let back = decode(
+                Input::Bytes(&r.bytes),
+                Format::Wav,
+                &mut Budget::new(&crate::FixLimits::default()),
+            )
+            .unwrap();
             assert_eq!(back.frames(), 120_000);
             let skip = match mode {
                 TrimMode::Start => 0,
@@ -605,7 +692,7 @@ mod tests {
                 trim: TrimMode::End,
                 ..FixOptions::default()
             };
-            let r = repair(&plan(&wav_info(15.2), &p, &o), &data, None, &p, &o).unwrap();
+            let r = repair(&plan(&wav_info(15.2), &p, &o), Input::Bytes(&data), &p, &o).unwrap();
             assert_eq!(r.actions, vec!["trimmed 15.2 s → 15.0 s"]);
             let back = hound::WavReader::new(Cursor::new(&r.bytes)).unwrap();
             assert_eq!(back.spec(), spec);
@@ -630,8 +717,13 @@ mod tests {
             pad_audio: true,
             ..o
         };
-        let r = repair(&plan(&wav_info(1.9), &p, &o), &bytes, None, &p, &o).unwrap();
-        let back = decode(&r.bytes, Format::Wav).unwrap();
+        let r = repair(&plan(&wav_info(1.9), &p, &o), Input::Bytes(&bytes), &p, &o).unwrap();
+        let back = decode(
+            Input::Bytes(&r.bytes),
+            Format::Wav,
+            &mut Budget::new(&crate::FixLimits::default()),
+        )
+        .unwrap();
         assert_eq!(back.frames(), 16_000);
         assert!(back.samples[15_300..].iter().all(|&s| s == 0));
     }

@@ -8,6 +8,7 @@
 //! [`std::error::Error::source`], boxed so that the versions of those crates
 //! are not part of this crate's API (downcast it to inspect it).
 
+use crate::budget::Resource;
 use preflight::fs::WalkError;
 use preflight::human_bytes;
 use preflight::Format;
@@ -76,6 +77,48 @@ pub enum FixError {
     /// The file cannot be repaired under this profile and these options.
     #[error(transparent)]
     NotRepairable(#[from] NotRepairable),
+    /// The repair would go over the budget ([`crate::FixLimits`]).
+    #[error("would need {} (limit {})", need_text(*.resource, *.need), limit_text(*.resource, *.limit))]
+    OverBudget {
+        /// What would run out.
+        resource: Resource,
+        /// What the repair would need (at least).
+        need: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// An external tool ran past its wall-clock timeout and was killed.
+    #[error("{tool} took longer than {} s; stopped", .after.as_secs())]
+    Timeout {
+        /// The tool (`ffmpeg`, `ffprobe`).
+        tool: &'static str,
+        /// The timeout.
+        after: std::time::Duration,
+    },
+    /// The destination resolved outside the output folder or onto an input
+    /// (a symbolic link in the way); nothing was written there.
+    #[error("refused to write {}: {why}", .path.display())]
+    UnsafeDestination {
+        /// The destination.
+        path: PathBuf,
+        /// Why.
+        why: &'static str,
+    },
+}
+
+fn need_text(r: Resource, v: u64) -> String {
+    match r {
+        Resource::Memory => format!("{} to decode", human_bytes(v)),
+        Resource::Input => format!("{} to read", human_bytes(v)),
+        Resource::AnimationPixels => format!("{} megapixels of animation frames", v / 1_000_000),
+    }
+}
+
+fn limit_text(r: Resource, v: u64) -> String {
+    match r {
+        Resource::AnimationPixels => (v / 1_000_000).to_string(),
+        _ => human_bytes(v),
+    }
 }
 
 impl FixError {
@@ -219,6 +262,12 @@ pub enum FixPathsError {
     /// The output folder is inside an input folder.
     #[error(transparent)]
     OutDir(#[from] OutDirError),
+    /// A component of the output folder is a symbolic link.
+    #[error("the output folder {} goes through a symbolic link: name the real folder", .0.display())]
+    OutLink(PathBuf),
+    /// The output folder could not be created.
+    #[error("cannot create the output folder: {0}")]
+    Io(#[source] std::io::Error),
     /// The worker threads could not be started.
     #[error(transparent)]
     Threads(#[from] rayon::ThreadPoolBuildError),

@@ -10,7 +10,8 @@
 //! with the `heif` feature (off by default; it needs `libheif-dev`).
 
 use super::plan::{fit, AspectMode, Bounds, FixOptions, FixPlan, Geometry, Size, Step};
-use super::{FixError, NotRepairable, Repaired};
+use super::{FixError, Input, NotRepairable, Repaired};
+use crate::budget::{Budget, Resource};
 use fast_image_resize as fr;
 use image::codecs::gif::{GifDecoder, GifEncoder, Repeat};
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
@@ -23,10 +24,6 @@ use preflight::human_bytes;
 use preflight::Format;
 use preflight::Profile;
 use std::io::Cursor;
-use std::path::Path;
-
-/// Largest decoded picture accepted, in bytes of pixels (a 16k × 16k RGBA).
-const MAX_DECODE_BYTES: u64 = 1 << 30;
 
 fn image_format(f: Format) -> Option<ImageFormat> {
     Some(match f {
@@ -46,28 +43,36 @@ fn image_format(f: Format) -> Option<ImageFormat> {
     })
 }
 
-/// A decoded picture: one frame, or the frames of an animated GIF.
+/// A decoded picture.
 pub(crate) struct Decoded {
-    /// The first (or only) frame, orientation applied.
+    /// The picture, orientation applied.
     pub image: DynamicImage,
-    /// All frames of an animation (full canvas each), else empty.
-    pub frames: Vec<Frame>,
     /// The ICC colour profile, kept on re-encoding.
     pub icc: Option<Vec<u8>>,
     /// Whether an EXIF orientation other than "normal" was applied.
     pub oriented: bool,
 }
 
-fn limits() -> image::Limits {
-    let mut l = image::Limits::default();
-    l.max_alloc = Some(MAX_DECODE_BYTES);
-    l
+/// Bytes of a picture's pixels.
+fn bytes_of(img: &DynamicImage) -> u64 {
+    img.as_bytes().len() as u64
 }
 
-/// Decodes `data` (of `format`), applying its EXIF orientation to the pixels.
-pub(crate) fn decode(data: &[u8], format: Format) -> Result<Decoded, FixError> {
+/// Decodes `input` (of `format`), applying its EXIF orientation to the
+/// pixels. The decoded pixels are reserved against `budget` before the
+/// decoder allocates them (and stay reserved: `bytes_of(&d.image)`).
+pub(crate) fn decode(
+    input: Input<'_>,
+    format: Format,
+    budget: &mut Budget,
+) -> Result<Decoded, FixError> {
     if matches!(format, Format::Heic | Format::Heif) {
-        return decode_heif(data, format);
+        let data = input.bytes(budget)?;
+        let d = decode_heif(&data, format, budget);
+        if let Input::File(_) = input {
+            budget.free(data.len() as u64);
+        }
+        return d;
     }
     let dec_err = |e: image::ImageError| FixError::decode(format, e);
     let fmt = image_format(format).ok_or_else(|| {
@@ -76,34 +81,29 @@ pub(crate) fn decode(data: &[u8], format: Format) -> Result<Decoded, FixError> {
             format!("no decoder for {} here", format.name().to_uppercase()),
         )
     })?;
-    if format == Format::Gif {
-        let mut dec = GifDecoder::new(Cursor::new(data)).map_err(dec_err)?;
-        dec.set_limits(limits()).map_err(dec_err)?;
-        let frames = dec.into_frames().collect_frames().map_err(dec_err)?;
-        if frames.len() > 1 {
-            let first = DynamicImage::ImageRgba8(frames[0].buffer().clone());
-            return Ok(Decoded {
-                image: first,
-                frames,
-                icc: None,
-                oriented: false,
-            });
-        }
-    }
-    let mut reader = ImageReader::with_format(Cursor::new(data), fmt);
-    reader.limits(limits());
+    let mut reader = ImageReader::with_format(input.reader()?, fmt);
+    reader.limits(budget.image_limits());
     let mut dec = reader.into_decoder().map_err(dec_err)?;
+    // What `ImageReader::decode` does and `into_decoder` does not: reserve
+    // the whole picture before any pixel is allocated.
+    let total = dec.total_bytes();
+    budget.reserve(total)?;
     let orientation = dec
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
     let icc = dec.icc_profile().ok().flatten();
     let mut image = DynamicImage::from_decoder(dec).map_err(dec_err)?;
-    image.apply_orientation(orientation);
+    let oriented = orientation != image::metadata::Orientation::NoTransforms;
+    if oriented {
+        // A turn makes a copy.
+        budget.reserve(total)?;
+        image.apply_orientation(orientation);
+        budget.free(total);
+    }
     Ok(Decoded {
         image,
-        frames: Vec::new(),
         icc,
-        oriented: orientation != image::metadata::Orientation::NoTransforms,
+        oriented,
     })
 }
 
@@ -348,6 +348,7 @@ pub(crate) fn encode(
     Ok(buf)
 }
 
+#[cfg(test)]
 fn encode_animation(frames: Vec<Frame>) -> Result<Vec<u8>, FixError> {
     let enc_err = |e: image::ImageError| FixError::encode(Format::Gif, e);
     let mut buf = Vec::new();
@@ -430,7 +431,11 @@ fn encode_to_fit(
 /// `irot`/`imir` (an EXIF orientation inside a HEIF is informational and is
 /// not applied again: SPEC §6).
 #[cfg(feature = "heif")]
-pub(crate) fn decode_heif(data: &[u8], format: Format) -> Result<Decoded, FixError> {
+pub(crate) fn decode_heif(
+    data: &[u8],
+    format: Format,
+    budget: &mut Budget,
+) -> Result<Decoded, FixError> {
     use libheif_rs::{ColorSpace, HeifContext, RgbChroma};
     let dec_err = |e: libheif_rs::HeifError| FixError::decode(format, e);
     let ctx = HeifContext::read_from_bytes(data).map_err(dec_err)?;
@@ -438,12 +443,8 @@ pub(crate) fn decode_heif(data: &[u8], format: Format) -> Result<Decoded, FixErr
     let alpha = handle.has_alpha_channel();
     let (w, h) = (handle.width(), handle.height());
     let bpp = if alpha { 4usize } else { 3 };
-    if w as u64 * h as u64 * bpp as u64 > MAX_DECODE_BYTES {
-        return Err(FixError::decode(
-            format,
-            format!("heif: {w}×{h} is too large to decode"),
-        ));
-    }
+    // libheif's own planes and our copy.
+    budget.reserve_n(2 * w as u64 * h as u64, bpp as u64)?;
     let chroma = if alpha {
         RgbChroma::Rgba
     } else {
@@ -473,9 +474,9 @@ pub(crate) fn decode_heif(data: &[u8], format: Format) -> Result<Decoded, FixErr
         image::RgbImage::from_raw(w, h, px).map(DynamicImage::ImageRgb8)
     }
     .ok_or_else(|| FixError::decode(format, "heif: plane size mismatch"))?;
+    budget.free(w as u64 * h as u64 * bpp as u64);
     Ok(Decoded {
         image,
-        frames: Vec::new(),
         icc: None,
         oriented: false,
     })
@@ -483,51 +484,89 @@ pub(crate) fn decode_heif(data: &[u8], format: Format) -> Result<Decoded, FixErr
 
 /// Without the `heif` feature there is no HEIF decoder.
 #[cfg(not(feature = "heif"))]
-pub(crate) fn decode_heif(_data: &[u8], _format: Format) -> Result<Decoded, FixError> {
+pub(crate) fn decode_heif(
+    _data: &[u8],
+    _format: Format,
+    _budget: &mut Budget,
+) -> Result<Decoded, FixError> {
     Err(NotRepairable::NeedsHeifFeature.into())
 }
 
 /// Decodes the flattened composite of a Photoshop document (`psd` crate).
 /// The crate may panic on a malformed file: that is caught and reported.
-pub(crate) fn decode_psd(data: &[u8]) -> Result<Decoded, FixError> {
-    let result = std::panic::catch_unwind(|| -> Result<DynamicImage, String> {
-        let psd = psd::Psd::from_bytes(data).map_err(|e| e.to_string())?;
-        let (w, h) = (psd.width(), psd.height());
-        if w as u64 * h as u64 * 4 > MAX_DECODE_BYTES {
-            return Err(format!("{w}×{h} is too large to decode"));
-        }
-        RgbaImage::from_raw(w, h, psd.rgba())
-            .map(DynamicImage::ImageRgba8)
-            .ok_or_else(|| "composite size does not match the header".to_string())
-    });
+/// The composite is reserved against `budget` (twice: the crate's and ours)
+/// before it is made.
+pub(crate) fn decode_psd(data: &[u8], budget: &mut Budget) -> Result<Decoded, FixError> {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+        || -> Result<DynamicImage, FixError> {
+            let psd = psd::Psd::from_bytes(data)
+                .map_err(|e| FixError::decode(Format::Psd, format!("psd: {e}")))?;
+            let (w, h) = (psd.width(), psd.height());
+            budget.reserve_n(w as u64 * h as u64, 4)?;
+            RgbaImage::from_raw(w, h, psd.rgba())
+                .map(DynamicImage::ImageRgba8)
+                .ok_or_else(|| {
+                    FixError::decode(Format::Psd, "psd: composite size does not match the header")
+                })
+        },
+    ));
     match result {
         Ok(Ok(image)) => Ok(Decoded {
             image,
-            frames: Vec::new(),
             icc: None,
             oriented: false,
         }),
-        Ok(Err(e)) => Err(FixError::decode(Format::Psd, format!("psd: {e}"))),
+        Ok(Err(e)) => Err(e),
         Err(_) => Err(FixError::decode(Format::Psd, "psd: malformed document")),
     }
 }
 
-/// Decodes an image that has no Rust decoder here (AVIF, JPEG XL, PSD) with ffmpeg into PNG bytes.
-fn decode_with_ffmpeg(path: Option<&Path>, format: Format) -> Result<Vec<u8>, FixError> {
+/// Decodes the input with ffmpeg into a PNG in a private folder, then
+/// decodes that PNG within the budget.
+fn decode_with_ffmpeg(
+    input: Input<'_>,
+    format: Format,
+    opts: &FixOptions,
+    budget: &mut Budget,
+) -> Result<Decoded, FixError> {
     let ff = super::Ffmpeg::find().ok_or(NotRepairable::NeedsFfmpeg)?;
-    let path = path.ok_or(NotRepairable::NeedsFilePath)?;
-    ff.to_png(path, format)
+    let path = input.path().ok_or(NotRepairable::NeedsFilePath)?;
+    let dir = crate::ffmpeg::private_dir(None)?;
+    let png = ff.to_png(path, format, dir.path(), budget.remaining(), &opts.limits)?;
+    decode(Input::File(&png), Format::Png, budget)
 }
 
-/// Repairs an image in memory as `plan` says. `path` is the input file, used
-/// only for types decoded by ffmpeg.
+/// The geometry of the plan's steps; without any (a picture the probe did
+/// not measure), planned here from the decoded size, as [`crate::plan`]
+/// documents.
+fn geometry(
+    plan: &FixPlan,
+    w: u32,
+    h: u32,
+    b: &Bounds,
+    mode: AspectMode,
+) -> Result<Geometry, FixError> {
+    match Geometry::from_steps(&plan.steps) {
+        Some(g) if g.input == Size::new(w, h) => Ok(g),
+        Some(g) => Err(FixError::decode(
+            plan.input,
+            format!(
+                "the picture decodes as {w}×{h}, the plan was made for {}",
+                g.input
+            ),
+        )),
+        None => fit(w, h, b, mode).ok_or_else(|| NotRepairable::ImageBoundsUnreachable.into()),
+    }
+}
+
+/// Repairs an image as `plan` says, within the budget of `opts.limits`.
 pub(crate) fn repair(
     plan: &FixPlan,
-    data: &[u8],
-    path: Option<&Path>,
+    input: Input<'_>,
     p: &Profile,
     opts: &FixOptions,
 ) -> Result<Repaired, FixError> {
+    let mut budget = Budget::new(&opts.limits);
     let (target, png_if_alpha) = plan
         .steps
         .iter()
@@ -551,27 +590,49 @@ pub(crate) fn repair(
             _ => None,
         })
         .unwrap_or((opts.quality, opts.min_quality, p.image.max_bytes));
+    let b = Bounds::image(p);
     let mut actions = Vec::new();
+    if plan.input == Format::Gif && target == Format::Gif {
+        if let Some(r) = repair_animation(plan, input, &b, opts, max_bytes, &mut budget)? {
+            return Ok(r);
+        }
+    }
     let decoded = if plan.input == Format::Psd {
-        decode_psd(data).or_else(|e| match (super::Ffmpeg::find(), path) {
-            (Some(ff), Some(path)) => {
-                decode(&ff.to_png(path, plan.input).map_err(|_| e)?, Format::Png)
-            }
-            _ => Err(e),
-        })?
-    } else if matches!(plan.input, Format::Avif | Format::Jxl) {
-        let png = decode_with_ffmpeg(path, plan.input)?;
-        decode(&png, Format::Png)?
-    } else {
-        match decode(data, plan.input) {
+        let data = input.bytes(&mut budget)?;
+        let held = match input {
+            Input::File(_) => data.len() as u64,
+            Input::Bytes(_) => 0,
+        };
+        let d = decode_psd(&data, &mut budget);
+        drop(data);
+        budget.free(held);
+        match d {
             Ok(d) => d,
+            Err(e @ FixError::OverBudget { .. }) => return Err(e),
+            Err(e) if input.path().is_some() && super::Ffmpeg::find().is_some() => {
+                let mut fresh = Budget::new(&opts.limits);
+                let d = decode_with_ffmpeg(input, plan.input, opts, &mut fresh).map_err(|_| e)?;
+                budget = fresh;
+                d
+            }
+            Err(e) => return Err(e),
+        }
+    } else if matches!(plan.input, Format::Avif | Format::Jxl) {
+        decode_with_ffmpeg(input, plan.input, opts, &mut budget)?
+    } else {
+        match decode(input, plan.input, &mut budget) {
+            Ok(d) => d,
+            Err(e @ FixError::OverBudget { .. }) => return Err(e),
             // The `image` crate does not read every variant (ICO holding a
             // non-RGBA PNG, unusual TIFFs): ffmpeg may.
-            Err(e) => match (super::Ffmpeg::find(), path) {
-                (Some(ff), Some(path)) => {
-                    let png = ff.to_png(path, plan.input).map_err(|_| e)?;
+            Err(e) => match (super::Ffmpeg::find(), input) {
+                (Some(_), Input::File(_)) => {
+                    let mut fresh = Budget::new(&opts.limits);
+                    let d =
+                        decode_with_ffmpeg(input, plan.input, opts, &mut fresh).map_err(|_| e)?;
+                    budget = fresh;
                     actions.push("decoded with ffmpeg".into());
-                    decode(&png, Format::Png)?
+                    d
                 }
                 _ => return Err(e),
             },
@@ -579,14 +640,16 @@ pub(crate) fn repair(
     };
     let Decoded {
         image,
-        frames,
         icc,
         oriented,
     } = decoded;
     if oriented {
         actions.push("applied EXIF orientation".into());
     }
+    let before = bytes_of(&image);
+    budget.reserve_n(image.width() as u64 * image.height() as u64, 4)?;
     let image = to_8bit(image);
+    budget.free(before);
     let mut format = target;
     if png_if_alpha && has_transparency(&image) {
         format = Format::Png;
@@ -598,37 +661,10 @@ pub(crate) fn repair(
             format.name().to_uppercase()
         ));
     }
-    let b = Bounds::image(p);
-    let g = fit(image.width(), image.height(), &b, opts.aspect)
-        .ok_or(NotRepairable::ImageBoundsUnreachable)?;
+    let g = geometry(plan, image.width(), image.height(), &b, opts.aspect)?;
     describe_geometry(&g, opts.aspect, &mut actions);
-    if !frames.is_empty() && format == Format::Gif {
-        let mut out = Vec::with_capacity(frames.len());
-        for f in frames {
-            let delay = f.delay();
-            let img = transform(
-                &DynamicImage::ImageRgba8(f.into_buffer()),
-                &g,
-                opts.pad_color,
-            )?;
-            out.push(Frame::from_parts(img.to_rgba8(), 0, 0, delay));
-        }
-        let n = out.len();
-        let bytes = encode_animation(out)?;
-        actions.push(format!("re-encoded animated GIF ({n} frames)"));
-        if bytes.len() as u64 >= max_bytes {
-            return Err(NotRepairable::AnimationTooLarge {
-                bytes: bytes.len() as u64,
-                max_bytes,
-            }
-            .into());
-        }
-        return Ok(Repaired {
-            bytes,
-            format,
-            actions,
-        });
-    }
+    // The scaled picture and the canvas, then the encoder's copy and output.
+    budget.reserve_n(g.scaled.pixels() + 3 * g.canvas.pixels(), 4)?;
     let out = transform(&image, &g, opts.pad_color)?;
     drop(image);
     let (bytes, format) = encode_to_fit(
@@ -645,6 +681,92 @@ pub(crate) fn repair(
         format,
         actions,
     })
+}
+
+/// Counts the frames of a GIF without decoding their pixels, stopping once
+/// `frames × canvas` passes `max_pixels`.
+fn gif_frames(input: Input<'_>, max_pixels: u64) -> Result<(u64, u32, u32), FixError> {
+    let dec_err = |e: gif::DecodingError| FixError::decode(Format::Gif, e);
+    let mut o = gif::DecodeOptions::new();
+    o.set_color_output(gif::ColorOutput::Indexed);
+    let mut d = o.read_info(input.reader()?).map_err(dec_err)?;
+    let (w, h) = (d.width() as u32, d.height() as u32);
+    let canvas = (w as u64 * h as u64).max(1);
+    let mut n = 0u64;
+    while d.next_frame_info().map_err(dec_err)?.is_some() {
+        n += 1;
+        if n.saturating_mul(canvas) > max_pixels {
+            // Count on cheaply to say how much it would need.
+            while n < u64::MAX / canvas && d.next_frame_info().ok().flatten().is_some() {
+                n += 1;
+            }
+            crate::budget::check(Resource::AnimationPixels, n * canvas, max_pixels)?;
+        }
+    }
+    Ok((n, w, h))
+}
+
+/// Re-encodes an animated GIF one frame at a time: the decoder composes
+/// each frame onto one canvas, the frame is scaled and padded, and encoded
+/// before the next is read. `None` for a GIF of one frame (a still).
+fn repair_animation(
+    plan: &FixPlan,
+    input: Input<'_>,
+    b: &Bounds,
+    opts: &FixOptions,
+    max_bytes: u64,
+    budget: &mut Budget,
+) -> Result<Option<Repaired>, FixError> {
+    let (n, w, h) = gif_frames(input, opts.limits.max_animation_pixels)?;
+    if n < 2 {
+        return Ok(None);
+    }
+    let dec_err = |e: image::ImageError| FixError::decode(Format::Gif, e);
+    let enc_err = |e: image::ImageError| FixError::encode(Format::Gif, e);
+    let g = geometry(plan, w, h, b, opts.aspect)?;
+    let mut actions = Vec::new();
+    describe_geometry(&g, opts.aspect, &mut actions);
+    let canvas = w as u64 * h as u64;
+    // The decoder's canvas and frame, our scaled frame and padded canvas.
+    budget.reserve_n(2 * canvas + g.scaled.pixels() + 2 * g.canvas.pixels(), 4)?;
+    let mut dec = GifDecoder::new(input.reader()?).map_err(dec_err)?;
+    dec.set_limits(budget.image_limits()).map_err(dec_err)?;
+    let mut buf = Vec::new();
+    let mut count = 0u64;
+    {
+        let mut e = GifEncoder::new_with_speed(&mut buf, 10);
+        e.set_repeat(Repeat::Infinite).map_err(enc_err)?;
+        for f in dec.into_frames() {
+            let f = f.map_err(dec_err)?;
+            count += 1;
+            crate::budget::check(
+                Resource::AnimationPixels,
+                count * canvas,
+                opts.limits.max_animation_pixels,
+            )?;
+            let delay = f.delay();
+            let img = transform(
+                &DynamicImage::ImageRgba8(f.into_buffer()),
+                &g,
+                opts.pad_color,
+            )?;
+            e.encode_frame(Frame::from_parts(img.to_rgba8(), 0, 0, delay))
+                .map_err(enc_err)?;
+        }
+    }
+    actions.push(format!("re-encoded animated GIF ({count} frames)"));
+    if buf.len() as u64 >= max_bytes {
+        return Err(NotRepairable::AnimationTooLarge {
+            bytes: buf.len() as u64,
+            max_bytes,
+        }
+        .into());
+    }
+    Ok(Some(Repaired {
+        bytes: buf,
+        format: Format::Gif,
+        actions,
+    }))
 }
 
 fn describe_geometry(g: &Geometry, mode: AspectMode, actions: &mut Vec<String>) {
@@ -686,7 +808,7 @@ mod tests {
         let i = info(format, img.width(), img.height(), data.len() as u64);
         let p = Profile::seedance2();
         let plan = plan(&i, &p, opts);
-        let r = repair(&plan, &data, None, &p, opts).unwrap();
+        let r = repair(&plan, Input::Bytes(&data), &p, opts).unwrap();
         let back = image::load_from_memory(&r.bytes).unwrap();
         (r, back)
     }
@@ -758,7 +880,7 @@ mod tests {
             ..FixOptions::default()
         };
         let plan = plan(&i, &p, &opts);
-        let r = repair(&plan, &data, None, &p, &opts).unwrap();
+        let r = repair(&plan, Input::Bytes(&data), &p, &opts).unwrap();
         assert!(r.actions.contains(&"applied EXIF orientation".to_string()));
         let back = image::load_from_memory(&r.bytes).unwrap().to_rgb8();
         assert_eq!(back.dimensions(), (320, 400));
@@ -800,7 +922,13 @@ mod tests {
         }));
         let data = encode(&img, Format::Jpeg, 100, None).unwrap();
         // Sizes of what the repair will encode: the decoded input.
-        let decoded = decode(&data, Format::Jpeg).unwrap().image;
+        let decoded = decode(
+            Input::Bytes(&data),
+            Format::Jpeg,
+            &mut Budget::new(&crate::FixLimits::default()),
+        )
+        .unwrap()
+        .image;
         let q90 = encode(&decoded, Format::Jpeg, 90, None).unwrap().len() as u64;
         let q70 = encode(&decoded, Format::Jpeg, 70, None).unwrap().len() as u64;
         let mut p = Profile::seedance2();
@@ -809,7 +937,7 @@ mod tests {
         let o = FixOptions::default();
         let plan = plan(&i, &p, &o);
         assert!(q90 > q70);
-        let r = repair(&plan, &data, None, &p, &o).unwrap();
+        let r = repair(&plan, Input::Bytes(&data), &p, &o).unwrap();
         assert!((r.bytes.len() as u64) < p.image.max_bytes);
         assert!(
             r.actions.contains(&"re-encoded JPEG q=70".to_string()),
@@ -822,7 +950,7 @@ mod tests {
             ..FixOptions::default()
         };
         let plan = crate::plan::plan(&i, &p, &o);
-        let r = repair(&plan, &data, None, &p, &o).unwrap();
+        let r = repair(&plan, Input::Bytes(&data), &p, &o).unwrap();
         assert!(
             r.actions
                 .iter()
@@ -843,7 +971,7 @@ mod tests {
         let i = MediaInfo::new(Format::OtherImage("tga"), data.len() as u64);
         let p = Profile::seedance2();
         let o = FixOptions::default();
-        let r = repair(&plan(&i, &p, &o), &data, None, &p, &o).unwrap();
+        let r = repair(&plan(&i, &p, &o), Input::Bytes(&data), &p, &o).unwrap();
         assert_eq!(r.format, Format::Png);
         assert_eq!(r.actions[0], "converted TGA → PNG");
         let opaque = DynamicImage::ImageRgb8(gradient(400, 300).to_rgb8());
@@ -851,7 +979,7 @@ mod tests {
         opaque
             .write_to(&mut Cursor::new(&mut data), ImageFormat::Tga)
             .unwrap();
-        let r = repair(&plan(&i, &p, &o), &data, None, &p, &o).unwrap();
+        let r = repair(&plan(&i, &p, &o), Input::Bytes(&data), &p, &o).unwrap();
         assert_eq!(r.format, Format::Jpeg);
         assert_eq!(image::guess_format(&r.bytes).unwrap(), ImageFormat::Jpeg);
     }
@@ -866,7 +994,7 @@ mod tests {
         i.frames = Some(3);
         let p = Profile::seedance2();
         let o = FixOptions::default();
-        let r = repair(&plan(&i, &p, &o), &data, None, &p, &o).unwrap();
+        let r = repair(&plan(&i, &p, &o), Input::Bytes(&data), &p, &o).unwrap();
         let back = GifDecoder::new(Cursor::new(&r.bytes))
             .unwrap()
             .into_frames()
@@ -887,7 +1015,12 @@ mod tests {
             eprintln!("skipped: {path} is absent");
             return;
         };
-        let d = decode(&data, Format::Heic).unwrap();
+        let d = decode(
+            Input::Bytes(&data),
+            Format::Heic,
+            &mut Budget::new(&crate::FixLimits::default()),
+        )
+        .unwrap();
         // Stored 1000×600, irot turns it to the displayed 600×1000.
         assert_eq!((d.image.width(), d.image.height()), (600, 1000));
         let mut i = info(Format::Heic, 600, 1000, data.len() as u64);
@@ -897,7 +1030,7 @@ mod tests {
             to: Some(ImageTarget::Jpeg),
             ..FixOptions::default()
         };
-        let r = repair(&plan(&i, &p, &o), &data, None, &p, &o).unwrap();
+        let r = repair(&plan(&i, &p, &o), Input::Bytes(&data), &p, &o).unwrap();
         assert_eq!(r.format, Format::Jpeg);
         assert_eq!(dims_of(&r.bytes), (600, 1000));
     }
@@ -905,7 +1038,13 @@ mod tests {
     #[cfg(not(feature = "heif"))]
     #[test]
     fn heic_without_the_feature_says_what_is_needed() {
-        let e = decode(b"\0\0\0\x18ftypheic", Format::Heic).err().unwrap();
+        let e = decode(
+            Input::Bytes(b"\0\0\0\x18ftypheic"),
+            Format::Heic,
+            &mut Budget::new(&crate::FixLimits::default()),
+        )
+        .err()
+        .unwrap();
         assert_eq!(
             e.to_string(),
             "HEIC/HEIF decoding needs the `heif` feature (libheif)"
@@ -930,7 +1069,13 @@ mod tests {
         let i = info(Format::Jpeg, 8000, 6000, 10);
         let p = Profile::seedance2();
         let o = FixOptions::default();
-        let e = repair(&plan(&i, &p, &o), b"\xFF\xD8\xFF\xE0garbage", None, &p, &o).unwrap_err();
+        let e = repair(
+            &plan(&i, &p, &o),
+            Input::Bytes(b"\xFF\xD8\xFF\xE0garbage"),
+            &p,
+            &o,
+        )
+        .unwrap_err();
         let FixError::Decode { format, source, .. } = &e else {
             panic!("{e}");
         };

@@ -49,14 +49,17 @@ macro_rules! setters {
 }
 
 mod audio;
+mod budget;
 mod error;
+mod ffmpeg;
 mod image;
 mod plan;
 mod video;
 
+pub use budget::{FixLimits, Resource};
 pub use error::{BoxError, FixError, FixPathsError, NotRepairable, OutDirError};
+pub use ffmpeg::{stop_children, Ffmpeg};
 pub use plan::{plan, AspectMode, FixOptions, FixPlan, ImageTarget, Rect, Size, Step, TrimMode};
-pub use video::Ffmpeg;
 
 use preflight::fs::{is_temp_file, walk, AtomicFile, WalkEntry, WalkOptions};
 use preflight::{
@@ -117,6 +120,65 @@ pub(crate) fn with_format_extension(path: &Path, f: Format) -> PathBuf {
     path.with_extension(extension(f))
 }
 
+/// Where a repair reads its input: bytes in memory, or a file read through
+/// a buffer (never read whole unless the format needs it, and then within
+/// the budget).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Input<'a> {
+    Bytes(&'a [u8]),
+    File(&'a Path),
+}
+
+/// A buffered reader that can seek.
+pub(crate) trait BufReadSeek: std::io::BufRead + std::io::Seek {}
+impl<T: std::io::BufRead + std::io::Seek> BufReadSeek for T {}
+
+impl<'a> Input<'a> {
+    /// The file, if the input is one.
+    pub fn path(&self) -> Option<&'a Path> {
+        match self {
+            Input::File(p) => Some(p),
+            Input::Bytes(_) => None,
+        }
+    }
+
+    /// The input's length in bytes.
+    pub fn len(&self) -> Result<u64, FixError> {
+        Ok(match self {
+            Input::Bytes(b) => b.len() as u64,
+            Input::File(p) => std::fs::metadata(p)?.len(),
+        })
+    }
+
+    /// A buffered reader over the input.
+    pub fn reader(&self) -> Result<Box<dyn BufReadSeek + 'a>, FixError> {
+        Ok(match self {
+            Input::Bytes(b) => Box::new(std::io::Cursor::new(*b)),
+            Input::File(p) => Box::new(std::io::BufReader::new(std::fs::File::open(p)?)),
+        })
+    }
+
+    /// The whole input in memory; a file's bytes are reserved against
+    /// `budget` before they are read (and stay reserved).
+    pub fn bytes(
+        &self,
+        budget: &mut budget::Budget,
+    ) -> Result<std::borrow::Cow<'a, [u8]>, FixError> {
+        match self {
+            Input::Bytes(b) => Ok(std::borrow::Cow::Borrowed(b)),
+            Input::File(p) => {
+                use std::io::Read;
+                let f = std::fs::File::open(p)?;
+                let len = f.metadata()?.len();
+                budget.reserve(len)?;
+                let mut v = Vec::new();
+                f.take(len).read_to_end(&mut v)?;
+                Ok(std::borrow::Cow::Owned(v))
+            }
+        }
+    }
+}
+
 /// Repairs bytes in memory (images and audio; pure Rust, no external tool):
 /// what a linking tool calls before an upload.
 pub fn apply_bytes(
@@ -128,9 +190,14 @@ pub fn apply_bytes(
     if let Some(r) = plan.not_repairable_reason() {
         return Err(r.clone().into());
     }
+    budget::check(
+        Resource::Input,
+        data.len() as u64,
+        opts.limits.max_input_bytes,
+    )?;
     match plan.kind {
-        Kind::Image => image::repair(plan, data, None, profile, opts),
-        Kind::Audio => audio::repair(plan, data, None, profile, opts),
+        Kind::Image => image::repair(plan, Input::Bytes(data), profile, opts),
+        Kind::Audio => audio::repair(plan, Input::Bytes(data), profile, opts),
         _ => Err(NotRepairable::NeedsFilePath.into()),
     }
 }
@@ -138,7 +205,8 @@ pub fn apply_bytes(
 /// Applies `plan` to the file `input` and writes the result to `output`
 /// (through a temporary name in the same folder, renamed into place). The
 /// extension of `output` is changed when the written format differs. Refuses
-/// to write over `input`.
+/// to write over `input`, or anywhere but `output`'s folder (a symbolic
+/// link in the way is refused, not followed).
 ///
 /// This does not re-check the output: [`fix_path`] does.
 pub fn apply(
@@ -148,7 +216,12 @@ pub fn apply(
     profile: &Profile,
     opts: &FixOptions,
 ) -> Result<FixOutcome, FixError> {
-    stage(plan, input, output, profile, opts)?.commit()
+    let guard = Guard::for_file(input, output)?;
+    let duration = plan.steps.iter().find_map(|s| match s {
+        Step::Trim { from_s, .. } => Some(*from_s),
+        _ => None,
+    });
+    stage(plan, input, output, duration, profile, opts, &guard)?.commit(&guard)
 }
 
 /// A repaired file under its temporary name, not yet renamed into place
@@ -159,7 +232,8 @@ struct Staged {
 }
 
 impl Staged {
-    fn commit(self) -> Result<FixOutcome, FixError> {
+    fn commit(self, guard: &Guard) -> Result<FixOutcome, FixError> {
+        guard.check(self.file.destination())?;
         self.file.commit()?;
         Ok(self.outcome)
     }
@@ -172,13 +246,107 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// The temporary file for `output` written as `format`, refusing the input
-/// itself as the destination.
-fn create_output(output: &Path, format: Format, input: &Path) -> Result<AtomicFile, FixError> {
-    let final_path = with_format_extension(output, format);
-    if same_file(&final_path, input) {
-        return Err(NotRepairable::WouldOverwriteInput.into());
+/// Where a run may write: below one output folder, never onto an input.
+#[derive(Debug)]
+pub(crate) struct Guard {
+    /// The output folder, canonical.
+    root: PathBuf,
+    /// The inputs, canonical.
+    inputs: HashSet<PathBuf>,
+}
+
+impl Guard {
+    /// A guard for `out` (refused when a component of it is a symbolic
+    /// link; created when something is written).
+    fn new(out: &Path, inputs: HashSet<PathBuf>) -> Result<Guard, FixError> {
+        refuse_links_in(out)?;
+        Ok(Guard {
+            root: resolve(out),
+            inputs,
+        })
     }
+
+    /// A guard for one file written to `output`: its folder is the root.
+    fn for_file(input: &Path, output: &Path) -> Result<Guard, FixError> {
+        let dir = match output.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let inputs = input.canonicalize().into_iter().collect();
+        Guard::new(dir, inputs)
+    }
+
+    /// Creates the folders of `dest` below the root, one at a time,
+    /// refusing any that is a symbolic link or not a folder.
+    fn make_parent(&self, dest: &Path) -> Result<(), FixError> {
+        let parent = dest.parent().unwrap_or(Path::new("."));
+        walk_components(parent, true)?;
+        self.check(dest)
+    }
+
+    /// Checks that `dest` resolves below the root and is no input.
+    fn check(&self, dest: &Path) -> Result<(), FixError> {
+        let parent = dest.parent().unwrap_or(Path::new("."));
+        let parent = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
+        let canon = parent.canonicalize()?;
+        if !canon.starts_with(&self.root) {
+            return Err(FixError::UnsafeDestination {
+                path: dest.to_path_buf(),
+                why: "it resolves outside the output folder",
+            });
+        }
+        let full = canon.join(dest.file_name().unwrap_or_default());
+        let resolved = full.canonicalize().unwrap_or(full);
+        if self.inputs.contains(&resolved) {
+            return Err(NotRepairable::WouldOverwriteInput.into());
+        }
+        Ok(())
+    }
+}
+
+/// Refuses a path whose existing components include a symbolic link.
+fn refuse_links_in(p: &Path) -> Result<(), FixError> {
+    walk_components(p, false)
+}
+
+/// Goes down the components of `p` (made absolute), refusing a symbolic
+/// link or a file where a folder is wanted; a missing folder is created
+/// when `create`, else the walk stops there.
+fn walk_components(p: &Path, create: bool) -> Result<(), FixError> {
+    let refuse = |why| FixError::UnsafeDestination {
+        path: p.to_path_buf(),
+        why,
+    };
+    let mut cur = PathBuf::new();
+    for c in std::path::absolute(p)?.components() {
+        cur.push(c);
+        match std::fs::symlink_metadata(&cur) {
+            // Links above the output folder are refused too: the folder
+            // must be named by its real path.
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(refuse("a symbolic link in the output folder"))
+            }
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Err(refuse("a path component is not a folder")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+                std::fs::create_dir(&cur)?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// The temporary file for `output` written as `format`, refusing the input
+/// itself and anything outside the guard's folder as the destination.
+fn create_output(output: &Path, format: Format, guard: &Guard) -> Result<AtomicFile, FixError> {
+    let final_path = with_format_extension(output, format);
+    guard.make_parent(&final_path)?;
     Ok(AtomicFile::create(&final_path)?)
 }
 
@@ -186,33 +354,32 @@ fn stage(
     plan: &FixPlan,
     input: &Path,
     output: &Path,
+    duration_s: Option<f64>,
     profile: &Profile,
     opts: &FixOptions,
+    guard: &Guard,
 ) -> Result<Staged, FixError> {
     if let Some(r) = plan.not_repairable_reason() {
         return Err(r.clone().into());
     }
     let bytes_in = std::fs::metadata(input)?.len();
-    if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
+    budget::check(Resource::Input, bytes_in, opts.limits.max_input_bytes)?;
     let (file, format, mut actions) = match plan.kind {
         Kind::Image | Kind::Audio => {
-            let data = std::fs::read(input)?;
             let r = if plan.kind == Kind::Image {
-                image::repair(plan, &data, Some(input), profile, opts)?
+                image::repair(plan, Input::File(input), profile, opts)?
             } else {
-                audio::repair(plan, &data, Some(input), profile, opts)?
+                audio::repair(plan, Input::File(input), profile, opts)?
             };
-            let mut file = create_output(output, r.format, input)?;
+            let mut file = create_output(output, r.format, guard)?;
             file.write_all(&r.bytes)?;
             (file, r.format, r.actions)
         }
         Kind::Video => {
             let format = plan.output.unwrap_or(Format::Mp4);
-            let file = create_output(output, format, input)?;
-            // ffmpeg writes the temporary file by name (the muxer is named with `-f`).
-            let actions = video::repair(plan, input, file.path(), profile, opts)?;
+            let file = create_output(output, format, guard)?;
+            let dir = file.path().parent().unwrap_or(Path::new("."));
+            let actions = video::repair(plan, input, file.path(), dir, duration_s, opts)?;
             (file, format, actions)
         }
         Kind::Unknown => return Err(NotRepairable::UnknownType.into()),
@@ -389,13 +556,40 @@ fn unreadable(r: &FileReport) -> FixError {
     FixError::Unreadable { message }
 }
 
-/// [`fix_path`] with `--all` / `--dry-run`.
+/// [`fix_path`] with `--all` / `--dry-run`. Writes only into `output`'s
+/// folder (refused when a component of it is a symbolic link).
 pub fn fix_path_with(
     input: &Path,
     output: &Path,
     profile: &Profile,
     opts: &FixOptions,
     run: &FixRunOptions,
+) -> FixReport {
+    if run.dry_run {
+        return fix_one(input, output, profile, opts, run, None);
+    }
+    match Guard::for_file(input, output) {
+        Ok(g) => fix_one(input, output, profile, opts, run, Some(&g)),
+        Err(e) => FixReport::new(input, FixStatus::NotRepaired).not_repaired(e),
+    }
+}
+
+/// The plan of one file as both `--dry-run` and the real run make it: from
+/// the probe, completed by ffprobe for a video container the probe does not
+/// measure.
+fn plan_file(input: &Path, info: &MediaInfo, profile: &Profile, opts: &FixOptions) -> FixPlan {
+    let info = video::complete_info(info, input, opts);
+    plan::plan(&info, profile, opts)
+}
+
+/// One file; `guard` is `None` only for a dry run (nothing is written).
+fn fix_one(
+    input: &Path,
+    output: &Path,
+    profile: &Profile,
+    opts: &FixOptions,
+    run: &FixRunOptions,
+    guard: Option<&Guard>,
 ) -> FixReport {
     let mut rep = FixReport::new(input, FixStatus::NotRepaired);
     let before = check_path(input, profile, &run.limits);
@@ -404,7 +598,7 @@ pub fn fix_path_with(
         Some(i) => i.clone(),
         None => return rep.not_repaired(unreadable(&before)),
     };
-    let plan = plan::plan(&info, profile, opts);
+    let plan = plan_file(input, &info, profile, opts);
     let codec_warning = has_warning(&before, "video.codec");
     if before.verdict == Verdict::Pass && (plan.is_noop() || !codec_warning && opts.to.is_none()) {
         rep.plan = Some(plan);
@@ -412,12 +606,12 @@ pub fn fix_path_with(
             rep.status = FixStatus::Passed;
             return rep;
         }
-        if run.dry_run {
+        let Some(guard) = guard.filter(|_| !run.dry_run) else {
             rep.status = FixStatus::Planned;
             rep.actions.push("copy".into());
             return rep;
-        }
-        return copy_passing(input, output, rep);
+        };
+        return copy_passing(input, output, rep, guard);
     }
     if let Some(reason) = plan.not_repairable_reason() {
         let reason = reason.clone();
@@ -428,7 +622,7 @@ pub fn fix_path_with(
         rep.plan = Some(plan);
         return rep.not_repaired(NotRepairable::NeedsFfmpeg);
     }
-    if run.dry_run {
+    let Some(guard) = guard.filter(|_| !run.dry_run) else {
         rep.status = FixStatus::Planned;
         rep.actions = plan.steps.iter().map(|s| s.to_string()).collect();
         rep.output = Some(with_format_extension(
@@ -437,8 +631,8 @@ pub fn fix_path_with(
         ));
         rep.plan = Some(plan);
         return rep;
-    }
-    let staged = stage(&plan, input, output, profile, opts);
+    };
+    let staged = stage(&plan, input, output, info.duration_s, profile, opts, guard);
     rep.plan = Some(plan);
     let staged = match staged {
         Ok(s) => s,
@@ -450,7 +644,7 @@ pub fn fix_path_with(
         rep.output_rules = rules_of(&after);
         return rep.not_repaired(NotRepairable::OutputStillFails(violation_texts(&after)));
     }
-    match staged.commit() {
+    match staged.commit(guard) {
         Ok(o) => {
             rep.status = FixStatus::Repaired;
             rep.output = Some(o.output);
@@ -460,18 +654,23 @@ pub fn fix_path_with(
     }
 }
 
-fn copy_passing(input: &Path, output: &Path, mut rep: FixReport) -> FixReport {
+fn copy_passing(input: &Path, output: &Path, mut rep: FixReport, guard: &Guard) -> FixReport {
     if same_file(output, input) {
         return rep.not_repaired(NotRepairable::WouldOverwriteInput);
     }
-    let result = (|| -> std::io::Result<()> {
-        if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
+    if let Err(e) = guard.make_parent(output) {
+        return rep.not_repaired(e);
+    }
+    let result = (|| -> std::io::Result<AtomicFile> {
         let mut file = AtomicFile::create(output)?;
         std::io::copy(&mut std::fs::File::open(input)?, file.file())?;
-        file.commit()
-    })();
+        Ok(file)
+    })()
+    .map_err(FixError::Copy)
+    .and_then(|file| {
+        guard.check(file.destination())?;
+        file.commit().map_err(FixError::Copy)
+    });
     match result {
         Ok(()) => {
             rep.status = FixStatus::Copied;
@@ -479,7 +678,7 @@ fn copy_passing(input: &Path, output: &Path, mut rep: FixReport) -> FixReport {
             rep.actions.push("copied (already passes)".into());
             rep
         }
-        Err(e) => rep.not_repaired(FixError::Copy(e)),
+        Err(e) => rep.not_repaired(e),
     }
 }
 
@@ -564,6 +763,9 @@ pub fn fix_paths(
     run: &FixRunOptions,
 ) -> Result<Vec<FixReport>, FixPathsError> {
     check_out_dir(paths, out)?;
+    if !run.dry_run {
+        refuse_links_in(out).map_err(|_| FixPathsError::OutLink(out.to_path_buf()))?;
+    }
     let walk_opts = WalkOptions::new().follow_links(run.follow_links);
     let entries: Vec<WalkEntry> = walk(paths.to_vec(), &walk_opts)
         .filter(|e| !is_temp_file(&e.path))
@@ -576,6 +778,14 @@ pub fn fix_paths(
         .filter(|e| e.error.is_none())
         .map(|e| resolve(&e.path))
         .collect();
+    let guard = if run.dry_run {
+        None
+    } else {
+        Some(Guard::new(out, inputs.clone()).map_err(|e| match e {
+            FixError::Io(e) => FixPathsError::Io(e),
+            _ => FixPathsError::OutLink(out.to_path_buf()),
+        })?)
+    };
     let claimed = Arc::new(Mutex::new(HashSet::<PathBuf>::new()));
     use rayon::prelude::*;
     let reports = pool.install(|| {
@@ -587,7 +797,7 @@ pub fn fix_paths(
                 }
                 // Two inputs may map to one output (a.png → a.jpg beside a.jpg): claim names.
                 let target = claim(&claimed, &out.join(&e.relative), &inputs);
-                fix_path_with(&e.path, &target, profile, opts, run)
+                fix_one(&e.path, &target, profile, opts, run, guard.as_ref())
             })
             .collect()
     });
@@ -628,7 +838,8 @@ pub mod __bench {
 
     /// Decodes a picture (EXIF orientation applied).
     pub fn decode(data: &[u8], format: Format) -> Result<DynamicImage, FixError> {
-        crate::image::decode(data, format).map(|d| d.image)
+        let mut b = crate::budget::Budget::new(&crate::FixLimits::default());
+        crate::image::decode(crate::Input::Bytes(data), format, &mut b).map(|d| d.image)
     }
 
     /// Resizes with Lanczos3.

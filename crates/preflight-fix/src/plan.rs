@@ -83,6 +83,8 @@ pub struct FixOptions {
     pub trim: TrimMode,
     /// Pad too-short audio with silence instead of reporting it as not repairable.
     pub pad_audio: bool,
+    /// The budget of each repair.
+    pub limits: crate::FixLimits,
 }
 
 impl Default for FixOptions {
@@ -95,6 +97,7 @@ impl Default for FixOptions {
             min_quality: 60,
             trim: TrimMode::Start,
             pad_audio: false,
+            limits: crate::FixLimits::default(),
         }
     }
 }
@@ -114,6 +117,7 @@ impl FixOptions {
         min_quality: u8;
         trim: TrimMode;
         pad_audio: bool;
+        limits: crate::FixLimits;
     }
 }
 
@@ -496,6 +500,44 @@ impl Geometry {
     /// Whether the picture is left as it is.
     pub fn is_identity(&self) -> bool {
         self.crop.is_none() && self.scaled == self.input && self.canvas == self.input
+    }
+
+    /// The geometry that the plan's `Crop`, `Resize` and `Pad` steps carry
+    /// out (`None` without such steps).
+    pub fn from_steps(steps: &[Step]) -> Option<Geometry> {
+        let whole = |s: Size| Geometry {
+            input: s,
+            crop: None,
+            scaled: s,
+            canvas: s,
+        };
+        let mut g: Option<Geometry> = None;
+        for s in steps {
+            match *s {
+                Step::Crop { from, rect } => {
+                    let r = Size::new(rect.w, rect.h);
+                    g = Some(Geometry {
+                        input: from,
+                        crop: Some(rect),
+                        scaled: r,
+                        canvas: r,
+                    });
+                }
+                Step::Resize { from, to } => {
+                    let mut x = g.unwrap_or(whole(from));
+                    x.scaled = to;
+                    x.canvas = to;
+                    g = Some(x);
+                }
+                Step::Pad { from, to, .. } => {
+                    let mut x = g.unwrap_or(whole(from));
+                    x.canvas = to;
+                    g = Some(x);
+                }
+                _ => {}
+            }
+        }
+        g
     }
 
     /// The steps that carry this geometry out.
@@ -1031,6 +1073,8 @@ fn plan_video(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
         });
     }
     let mut size = None;
+    let geometry_at = steps.len();
+    let mut odd = None;
     if let (Some(w), Some(h)) = (info.width, info.height) {
         let b = Bounds::video(p);
         // Odd sides are fine as they are, unless the picture is re-encoded anyway.
@@ -1039,6 +1083,9 @@ fn plan_video(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
             b2.even = false;
             b2.contains(Size::new(w, h))
         };
+        if ok_as_is && (w % 2 == 1 || h % 2 == 1) {
+            odd = fit(w, h, &b, opts.aspect);
+        }
         if !ok_as_is {
             match fit(w, h, &b, opts.aspect) {
                 Some(g) => {
@@ -1081,6 +1128,13 @@ fn plan_video(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
         // 90 % of the limit, less 128 kbit/s of AAC audio.
         let total = (l.max_bytes as f64 * 0.9 * 8.0 / d) as u64;
         max_bitrate = Some(total.saturating_sub(128_000).max(100_000));
+    }
+    // Odd sides must become even for yuv420p when the video is re-encoded:
+    // the plan says so.
+    if let (true, None, Some(g)) = (reencode, size, odd) {
+        let g_steps = g.steps(opts.pad_color);
+        steps.splice(geometry_at..geometry_at, g_steps);
+        size = Some(g.canvas);
     }
     if reencode {
         steps.push(Step::ReencodeVideo {

@@ -41,6 +41,11 @@ enum Trim {
 }
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Repair budget (per file; a file over it is reported as not repaired and the run goes on):
+  input size 1 GB, memory for decoded pixels and samples 1 GiB, animation frames × canvas 1 gigapixel,
+  ffmpeg output 4 GB, ffmpeg wall-clock time 60 s + 10 s per second of media."
+)]
 pub struct FixArgs {
     /// Files and folders to repair (folders recursively).
     #[arg(required = true, value_name = "PATH")]
@@ -162,6 +167,12 @@ pub fn run(args: FixArgs) -> u8 {
             return exit::USAGE;
         }
     }
+    // On Ctrl-C (or SIGTERM), no ffmpeg keeps writing: each runs in its own
+    // process group, so stop them before exiting.
+    let _ = ctrlc::set_handler(|| {
+        preflight_fix::stop_children();
+        std::process::exit(130);
+    });
     let start = Instant::now();
     let reports = match fix_paths(&args.paths, &args.out, &profile, &opts, &run) {
         Ok(r) => r,
