@@ -615,3 +615,33 @@ fn exit_codes_for_missing_files_and_fifos() {
     }
     assert_eq!(preflight(&["check", path_str(&ok)]).status.code(), Some(0));
 }
+
+/// Item 11: `request nosuch.jpg` and `request refs/` (a folder) are usage
+/// errors said as such, not sent to the service as asset ids.
+#[test]
+fn request_of_a_missing_file_or_a_folder_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("refs")).unwrap();
+    for (item, want) in [
+        ("nosuch.jpg", "no such file"),
+        ("refs", "is a folder"),
+        ("refs/", "is a folder"),
+        ("./gone/cat.png", "no such file"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_preflight"))
+            .current_dir(dir.path())
+            // An API that is configured but unreachable: nothing may be asked of it.
+            .env("PREFLIGHT_BASE_URL", "http://127.0.0.1:9")
+            .env("PREFLIGHT_API_KEY", "sk-test")
+            .args(["request", "--text", "hi", "--retries", "1", item])
+            .output()
+            .unwrap();
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{item}: {err}");
+        assert!(err.contains(want), "{item}: {err}");
+        assert!(
+            !err.contains("HTTP") && !err.contains("connect"),
+            "{item}: {err}"
+        );
+    }
+}
