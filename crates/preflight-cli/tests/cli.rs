@@ -16,6 +16,22 @@ fn json_of(out: &Output) -> Value {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
+/// Makes a FIFO at `path` and gives the path back.
+#[cfg(unix)]
+fn mkfifo(path: &Path) -> std::path::PathBuf {
+    let made = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(made.success(), "mkfifo {}", path.display());
+    path.to_path_buf()
+}
+
+/// Each line of an ndjson output.
+fn ndjson_of(out: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
 fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -81,11 +97,7 @@ fn empty_unknown_and_directory_named_like_a_file() {
         "ndjson",
         path_str(&dir.path().join("folder.png")),
     ]);
-    let text = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = ndjson_of(&out);
     // An empty folder: nothing to check.
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["summary"]["files"], 0);
@@ -119,12 +131,7 @@ fn fifo_symlink_loop_and_unreadable_file_are_reported_and_the_run_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("plain.txt"), b"text").unwrap();
-    let fifo = d.join("pipe.mp3");
-    assert!(Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap()
-        .success());
+    mkfifo(&d.join("pipe.mp3"));
     std::fs::create_dir(d.join("sub")).unwrap();
     symlink(d, d.join("sub/loop")).unwrap();
     let secret = d.join("secret.jpg");
@@ -197,11 +204,7 @@ fn non_utf8_names_are_checked() {
     // The same in ndjson; and a UTF-8 name has no `path_bytes`.
     std::fs::write(dir.path().join("good.txt"), b"text").unwrap();
     let out = preflight(&["check", "--format", "ndjson", path_str(dir.path())]);
-    let text = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = ndjson_of(&out);
     assert_eq!(lines.len(), 3);
     for l in &lines[..2] {
         let utf8 = l["path"].as_str().unwrap().ends_with("good.txt");
@@ -596,12 +599,7 @@ fn completions_and_man_page() {
 fn exit_codes_for_missing_files_and_fifos() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let fifo = d.join("pipe.mp3");
-    assert!(Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap()
-        .success());
+    let fifo = mkfifo(&d.join("pipe.mp3"));
     let missing = d.join("missing.jpg");
     let ok = fixtures().join("image/ok_tiff_le_640x480.tif");
     for bad in [&fifo, &missing] {
@@ -644,4 +642,24 @@ fn request_of_a_missing_file_or_a_folder_is_a_usage_error() {
             "{item}: {err}"
         );
     }
+}
+
+/// Item 7: an unknown `--status` is a usage error before anything is asked.
+#[test]
+fn assets_list_refuses_an_unknown_status() {
+    let out = preflight_with(
+        &[
+            "assets",
+            "list",
+            "--status",
+            "Bogus",
+            "--base-url",
+            "http://127.0.0.1:9",
+        ],
+        b"",
+        &[("PREFLIGHT_API_KEY", Some("sk-test"))],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_of(&out);
+    assert!(err.contains("Processing, Active or Failed"), "{err}");
 }
