@@ -128,7 +128,7 @@ open(sys.argv[2], 'wb').write(d)
 EOF
 # TIFF: little-endian (II), big-endian (MM), Orientation 6
 "$IM" -size 640x480 gradient:'#3060a0-#a06030' -strip -compress lzw -endian LSB TIFF:image/ok_tiff_le_640x480.tif
-"$IM" -size 640x480 gradient:'#3060a0-#a06030' -strip -compress lzw -endian MSB TIFF:image/ok_tiff_be_640x480.tif
+"$IM" -size 640x480 gradient:'#3060a0-#a06030' -strip -compress lzw -define tiff:endian=msb TIFF:image/ok_tiff_be_640x480.tif   # -endian MSB has no effect on IM6
 "$IM" -size 1000x600 gradient:'#3060a0-#a06030' -strip -compress lzw -endian LSB TIFF:image/ok_tiff_orient6_1000x600.tif
 exif_orient 6 image/ok_tiff_orient6_1000x600.tif
 # HEIC / HEIF

@@ -19,8 +19,9 @@ enum AssetsCommand {
         /// Only assets of this group (repeatable).
         #[arg(long, value_name = "ID")]
         group_id: Vec<String>,
-        /// Only assets in this status: Processing, Active or Failed (repeatable).
-        #[arg(long, value_name = "S")]
+        /// Only assets in this status: Processing, Active or Failed (repeatable,
+        /// any case).
+        #[arg(long, value_name = "S", value_parser = parse_status)]
         status: Vec<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
@@ -50,6 +51,16 @@ pub fn run(args: AssetsArgs) -> u8 {
         } => list(group_id, status, format, &api),
         AssetsCommand::Get { id, format, api } => get(&id, format, &api),
     }
+}
+
+/// `--status`: one of the service's statuses, in any case, spelt as the
+/// service spells it (an unknown one is a usage error, not "0 assets").
+fn parse_status(s: &str) -> Result<String, String> {
+    ["Processing", "Active", "Failed"]
+        .into_iter()
+        .find(|st| st.eq_ignore_ascii_case(s))
+        .map(String::from)
+        .ok_or_else(|| format!("{s:?} is not a status (Processing, Active or Failed)"))
 }
 
 fn list(group_ids: Vec<String>, statuses: Vec<String>, format: ListFormat, api: &ApiArgs) -> u8 {
@@ -126,4 +137,14 @@ fn get(id: &str, format: ListFormat, api: &ApiArgs) -> u8 {
         lines.push(format!("{:11} {}", sanitize(k), sanitize(&v)));
     }
     api::print_lines(&lines)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statuses_are_validated_in_any_case() {
+        assert_eq!(super::parse_status("active").as_deref(), Ok("Active"));
+        assert_eq!(super::parse_status("FAILED").as_deref(), Ok("Failed"));
+        assert!(super::parse_status("Bogus").is_err());
+    }
 }

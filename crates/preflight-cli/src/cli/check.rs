@@ -1,7 +1,8 @@
 //! `preflight check PATH...`
 
 use super::exit;
-use super::output::{is_broken_pipe, sanitize};
+use super::output::{is_broken_pipe, pad, paint, plural, sanitize, write_report_json, Paint};
+use super::paths;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use preflight::{
@@ -24,17 +25,23 @@ pub enum OutputFormat {
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// Files and folders to check (folders recursively).
-    #[arg(required = true, value_name = "PATH")]
+    /// Files and folders to check (folders recursively). A path given
+    /// twice, or inside a folder also given, is checked once.
+    #[arg(required_unless_present = "files_from", value_name = "PATH")]
     paths: Vec<PathBuf>,
+    /// Also check the paths listed in FILE (`-`: standard input), one per
+    /// line, or separated by NUL bytes when the list has any (`fd -0`, `find -print0`).
+    #[arg(long, value_name = "FILE|-")]
+    files_from: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     format: OutputFormat,
     /// Built-in profile name or a TOML file with the same fields.
     #[arg(long, default_value = "seedance2", value_name = "NAME|FILE.toml")]
     profile: String,
-    /// Worker threads (default: one per core).
-    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    /// Worker threads: 0 is one per core; at most 1024, and never more than
+    /// 8 per core or one per file named when no folder is given.
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0, value_parser = paths::parse_jobs)]
     jobs: usize,
     /// Follow symbolic links inside folders.
     #[arg(long)]
@@ -66,14 +73,30 @@ pub fn run(args: CheckArgs) -> u8 {
     if let Some(max) = args.max_read {
         limits = limits.max_bytes_read(max);
     }
+    let mut roots = args.paths.clone();
+    if let Some(list) = &args.files_from {
+        match paths::read_list(list) {
+            Ok(more) => roots.extend(more),
+            Err(e) => {
+                eprintln!(
+                    "preflight: cannot read --files-from {}: {e}",
+                    sanitize(&list.to_string_lossy())
+                );
+                return exit::USAGE;
+            }
+        }
+    }
+    let filtered = !args.include.is_empty() || !args.exclude.is_empty();
+    let roots = paths::dedupe_roots(roots, filtered);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let opts = BatchOptions::new()
-        .jobs(args.jobs)
+        .jobs(paths::effective_jobs(args.jobs, cores, &roots))
         .follow_links(args.follow_links)
         .include(args.include.clone())
         .exclude(args.exclude.clone())
         .limits(limits);
     let start = Instant::now();
-    let reports = match check_paths(args.paths.clone(), &profile, &opts) {
+    let reports = match check_paths(roots.clone(), &profile, &opts) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("preflight: {e}");
@@ -84,7 +107,7 @@ pub fn run(args: CheckArgs) -> u8 {
     if !bar.is_hidden() {
         // Count in the background so that checking starts at once; the bar
         // gets its length (and so an ETA) when the count is done.
-        let (bar, paths, opts) = (bar.clone(), args.paths.clone(), opts.clone());
+        let (bar, paths, opts) = (bar.clone(), roots.clone(), opts.clone());
         std::thread::spawn(move || {
             if let Ok(n) = count_files(&paths, &opts) {
                 bar.set_length(n);
@@ -115,11 +138,13 @@ pub fn run(args: CheckArgs) -> u8 {
         }
         match args.format {
             OutputFormat::Ndjson => {
-                if write_result.is_ok() {
-                    write_result = serde_json::to_writer(&mut out, &r)
-                        .map_err(io::Error::from)
-                        .and_then(|_| out.write_all(b"\n"))
-                        .and_then(|_| out.flush());
+                write_result = write_report_json(&mut out, &r)
+                    .and_then(|_| out.write_all(b"\n"))
+                    .and_then(|_| out.flush());
+                if write_result.is_err() {
+                    // A closed stdout (`| head -1`) stops the run: returning
+                    // ends the process, and with it the walk and the workers.
+                    break;
                 }
             }
             _ => kept.push(r),
@@ -138,24 +163,22 @@ pub fn run(args: CheckArgs) -> u8 {
         }
         .and_then(|_| out.flush());
     }
-    if let Err(e) = write_result {
-        if is_broken_pipe(&e) {
-            return exit::PASS;
+    let written = match write_result {
+        Ok(()) => exit::PASS,
+        // Whoever read the output has what they wanted (`| head`).
+        Err(e) if is_broken_pipe(&e) => return exit::PASS,
+        Err(e) => {
+            eprintln!("preflight: cannot write output: {e}");
+            exit::FAIL
         }
-        eprintln!("preflight: cannot write output: {e}");
-        return exit::FAIL;
+    };
+    if summary.files == 0 {
+        eprintln!("preflight: no files to check");
     }
-    if summary.files == 0 || unreadable == summary.files {
-        if summary.files == 0 {
-            eprintln!("preflight: no files to check");
-        }
-        return exit::USAGE;
-    }
-    if summary.failed + summary.errors > 0 {
-        exit::FAIL
-    } else {
-        exit::PASS
-    }
+    exit::merge([
+        written,
+        exit::for_batch(summary.files, unreadable, summary.failed + summary.errors),
+    ])
 }
 
 fn progress_bar(quiet: bool) -> ProgressBar {
@@ -188,7 +211,7 @@ fn write_json_document<W: Write>(
         if i > 0 {
             out.write_all(b",")?;
         }
-        serde_json::to_writer(&mut *out, f)?;
+        write_report_json(out, f)?;
     }
     out.write_all(b"],\"summary\":")?;
     serde_json::to_writer(&mut *out, summary)?;
@@ -226,35 +249,61 @@ fn describe(r: &FileReport) -> String {
     parts.join(" ")
 }
 
+/// Paths longer than this do not widen the path column of the table.
+const MAX_PATH_COLUMN: usize = 60;
+
 fn write_table<W: Write>(
     out: &mut W,
     files: &[FileReport],
     s: &Summary,
     p: &Profile,
 ) -> io::Result<()> {
-    for r in files {
+    let names: Vec<String> = files.iter().map(|r| sanitize(&r.path_str())).collect();
+    let width = names
+        .iter()
+        .map(|n| n.chars().count())
+        .filter(|&n| n <= MAX_PATH_COLUMN)
+        .max()
+        .unwrap_or(0);
+    for (r, name) in files.iter().zip(&names) {
         let verdict = match r.verdict {
-            Verdict::Pass => "PASS ",
-            Verdict::Fail => "FAIL ",
-            Verdict::Error => "ERROR",
+            Verdict::Pass => paint(Paint::Green, "PASS "),
+            Verdict::Fail => paint(Paint::Red, "FAIL "),
+            Verdict::Error => paint(Paint::Yellow, "ERROR"),
         };
-        writeln!(
-            out,
-            "{verdict}  {}  {}",
-            sanitize(&r.path_str()),
-            describe(r)
-        )?;
+        let about = describe(r);
+        if about.is_empty() {
+            writeln!(out, "{verdict}  {}", paint(Paint::Magenta, name))?;
+        } else {
+            writeln!(
+                out,
+                "{verdict}  {}  {about}",
+                paint(Paint::Magenta, &pad(name, width))
+            )?;
+        }
         for v in &r.violations {
-            writeln!(out, "         ✗ {}: {}", v.rule, v.message)?;
+            let id = paint(Paint::Cyan, &v.rule.to_string());
+            writeln!(out, "       {} {id}: {}", paint(Paint::Red, "✗"), v.message)?;
         }
         for w in &r.warnings {
-            writeln!(out, "         ! {}: {}", w.rule, w.message)?;
+            let id = paint(Paint::Cyan, &w.rule.to_string());
+            writeln!(
+                out,
+                "       {} {id}: {}",
+                paint(Paint::Yellow, "!"),
+                w.message
+            )?;
         }
     }
     writeln!(
         out,
-        "\n{} files checked against {}: {} passed, {} failed, {} errors in {:.2} s",
-        s.files, p.name, s.passed, s.failed, s.errors, s.elapsed_s
+        "\n{} checked against {}: {} passed, {} failed, {} in {:.2} s",
+        plural(s.files, "file", "files"),
+        p.name,
+        s.passed,
+        s.failed,
+        plural(s.errors, "error", "errors"),
+        s.elapsed_s
     )?;
     if !s.rules.is_empty() {
         let by_rule: Vec<String> = s.rules.iter().map(|(k, v)| format!("{k} {v}")).collect();

@@ -3,26 +3,23 @@
 mod api;
 mod assets;
 mod check;
+mod docs;
+pub mod exit_codes;
 mod fix;
 mod generate;
 mod groups;
+mod help;
 mod output;
+mod paths;
 mod request;
 mod task;
 mod upload;
 
-use clap::{Parser, Subcommand};
-use std::process::ExitCode;
+/// The exit codes under the name the commands use (`exit::USAGE`).
+pub use exit_codes as exit;
 
-/// Exit codes of SPEC §3.
-pub mod exit {
-    /// Every checked file passes.
-    pub const PASS: u8 = 0;
-    /// At least one file fails or errors.
-    pub const FAIL: u8 = 1;
-    /// Usage error, or nothing could be checked.
-    pub const USAGE: u8 = 2;
-}
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -32,6 +29,15 @@ pub mod exit {
     propagate_version = true
 )]
 struct Cli {
+    /// When to colour the output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t = output::ColorChoice::Auto,
+        value_name = "WHEN"
+    )]
+    color: output::ColorChoice,
     #[command(subcommand)]
     command: Command,
 }
@@ -43,6 +49,11 @@ enum Command {
     /// Write repaired copies of failing files into a folder, and re-check them.
     Fix(fix::FixArgs),
     /// Check, then upload what passes to an asset group; prints `path → asset://ID`.
+    #[command(group(
+        clap::ArgGroup::new("target")
+            .args(["group", "group_id"])
+            .required(true)
+    ))]
     Upload(upload::UploadArgs),
     /// Asset groups of the service.
     Groups(groups::GroupsArgs),
@@ -54,11 +65,23 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Generation tasks: `get ID` prints one, `wait ID` waits and saves its video.
     Task(task::TaskArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(docs::CompletionsArgs),
+    /// Print the man page (roff) of preflight and its commands.
+    Man(docs::ManArgs),
+}
+
+/// The whole command line as clap sees it, with the examples of `--help`.
+pub fn command() -> clap::Command {
+    help::decorate(Cli::command())
 }
 
 /// Parses the arguments and runs the command.
 pub fn run() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -70,6 +93,7 @@ pub fn run() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    output::init_color(cli.color);
     let code = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Fix(args) => fix::run(args),
@@ -79,6 +103,49 @@ pub fn run() -> ExitCode {
         Command::Request(args) => request::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Task(args) => task::run(args),
+        Command::Completions(args) => docs::completions(args, command()),
+        Command::Man(args) => docs::man(args, command()),
     };
     ExitCode::from(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        command().debug_assert();
+    }
+
+    fn leaves(cmd: &clap::Command, path: Vec<String>, out: &mut Vec<Vec<String>>) {
+        out.push(path.clone());
+        for sub in cmd.get_subcommands() {
+            let mut p = path.clone();
+            p.push(sub.get_name().to_string());
+            leaves(sub, p, out);
+        }
+    }
+
+    #[test]
+    fn every_command_has_examples() {
+        let root = command();
+        let mut all = Vec::new();
+        leaves(&root, Vec::new(), &mut all);
+        for path in all {
+            if path.last().is_some_and(|n| n == "help") {
+                continue;
+            }
+            let mut cmd = &root;
+            for name in &path {
+                cmd = cmd.find_subcommand(name).unwrap();
+            }
+            let help = cmd
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            assert!(help.contains("Examples:"), "{path:?} has no examples");
+            assert!(help.contains("Exit codes:"), "{path:?} lists no exit codes");
+        }
+    }
 }

@@ -139,6 +139,11 @@ impl Ctx<'_> {
         if !raw.starts_with("asset://") && path.is_file() {
             return self.resolve_file(path);
         }
+        if !raw.starts_with("asset://") {
+            if let Some(why) = not_a_usable_file(path) {
+                return Err(Unresolved(exit::USAGE, why));
+            }
+        }
         let id = raw.strip_prefix("asset://").unwrap_or(raw);
         if id.is_empty() {
             return Err(Unresolved(exit::USAGE, "empty asset id".into()));
@@ -215,4 +220,33 @@ impl Ctx<'_> {
             checked.duration_s(),
         ))
     }
+}
+
+/// Extensions that make an argument a file name rather than an asset id.
+const MEDIA_EXTENSIONS: &[&str] = &[
+    "jpg", "jpeg", "png", "gif", "webp", "bmp", "tif", "tiff", "heic", "heif", "avif", "jxl",
+    "mp4", "mov", "m4v", "mkv", "webm", "avi", "mp3", "wav", "m4a", "aac", "flac", "ogg",
+];
+
+/// Why an argument that names a path (it exists, has a folder separator or
+/// a media extension) but is not a file cannot be an item: a usage error
+/// said as such, never sent to the service as an asset id (issue 14, item 11).
+fn not_a_usable_file(path: &Path) -> Option<String> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => {
+            return Some("is a folder: name its files (request takes files, not folders)".into())
+        }
+        Ok(m) if !m.is_file() => return Some("is not a regular file".into()),
+        Ok(_) => return None,
+        Err(_) => {}
+    }
+    let raw = path.as_os_str().to_string_lossy();
+    let media_ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| MEDIA_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+    let path_like = raw.contains('/') || raw.contains('\\') || raw.starts_with('.') || media_ext;
+    path_like.then(|| {
+        "no such file (a local file must exist; an asset id has no path or extension)".into()
+    })
 }

@@ -26,7 +26,7 @@ use std::time::Duration;
 pub const POLL_MS_VAR: &str = "PREFLIGHT_POLL_MS";
 
 /// Exit code after Ctrl-C (128 + SIGINT, as shells report it).
-pub const INTERRUPTED: u8 = 130;
+pub use super::exit::INTERRUPTED;
 
 #[derive(Args, Debug)]
 pub struct TaskArgs {
