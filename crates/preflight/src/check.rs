@@ -211,14 +211,15 @@ fn check_range(
     } else {
         return;
     };
+    let shown = fmt_apart(v, bound);
     r.violations.push(Violation::new(
         rule,
         Some(Measure::Num(v)),
         Some(Measure::Range { min, max }),
         format!(
             "{what} {}{unit} is {side} the {}{unit} limit",
-            fmt_num(v),
-            fmt_num(bound)
+            shown.0,
+            shown.1
         ),
     ));
 }
@@ -376,8 +377,9 @@ fn check_video(info: &MediaInfo, p: &Profile, r: &mut Report) {
             other.as_deref().map(Measure::from),
             Some(Measure::list(&l.codecs)),
             format!(
-                "codec {} is not H.264 or H.265/HEVC: the service may reject it",
-                other.as_deref().unwrap_or("unknown")
+                "codec {} is not one of {}: the service may reject it",
+                other.as_deref().unwrap_or("unknown"),
+                l.codecs.join(", ")
             ),
         )),
     }
@@ -406,6 +408,27 @@ pub fn fmt_num(v: f64) -> String {
         let s = format!("{v:.3}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
+}
+
+/// `v` and `bound` for a message, with as many decimals as it takes (up to
+/// 9) for them not to read the same: `1.9995 s` against `2 s`, never
+/// `2 s < 2 s`.
+pub(crate) fn fmt_apart(v: f64, bound: f64) -> (String, String) {
+    let at = |d: usize| {
+        let f = |x: f64| {
+            if x.fract() == 0.0 && x.abs() < 9.0e15 {
+                format!("{}", x as i64)
+            } else {
+                let s = format!("{x:.d$}");
+                s.trim_end_matches('0').trim_end_matches('.').to_string()
+            }
+        };
+        (f(v), f(bound))
+    };
+    (3..=9)
+        .map(at)
+        .find(|(a, b)| a != b)
+        .unwrap_or_else(|| at(9))
 }
 
 /// Bytes for people: `41.2 MB` (decimal units, as the limits are read).
@@ -494,6 +517,16 @@ mod tests {
         assert_eq!(rules(&check(&m, &Profile::seedance2())), ["video.fps"]);
         m.fps = Rational::new(24, 1);
         assert!(check(&m, &Profile::seedance2()).violations.is_empty());
+    }
+
+    #[test]
+    fn messages_show_the_difference_from_the_bound() {
+        assert_eq!(fmt_apart(1.9995, 2.0), ("1.9995".into(), "2".into()));
+        assert_eq!(fmt_apart(15.2, 15.0), ("15.2".into(), "15".into()));
+        let mut m = MediaInfo::new(Format::Mp3, 1000);
+        m.duration_s = Some(1.9999);
+        let r = check(&m, &Profile::seedance2());
+        assert_eq!(r.violations[0].message, "duration 1.9999 s is below the 2 s limit");
     }
 
     #[test]
