@@ -218,8 +218,7 @@ fn check_range(
         Some(Measure::Range { min, max }),
         format!(
             "{what} {}{unit} is {side} the {}{unit} limit",
-            shown.0,
-            shown.1
+            shown.0, shown.1
         ),
     ));
 }
@@ -398,6 +397,21 @@ fn check_audio(info: &MediaInfo, p: &Profile, r: &mut Report) {
         l.max_duration_s,
         r,
     );
+    // The bound fails when either reading is outside it (SPEC §1); one
+    // violation is enough when both are.
+    if let Some(g) = info.duration_gapless_s {
+        if !r.violations.iter().any(|v| v.rule == Rule::AudioDuration) {
+            check_range(
+                Rule::AudioDuration,
+                "gapless duration",
+                " s",
+                Some(g),
+                l.min_duration_s,
+                l.max_duration_s,
+                r,
+            );
+        }
+    }
 }
 
 /// A number for messages: integers as integers, else up to 3 decimals.
@@ -526,7 +540,26 @@ mod tests {
         let mut m = MediaInfo::new(Format::Mp3, 1000);
         m.duration_s = Some(1.9999);
         let r = check(&m, &Profile::seedance2());
-        assert_eq!(r.violations[0].message, "duration 1.9999 s is below the 2 s limit");
+        assert_eq!(
+            r.violations[0].message,
+            "duration 1.9999 s is below the 2 s limit"
+        );
+    }
+
+    #[test]
+    fn an_mp3_fails_when_either_reading_is_outside_the_bound() {
+        // 77 frames × 1152 ÷ 44,100 = 2.01 s of frames, 1.98 s of sound.
+        let mut m = MediaInfo::new(Format::Mp3, 1000);
+        m.duration_s = Some(2.011);
+        m.duration_gapless_s = Some(1.98);
+        let r = check(&m, &Profile::seedance2());
+        assert_eq!(rules(&r), ["audio.duration"]);
+        assert_eq!(
+            r.violations[0].message,
+            "gapless duration 1.98 s is below the 2 s limit"
+        );
+        m.duration_gapless_s = Some(2.0);
+        assert!(check(&m, &Profile::seedance2()).violations.is_empty());
     }
 
     #[test]

@@ -368,6 +368,9 @@ pub struct MediaInfo {
     pub mirrored: bool,
     /// Duration in seconds (for video: the longest track after edit lists).
     pub duration_s: Option<f64>,
+    /// MP3: the duration a gapless decoder plays (the frames less the LAME
+    /// tag's encoder delay and padding), when the tag gives them.
+    pub duration_gapless_s: Option<f64>,
     /// Average frame rate of the video track (frames per second, exact).
     pub fps: Option<Rational>,
     /// Lowest instantaneous frame rate (VFR tracks).
@@ -412,6 +415,7 @@ impl MediaInfo {
             rotation: None,
             mirrored: false,
             duration_s: None,
+            duration_gapless_s: None,
             fps: None,
             fps_min: None,
             fps_max: None,

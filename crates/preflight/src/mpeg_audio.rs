@@ -200,6 +200,10 @@ pub struct VbrTag {
     /// The frame count it declares, when it has one (never trusted for a
     /// duration: the MP3 reader counts the frames).
     pub frames: Option<u32>,
+    /// Encoder delay and padding in samples, from a LAME tag (written by
+    /// LAME and by ffmpeg) after a Xing/Info header: what a gapless decoder
+    /// trims from the start and the end.
+    pub delay_padding: Option<(u16, u16)>,
 }
 
 /// Looks for a Xing/Info or VBRI header in a first frame's bytes (`frame`
@@ -223,16 +227,38 @@ pub fn vbr_tag(frame: &[u8], fh: &FrameHeader) -> Option<VbrTag> {
             Some(b"Info") => VbrKind::Info,
             _ => continue,
         };
-        let frames = be32(off + 4)
-            .filter(|f| f & 1 != 0)
-            .and_then(|_| be32(off + 8));
-        return Some(VbrTag { kind, frames });
+        let flags = be32(off + 4)?;
+        let frames = (flags & 1 != 0).then(|| be32(off + 8)).flatten();
+        // The LAME tag follows the fields the flags announce: frames, bytes,
+        // a 100-byte TOC, quality (4, 4, 100, 4 bytes).
+        let lame = off
+            + 8
+            + [(1, 4), (2, 4), (4, 100), (8, 4)]
+                .iter()
+                .filter(|(bit, _)| flags & bit != 0)
+                .map(|(_, n)| n)
+                .sum::<usize>();
+        // Encoder name (9 bytes), then 12 bytes of settings, then delay and
+        // padding in 3 bytes (12 bits each): the LAME 3.90+ tag layout.
+        let delay_padding = match frame.get(lame..lame + 24) {
+            Some(t) if matches!(&t[..4], b"LAME" | b"Lavc" | b"Lavf") => {
+                let (a, b, c) = (u16::from(t[21]), u16::from(t[22]), u16::from(t[23]));
+                Some(((a << 4) | (b >> 4), ((b & 0x0F) << 8) | c))
+            }
+            _ => None,
+        };
+        return Some(VbrTag {
+            kind,
+            frames,
+            delay_padding,
+        });
     }
     // VBRI: id, version, delay, quality (2 bytes each after the id), bytes, frames.
     if frame.get(36..40) == Some(b"VBRI") {
         return Some(VbrTag {
             kind: VbrKind::Vbri,
             frames: be32(36 + 14),
+            delay_padding: None,
         });
     }
     None

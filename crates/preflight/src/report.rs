@@ -92,6 +92,9 @@ impl serde::Serialize for FileReport {
             if let Some(d) = i.duration_s {
                 m.serialize_entry("duration_s", &round(d, 6))?;
             }
+            if let Some(d) = i.duration_gapless_s {
+                m.serialize_entry("duration_gapless_s", &round(d, 6))?;
+            }
             if i.fps.is_some() || i.kind == Kind::Video {
                 m.serialize_entry("fps", &opt(i.fps.map(|f| f.to_f64())))?;
                 m.serialize_entry("fps_min", &opt(i.fps_min.map(|f| f.to_f64())))?;

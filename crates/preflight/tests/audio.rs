@@ -190,3 +190,34 @@ fn wav_fixtures() {
         assert_eq!(i.duration_s, Some(duration), "{name}");
     }
 }
+
+#[test]
+fn gapless_duration_comes_from_the_lame_tag() {
+    // expected.json records the LAME tag's encoder delay and padding and the
+    // gapless length (frames × samples − delay − padding) of each MP3.
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/expected.json"),
+    )
+    .unwrap();
+    let rows: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut with_tag = 0;
+    for row in rows.as_array().unwrap() {
+        let path = row["path"].as_str().unwrap();
+        if row["format"] != "mp3" {
+            continue;
+        }
+        let name = path.trim_start_matches("audio/");
+        let info = probe(name);
+        match row["gapless_duration_s"].as_f64() {
+            Some(g) => {
+                with_tag += 1;
+                let got = info
+                    .duration_gapless_s
+                    .unwrap_or_else(|| panic!("{name}: no gapless reading"));
+                assert!((got - g).abs() < 1e-6, "{name}: {got} vs {g}");
+            }
+            None => assert_eq!(info.duration_gapless_s, None, "{name}"),
+        }
+    }
+    assert!(with_tag >= 4, "only {with_tag} MP3s with a LAME tag");
+}

@@ -69,6 +69,10 @@ pub struct Scan {
     pub vbr_header: Option<VbrKind>,
     /// Frame count declared by the Xing/VBRI header (informational only).
     pub vbr_header_frames: Option<u32>,
+    /// Encoder delay and padding of a LAME tag, in samples.
+    pub delay_padding: Option<(u16, u16)>,
+    /// Samples per frame of the stream (1152 or 576).
+    pub samples_per_frame: u32,
     /// Offset of the first frame (after any ID3v2 tags and leading junk).
     pub audio_start: u64,
     /// End of the audio data (before trailing ID3v1/APE/Lyrics3 tags).
@@ -84,6 +88,15 @@ impl Scan {
     pub fn duration_s(&self) -> f64 {
         self.samples as f64 / f64::from(self.sample_rate)
     }
+
+    /// What a gapless decoder plays: the counted samples less the LAME
+    /// tag's encoder delay and padding (SPEC §1), when the tag gives them.
+    pub fn gapless_duration_s(&self) -> Option<f64> {
+        let (delay, padding) = self.delay_padding?;
+        let trimmed = u64::from(delay) + u64::from(padding);
+        (trimmed < self.samples)
+            .then(|| (self.samples - trimmed) as f64 / f64::from(self.sample_rate))
+    }
 }
 
 /// Reads the frames of an MP3 file into a [`MediaInfo`].
@@ -95,6 +108,7 @@ pub fn probe<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Resu
     info.channels = Some(s.channels);
     info.frames = Some(s.frames);
     info.duration_s = Some(s.duration_s());
+    info.duration_gapless_s = s.gapless_duration_s();
     Ok(info)
 }
 
@@ -125,17 +139,15 @@ pub fn scan<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Resul
         }
         return Err(Error::malformed("mp3", "no MPEG audio frame found"));
     };
-    let mut first = [0u8; 64];
+    let mut first = [0u8; MAX_FRAME_LEN];
     let n = w.read_at(first_pos, &mut first)?;
     let fh = first
         .get(..4)
         .and_then(|h| frame_header([h[0], h[1], h[2], h[3]]))
         .ok_or(Error::malformed("mp3", "no MPEG audio frame found"))?;
     let frame = first.get(..n.min(fh.frame_len as usize)).unwrap_or(&[]);
-    let (vbr_header, vbr_header_frames) = match vbr_tag(frame, &fh) {
-        Some(tag) => (Some(tag.kind), tag.frames),
-        None => (None, None),
-    };
+    let tag = vbr_tag(frame, &fh);
+    let (vbr_header, vbr_header_frames) = (tag.map(|t| t.kind), tag.and_then(|t| t.frames));
     let mut s = Scan {
         version: fh.version,
         sample_rate: fh.sample_rate,
@@ -144,6 +156,8 @@ pub fn scan<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Resul
         samples: 0,
         vbr_header,
         vbr_header_frames,
+        delay_padding: tag.and_then(|t| t.delay_padding),
+        samples_per_frame: fh.samples,
         audio_start: first_pos,
         audio_end: end,
         skipped_bytes: first_pos - start,
