@@ -663,3 +663,53 @@ fn assets_list_refuses_an_unknown_status() {
     let err = stderr_of(&out);
     assert!(err.contains("Processing, Active or Failed"), "{err}");
 }
+
+#[test]
+fn verify_decode_catches_what_headers_pass() {
+    // A PNG cut inside its image data: the headers are whole, the pixels are not.
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::fs::read(fixtures().join("image/ok_png_800x600.png")).unwrap();
+    let idat = src.windows(4).position(|w| w == b"IDAT").unwrap();
+    let cut = dir.path().join("cut.png");
+    std::fs::write(&cut, &src[..idat + 40]).unwrap();
+    let good = fixtures().join("image/ok_png_800x600.png");
+    let video = fixtures().join("video/ok_1280x720_30fps_5s.mp4");
+    let args = |verify: &str| {
+        let out = preflight(&[
+            "check",
+            "--format",
+            "json",
+            "--verify",
+            verify,
+            path_str(&cut),
+            path_str(&good),
+            path_str(&video),
+        ]);
+        json_of(&out)
+    };
+    let verdicts = |j: &Value| -> Vec<String> {
+        j["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["verdict"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Files are ordered by path: cut.png (a temp folder), then the fixtures.
+    let headers = args("headers");
+    assert_eq!(verdicts(&headers), ["pass", "pass", "pass"], "{headers}");
+    let decoded = args("decode");
+    assert_eq!(verdicts(&decoded), ["error", "pass", "pass"], "{decoded}");
+    let why = &decoded["files"][0]["violations"][0];
+    assert_eq!(why["rule"], "file.corrupt");
+    assert!(why["message"].as_str().unwrap().starts_with("decoding failed"), "{why}");
+    // Without ffmpeg a video is not decoded, and the report says so.
+    let out = preflight_with(
+        &["check", "--format", "json", "--verify", "decode", path_str(&video)],
+        b"",
+        &[("PREFLIGHT_FFMPEG", Some("none"))],
+    );
+    let j = json_of(&out);
+    assert_eq!(j["files"][0]["verdict"], "pass");
+    assert_eq!(j["files"][0]["warnings"][0]["rule"], "file.not_verified", "{j}");
+}

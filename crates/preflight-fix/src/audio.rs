@@ -73,6 +73,17 @@ pub(crate) fn decode(
     format: Format,
     budget: &mut Budget,
 ) -> Result<Pcm, FixError> {
+    decode_packets(input, format, budget, false)
+}
+
+/// [`decode`], where `strict` makes a damaged packet an error (`check
+/// --verify decode`) instead of being skipped as players do.
+pub(crate) fn decode_packets(
+    input: Input<'_>,
+    format: Format,
+    budget: &mut Budget,
+    strict: bool,
+) -> Result<Pcm, FixError> {
     let dec_err = |e: SymError| FixError::decode(format, e);
     let source: Box<dyn symphonia::core::io::MediaSource> = match input {
         Input::File(p) => Box::new(std::fs::File::open(p)?),
@@ -139,7 +150,7 @@ pub(crate) fn decode(
                 samples.extend_from_slice(&chunk);
             }
             // A damaged packet is skipped, as players do.
-            Err(SymError::DecodeError(_)) => continue,
+            Err(SymError::DecodeError(_)) if !strict => continue,
             Err(e) => return Err(dec_err(e)),
         }
     }

@@ -403,6 +403,53 @@ impl Ffmpeg {
         Ok(output)
     }
 
+    /// Decodes every frame of every stream of `input` (of `format`) and
+    /// throws the frames away (`-f null`); any decoding error is an error,
+    /// within the timeout of `limits` for `duration_s` of media.
+    pub(crate) fn decode_all(
+        &self,
+        input: &Path,
+        format: Format,
+        limits: &FixLimits,
+        duration_s: Option<f64>,
+    ) -> Result<(), FixError> {
+        let demuxer = demuxer(format).ok_or(NotRepairable::NoDecoder(format))?;
+        let timeout = limits.ffmpeg_timeout(duration_s);
+        let mut a: Vec<OsString> = [
+            "-nostdin",
+            "-hide_banner",
+            "-v",
+            "error",
+            "-xerror",
+            "-timelimit",
+        ]
+        .iter()
+        .map(OsString::from)
+        .collect();
+        a.push(timeout.as_secs().max(1).to_string().into());
+        a.extend(
+            [
+                "-err_detect",
+                "explode",
+                "-protocol_whitelist",
+                "file",
+                "-f",
+                demuxer,
+                "-i",
+            ]
+            .iter()
+            .map(OsString::from),
+        );
+        a.push(file_url(input)?);
+        a.extend(["-f", "null", "-"].iter().map(OsString::from));
+        let out = run(&self.path, &a, timeout, Capture::Nothing)?;
+        if out.stderr.is_empty() {
+            Ok(())
+        } else {
+            Err(FixError::decode(format, tail(&out.stderr, 2000)))
+        }
+    }
+
     /// Decodes the first picture of `input` (of `format`: AVIF, JPEG XL,
     /// PSD, …) into a PNG file in `dir`, of at most `max_bytes`.
     pub(crate) fn to_png(

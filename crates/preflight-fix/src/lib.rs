@@ -54,12 +54,14 @@ mod error;
 mod ffmpeg;
 mod image;
 mod plan;
+mod verify;
 mod video;
 
 pub use budget::{FixLimits, Resource};
 pub use error::{BoxError, FixError, FixPathsError, NotRepairable, OutDirError};
 pub use ffmpeg::{stop_children, Ffmpeg};
 pub use plan::{plan, AspectMode, FixOptions, FixPlan, ImageTarget, Rect, Size, Step, TrimMode};
+pub use verify::{verify_decode, Verified};
 
 use preflight::fs::{is_temp_file, walk, AtomicFile, WalkEntry, WalkOptions};
 use preflight::{

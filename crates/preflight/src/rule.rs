@@ -57,6 +57,9 @@ rules! {
     /// The last box claims more bytes than the file has, but every sample
     /// lies inside it (warning).
     FileTruncatedTail = "file.truncated_tail",
+    /// `--verify decode` could not decode the file here (a decoder this
+    /// build or machine lacks), so only its headers were judged (warning).
+    FileNotVerified = "file.not_verified",
     /// Image format not accepted by the profile.
     ImageFormat = "image.format",
     /// Image size in bytes.

@@ -59,6 +59,61 @@ pub struct CheckArgs {
     /// more is reported as `file.limit`.
     #[arg(long, value_name = "BYTES")]
     max_read: Option<u64>,
+    /// `headers` (default): judge each file on its headers. `decode`: also
+    /// decode every picture, audio packet and (with ffmpeg) video frame of
+    /// the files that were measured; a file that does not decode is
+    /// `file.corrupt`.
+    #[arg(long, value_enum, default_value_t = Verify::Headers)]
+    verify: Verify,
+}
+
+/// How far `check` goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Verify {
+    /// The headers only.
+    Headers,
+    /// The headers, then a full decode.
+    Decode,
+}
+
+/// Decodes each measured file of `reports` (in parallel, as they come) and
+/// turns a decoding failure into `file.corrupt`.
+fn decoded(
+    reports: impl Iterator<Item = FileReport> + Send + 'static,
+) -> impl Iterator<Item = FileReport> {
+    use rayon::iter::{ParallelBridge, ParallelIterator};
+    let (tx, rx) = std::sync::mpsc::sync_channel::<FileReport>(256);
+    std::thread::spawn(move || {
+        let limits = preflight_fix::FixLimits::default();
+        reports.par_bridge().for_each_with(tx, |tx, mut r| {
+            if r.verdict != Verdict::Error {
+                if let Some(info) = &r.info {
+                    match preflight_fix::verify_decode(&r.path, info, &limits) {
+                        Ok(preflight_fix::Verified::Skipped(why)) => {
+                            r.warnings.push(preflight::Violation::new(
+                                preflight::Rule::FileNotVerified,
+                                None,
+                                None,
+                                format!("not decoded: {why}"),
+                            ))
+                        }
+                        Ok(preflight_fix::Verified::Decoded) | Ok(_) => {}
+                        Err(e) => {
+                            r.violations.push(preflight::Violation::new(
+                                preflight::Rule::FileCorrupt,
+                                None,
+                                None,
+                                format!("decoding failed: {e}"),
+                            ));
+                            r.verdict = Verdict::Error;
+                        }
+                    }
+                }
+            }
+            let _ = tx.send(r);
+        });
+    });
+    rx.into_iter()
 }
 
 pub fn run(args: CheckArgs) -> u8 {
@@ -96,13 +151,15 @@ pub fn run(args: CheckArgs) -> u8 {
         .exclude(args.exclude.clone())
         .limits(limits);
     let start = Instant::now();
-    let reports = match check_paths(roots.clone(), &profile, &opts) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("preflight: {e}");
-            return exit::USAGE;
-        }
-    };
+    let reports: Box<dyn Iterator<Item = FileReport>> =
+        match check_paths(roots.clone(), &profile, &opts) {
+            Ok(r) if args.verify == Verify::Decode => Box::new(decoded(r)),
+            Ok(r) => Box::new(r),
+            Err(e) => {
+                eprintln!("preflight: {e}");
+                return exit::USAGE;
+            }
+        };
     let bar = progress_bar(args.quiet);
     if !bar.is_hidden() {
         // Count in the background so that checking starts at once; the bar
