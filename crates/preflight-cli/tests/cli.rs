@@ -221,3 +221,49 @@ fn include_and_exclude_filter_walked_files() {
     ]);
     assert_eq!(json_of(&out)["files"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn profiles_lists_the_catalogue_and_shows_one_as_toml() {
+    let out = preflight(&["profiles"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for name in [
+        "seedance2",
+        "seedance2-1080p",
+        "seedance1-pro",
+        "seedance1-lite",
+        "kling-i2v",
+        "runway-gen4",
+        "veo3",
+        "sora2",
+        "hailuo02",
+        "vidu",
+        "wan2.6",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(&format!("{name} "))),
+            "{name} in {text}"
+        );
+    }
+    assert!(
+        text.contains("docs.dev.runwayml.com/assets/inputs"),
+        "{text}"
+    );
+    assert!(text.contains("2026-12"), "{text}");
+
+    let out = preflight(&["profiles", "show", "kling-i2v"]);
+    assert!(out.status.success());
+    let toml = String::from_utf8(out.stdout).unwrap();
+    assert!(toml.starts_with("name = \"kling-i2v\"\n"), "{toml}");
+    assert!(toml.contains("max_bytes = 10000000"), "{toml}");
+    // What `show` prints is a profile `--profile` takes back.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mine.toml");
+    std::fs::write(&file, &toml).unwrap();
+    let out = preflight(&["profiles", "show", path_str(&file)]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), toml);
+
+    let out = preflight(&["profiles", "show", "seedance9"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("kling-i2v"));
+}

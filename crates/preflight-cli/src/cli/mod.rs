@@ -7,6 +7,7 @@ mod fix;
 mod generate;
 mod groups;
 mod output;
+mod profiles;
 mod request;
 mod task;
 mod upload;
@@ -54,6 +55,8 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Generation tasks: `get ID` prints one, `wait ID` waits and saves its video.
     Task(task::TaskArgs),
+    /// The built-in profiles (other services' limits); `show NAME` prints one as TOML.
+    Profiles(profiles::ProfilesArgs),
 }
 
 /// Parses the arguments and runs the command.
@@ -79,6 +82,7 @@ pub fn run() -> ExitCode {
         Command::Request(args) => request::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Task(args) => task::run(args),
+        Command::Profiles(args) => profiles::run(args),
     };
     ExitCode::from(code)
 }
