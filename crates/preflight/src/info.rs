@@ -382,7 +382,7 @@ pub struct MediaInfo {
     /// the WAV encoding (`pcm_s16le`, `pcm_f32le`, …).
     pub codec: Option<String>,
     /// Codec of a movie's first audio track: `aac`, `mp3`, `opus`, `alac`,
-    /// `ac3`, `eac3`, `lpcm`, …, or the sample entry fourcc when unknown.
+    /// `ac3`, `eac3`, `pcm`, …, or the sample entry fourcc when unknown.
     /// `None` for a movie without audio and for other kinds.
     pub audio_codec: Option<String>,
     /// Audio sample rate in Hz.
