@@ -483,40 +483,42 @@ impl Profile {
     /// catalogue's files are read over, so that a bound a service does not
     /// state is left out rather than guessed.
     pub fn open() -> Profile {
+        let image = ImageLimits {
+            formats: Vec::new(),
+            max_bytes: NO_MAX_U64,
+            min_width: 0,
+            max_width: u32::MAX,
+            min_height: 0,
+            max_height: u32::MAX,
+            min_aspect: 0.0,
+            max_aspect: f64::INFINITY,
+            sizes: Vec::new(),
+        };
+        let video = VideoLimits {
+            formats: Vec::new(),
+            max_bytes: image.max_bytes,
+            min_duration_s: 0.0,
+            max_duration_s: f64::INFINITY,
+            min_pixels: 0,
+            max_pixels: NO_MAX_U64,
+            min_width: image.min_width,
+            max_width: image.max_width,
+            min_height: image.min_height,
+            max_height: image.max_height,
+            min_aspect: image.min_aspect,
+            max_aspect: image.max_aspect,
+            min_fps: 0.0,
+            max_fps: f64::INFINITY,
+            codecs: Vec::new(),
+            audio_codecs: Vec::new(),
+        };
         Profile {
             name: String::new(),
             title: String::new(),
             source: String::new(),
             checked: String::new(),
-            image: ImageLimits {
-                formats: Vec::new(),
-                max_bytes: NO_MAX_U64,
-                min_width: 0,
-                max_width: u32::MAX,
-                min_height: 0,
-                max_height: u32::MAX,
-                min_aspect: 0.0,
-                max_aspect: f64::INFINITY,
-                sizes: Vec::new(),
-            },
-            video: VideoLimits {
-                formats: Vec::new(),
-                max_bytes: NO_MAX_U64,
-                min_duration_s: 0.0,
-                max_duration_s: f64::INFINITY,
-                min_pixels: 0,
-                max_pixels: NO_MAX_U64,
-                min_width: 0,
-                max_width: u32::MAX,
-                min_height: 0,
-                max_height: u32::MAX,
-                min_aspect: 0.0,
-                max_aspect: f64::INFINITY,
-                min_fps: 0.0,
-                max_fps: f64::INFINITY,
-                codecs: Vec::new(),
-                audio_codecs: Vec::new(),
-            },
+            image,
+            video,
             audio: AudioLimits {
                 formats: Vec::new(),
                 max_bytes: NO_MAX_U64,
@@ -674,23 +676,24 @@ impl Profile {
     pub fn validate(&self) -> Result<(), ProfileError> {
         let err = |p| Err(ProfileError::invalid(p));
         let (i, v, a, r) = (&self.image, &self.video, &self.audio, &self.request);
-        // (field, value, whether it is a maximum, which may be `inf`)
-        let floats: [(&'static str, f64, bool); 12] = [
-            ("image.min_aspect", i.min_aspect, false),
-            ("image.max_aspect", i.max_aspect, true),
-            ("video.min_duration_s", v.min_duration_s, false),
-            ("video.max_duration_s", v.max_duration_s, true),
-            ("video.min_aspect", v.min_aspect, false),
-            ("video.max_aspect", v.max_aspect, true),
-            ("video.min_fps", v.min_fps, false),
-            ("video.max_fps", v.max_fps, true),
-            ("audio.min_duration_s", a.min_duration_s, false),
-            ("audio.max_duration_s", a.max_duration_s, true),
-            ("request.max_total_video_s", r.max_total_video_s, true),
-            ("request.max_total_audio_s", r.max_total_audio_s, true),
+        let floats: [(&'static str, f64); 12] = [
+            ("image.min_aspect", i.min_aspect),
+            ("image.max_aspect", i.max_aspect),
+            ("video.min_duration_s", v.min_duration_s),
+            ("video.max_duration_s", v.max_duration_s),
+            ("video.min_aspect", v.min_aspect),
+            ("video.max_aspect", v.max_aspect),
+            ("video.min_fps", v.min_fps),
+            ("video.max_fps", v.max_fps),
+            ("audio.min_duration_s", a.min_duration_s),
+            ("audio.max_duration_s", a.max_duration_s),
+            ("request.max_total_video_s", r.max_total_video_s),
+            ("request.max_total_audio_s", r.max_total_audio_s),
         ];
-        for (field, value, is_max) in floats {
-            if value.is_nan() || (value.is_infinite() && !(is_max && value > 0.0)) {
+        for (field, value) in floats {
+            // A maximum may be `inf`: no bound.
+            let open_max = field.contains(".max_") && value == f64::INFINITY;
+            if !value.is_finite() && !open_max {
                 return err(ProfileProblem::NotFinite { field });
             }
             if value < 0.0 {

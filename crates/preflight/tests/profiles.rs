@@ -116,22 +116,9 @@ fn outside(p: &Profile, kind: Kind, ok: &MediaInfo) -> Vec<(MediaInfo, Rule)> {
         }
         Kind::Video => {
             let l = &p.video;
-            if !l.formats.contains(&Format::Mov) {
-                with(Rule::VideoFormat, &|m| m.format = Format::Mov);
-            }
-            if l.max_bytes < i64::MAX as u64 {
-                with(Rule::VideoSize, &|m| m.bytes = l.max_bytes);
-            }
-            if l.min_duration_s > 0.0 {
-                with(Rule::VideoDuration, &|m| {
-                    m.duration_s = Some(l.min_duration_s - 0.01)
-                });
-            }
-            if l.max_duration_s.is_finite() {
-                with(Rule::VideoDuration, &|m| {
-                    m.duration_s = Some(l.max_duration_s + 0.01)
-                });
-            }
+            let rules = [Rule::VideoFormat, Rule::VideoSize, Rule::VideoDuration];
+            let bounds = (l.max_bytes, l.min_duration_s, l.max_duration_s);
+            kind_bounds(&mut with, rules, Format::Mov, &l.formats, bounds);
             if l.min_pixels > 0 {
                 with(Rule::VideoPixels, &|m| {
                     (m.width, m.height) = (Some(639), Some(640))
@@ -157,25 +144,37 @@ fn outside(p: &Profile, kind: Kind, ok: &MediaInfo) -> Vec<(MediaInfo, Rule)> {
         }
         _ => {
             let l = &p.audio;
-            if !l.formats.contains(&Format::Wav) {
-                with(Rule::AudioFormat, &|m| m.format = Format::Wav);
-            }
-            if l.max_bytes < i64::MAX as u64 {
-                with(Rule::AudioSize, &|m| m.bytes = l.max_bytes);
-            }
-            if l.min_duration_s > 0.0 {
-                with(Rule::AudioDuration, &|m| {
-                    m.duration_s = Some(l.min_duration_s - 0.01)
-                });
-            }
-            if l.max_duration_s.is_finite() {
-                with(Rule::AudioDuration, &|m| {
-                    m.duration_s = Some(l.max_duration_s + 0.01)
-                });
-            }
+            let rules = [Rule::AudioFormat, Rule::AudioSize, Rule::AudioDuration];
+            let bounds = (l.max_bytes, l.min_duration_s, l.max_duration_s);
+            kind_bounds(&mut with, rules, Format::Wav, &l.formats, bounds);
         }
     }
     out
+}
+
+/// Records a file changed by the closure, with the rule it must break.
+type With<'a> = dyn FnMut(Rule, &dyn Fn(&mut MediaInfo)) + 'a;
+
+/// The format, size and duration cases videos and audio share.
+fn kind_bounds(
+    with: &mut With<'_>,
+    [format, size, duration]: [Rule; 3],
+    other: Format,
+    formats: &[Format],
+    (max_bytes, min_s, max_s): (u64, f64, f64),
+) {
+    if !formats.contains(&other) {
+        with(format, &|m| m.format = other);
+    }
+    if max_bytes < i64::MAX as u64 {
+        with(size, &|m| m.bytes = max_bytes);
+    }
+    if min_s > 0.0 {
+        with(duration, &|m| m.duration_s = Some(min_s - 0.01));
+    }
+    if max_s.is_finite() {
+        with(duration, &|m| m.duration_s = Some(max_s + 0.01));
+    }
 }
 
 #[test]
