@@ -20,6 +20,7 @@ CASES = {
     'ok_mp4_sar_2to1_720x720.mp4': ('pass', [], ['video.sar'], 'stored 720x720, displayed 1440x720 (aspect 2.0): both shapes inside 0.4-2.5', {'display_width': 1440, 'display_height': 720}),
     'err_mp4_sar_3to1_800x600.mp4': ('fail', ['video.aspect'], ['video.sar'], 'displayed 2400x600 (aspect 4.0) breaks the aspect bound though the stored 800x600 does not', {'display_width': 2400, 'display_height': 600}),
     'err_mp4_encrypted_cenc_800x600.mp4': ('fail', ['video.encrypted'], [], 'an encv track reports its original codec (frma) and fails video.encrypted', {'codec': 'avc1'}),
+    'err_mp4_opus_audio_800x600.mp4': ('fail', ['video.audio_codec'], [], "a video's audio track must be AAC or MP3; this one is Opus", {'audio_codec': 'opus'}),
     'ok_mp4_mdat_claims_1000_more.mp4': ('pass', [], ['file.truncated_tail'], 'the last box claims more than the file has, but every sample lies inside it', {}),
     'err_mp4_cut_100_bytes.mp4': ('error', ['file.corrupt'], [], 'samples run past the end of the file', {}),
     'ok_heif_major_mif2_1280x720.heic': ('pass', [], [], 'HEIF is told by all its brands and boxes, whatever the major brand', {'format': 'heif'}),
@@ -30,9 +31,11 @@ def ffprobe(path):
     out = subprocess.run(['ffprobe', '-v', 'error', '-show_streams', '-show_format', '-of', 'json', path],
                          capture_output=True, text=True)
     if out.returncode != 0:
-        return {'ffprobe_error': out.stderr.strip().splitlines()[-1] if out.stderr.strip() else 'failed'}
+        err = out.stderr.strip().splitlines()[-1] if out.stderr.strip() else 'failed'
+        return {'ffprobe_error': err.replace(path, os.path.basename(path))}
     j = json.loads(out.stdout)
     s = (j.get('streams') or [{}])[0]
+    audio = [a for a in j.get('streams') or [] if a.get('codec_type') == 'audio']
     f = j.get('format', {})
     rec = {
         'ffprobe_format': f.get('format_name'),
@@ -44,6 +47,7 @@ def ffprobe(path):
         'ffprobe_sar': s.get('sample_aspect_ratio'),
         'ffprobe_sample_rate': int(s['sample_rate']) if 'sample_rate' in s else None,
         'ffprobe_channels': s.get('channels'),
+        'ffprobe_audio_codec': audio[0].get('codec_name') if audio and s is not audio[0] else None,
     }
     return {k: v for k, v in rec.items() if v is not None}
 

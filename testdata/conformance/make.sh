@@ -62,6 +62,11 @@ ff -f lavfi -i "color=c=olive:s=800x600:r=24:d=3" -c:v libx264 -preset ultrafast
    -encryption_key 00112233445566778899aabbccddeeff -encryption_kid 00112233445566778899aabbccddeeff \
    err_mp4_encrypted_cenc_800x600.mp4
 
+# A video whose audio track is Opus: the service takes AAC or MP3 audio only.
+ff -f lavfi -i "color=c=maroon:s=800x600:r=24:d=3" -f lavfi -i "sine=f=440:r=48000:d=3" \
+   -c:v libx264 -preset ultrafast -crf 51 -pix_fmt yuv420p -threads 1 -c:a libopus -b:a 12k -ac 1 \
+   "${BX[@]}" err_mp4_opus_audio_800x600.mp4
+
 # A trailing mdat that claims 1,000 bytes more than the file has: every
 # sample is inside (passes with file.truncated_tail); the same cut by 100
 # bytes into its last sample is corrupt.

@@ -702,14 +702,75 @@ fn verify_decode_catches_what_headers_pass() {
     assert_eq!(verdicts(&decoded), ["error", "pass", "pass"], "{decoded}");
     let why = &decoded["files"][0]["violations"][0];
     assert_eq!(why["rule"], "file.corrupt");
-    assert!(why["message"].as_str().unwrap().starts_with("decoding failed"), "{why}");
+    assert!(
+        why["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("decoding failed"),
+        "{why}"
+    );
     // Without ffmpeg a video is not decoded, and the report says so.
     let out = preflight_with(
-        &["check", "--format", "json", "--verify", "decode", path_str(&video)],
+        &[
+            "check",
+            "--format",
+            "json",
+            "--verify",
+            "decode",
+            path_str(&video),
+        ],
         b"",
         &[("PREFLIGHT_FFMPEG", Some("none"))],
     );
     let j = json_of(&out);
     assert_eq!(j["files"][0]["verdict"], "pass");
-    assert_eq!(j["files"][0]["warnings"][0]["rule"], "file.not_verified", "{j}");
+    assert_eq!(
+        j["files"][0]["warnings"][0]["rule"], "file.not_verified",
+        "{j}"
+    );
+}
+
+#[test]
+fn profiles_lists_the_catalogue_and_shows_one_as_toml() {
+    let out = preflight(&["profiles"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    // A line per profile (its name first), one for its source, a header and a total.
+    let names: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .filter(|l| !l.starts_with(' '))
+        .filter_map(|l| l.split(' ').next())
+        .collect();
+    assert_eq!(names.len(), 12, "{text}");
+    for name in [
+        "seedance2",
+        "seedance2-1080p",
+        "kling-i2v",
+        "sora2",
+        "wan2.6",
+    ] {
+        assert!(names.contains(&name), "{name} in {text}");
+    }
+    assert!(
+        text.contains("docs.dev.runwayml.com/assets/inputs"),
+        "{text}"
+    );
+    assert!(text.contains("2026-12"), "{text}");
+
+    let out = preflight(&["profiles", "show", "kling-i2v"]);
+    assert!(out.status.success());
+    let toml = String::from_utf8(out.stdout).unwrap();
+    assert!(toml.starts_with("name = \"kling-i2v\"\n"), "{toml}");
+    assert!(toml.contains("max_bytes = 10000000"), "{toml}");
+    // What `show` prints is a profile `--profile` takes back.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mine.toml");
+    std::fs::write(&file, &toml).unwrap();
+    let out = preflight(&["profiles", "show", path_str(&file)]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), toml);
+
+    let out = preflight(&["profiles", "show", "seedance9"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("kling-i2v"));
 }

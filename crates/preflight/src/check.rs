@@ -264,6 +264,20 @@ fn check_image(info: &MediaInfo, p: &Profile, r: &mut Report) {
         ),
         r,
     );
+    if let (false, Some(w), Some(h)) = (l.sizes.is_empty(), info.width, info.height) {
+        if !l.sizes.contains(&[w, h]) {
+            let sizes: Vec<String> = l.sizes.iter().map(|[w, h]| format!("{w}x{h}")).collect();
+            r.violations.push(Violation::new(
+                Rule::ImageDimensions,
+                Some(Measure::Text(format!("{w}x{h}"))),
+                Some(Measure::list(&sizes)),
+                format!(
+                    "size {w}×{h} px is not one this profile takes ({})",
+                    sizes.join(", ")
+                ),
+            ));
+        }
+    }
 }
 
 fn check_video(info: &MediaInfo, p: &Profile, r: &mut Report) {
@@ -369,7 +383,21 @@ fn check_video(info: &MediaInfo, p: &Profile, r: &mut Report) {
         l.max_fps,
         r,
     );
+    if let Some(a) = &info.audio_codec {
+        if !l.audio_codecs.is_empty() && !l.audio_codecs.contains(a) {
+            r.violations.push(Violation::new(
+                Rule::VideoAudioCodec,
+                Some(a.as_str().into()),
+                Some(Measure::list(&l.audio_codecs)),
+                format!(
+                    "the audio track is {a}: the service takes {} audio in a video",
+                    l.audio_codecs.join(" or ")
+                ),
+            ));
+        }
+    }
     match &info.codec {
+        _ if l.codecs.is_empty() => {}
         Some(c) if l.codecs.iter().any(|a| a == c) => {}
         other => r.warnings.push(Violation::new(
             Rule::VideoCodec,

@@ -384,6 +384,10 @@ pub struct MediaInfo {
     /// Codec: the sample entry fourcc for video (`avc1`, `hvc1`, …), `mp3`, or
     /// the WAV encoding (`pcm_s16le`, `pcm_f32le`, …).
     pub codec: Option<String>,
+    /// Codec of a movie's first audio track: `aac`, `mp3`, `opus`, `alac`,
+    /// `ac3`, `eac3`, `pcm`, …, or the sample entry fourcc when unknown.
+    /// `None` for a movie without audio and for other kinds.
+    pub audio_codec: Option<String>,
     /// Audio sample rate in Hz.
     pub sample_rate: Option<u32>,
     /// Audio channel count.
@@ -422,6 +426,7 @@ impl MediaInfo {
             vfr: false,
             frames: None,
             codec: None,
+            audio_codec: None,
             sample_rate: None,
             channels: None,
             has_video: None,

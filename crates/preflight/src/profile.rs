@@ -1,8 +1,15 @@
-//! Upload limits as data: the built-in `seedance2` profile (SPEC §1) and
-//! profiles loaded from TOML files with the same fields.
+//! Upload limits as data: the built-in `seedance2` profile (SPEC §1), a
+//! catalogue of other video-generation services' profiles (SPEC §8, the TOML
+//! files of `profiles/`, embedded), and profiles loaded from TOML files with
+//! the same fields.
 //!
 //! Bounds named `min_*`/`max_*` are inclusive, except the `max_bytes` size
 //! bounds, which are strict: a file passes only when `bytes < max_bytes`.
+//! A bound a service does not state is left out: `0` for a minimum, the
+//! largest value for a maximum (`inf` for a number with a fraction,
+//! 4294967295 for sides and counts, 9223372036854775807, the largest TOML
+//! integer, for bytes and pixels). An empty `formats` list means the service
+//! takes no file of that kind.
 
 use crate::info::{Format, Kind};
 use std::fmt;
@@ -19,6 +26,18 @@ use std::path::PathBuf;
 pub struct Profile {
     /// The profile's name, shown in reports.
     pub name: String,
+    /// What the profile is for, for people (`"Kling image-to-video"`).
+    /// Absent from a TOML file: empty.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub title: String,
+    /// Where the numbers come from (the provider's documentation). Absent
+    /// from a TOML file: empty.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub source: String,
+    /// When the numbers were read from `source`: `YYYY-MM` or `YYYY-MM-DD`
+    /// (or empty).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub checked: String,
     /// Limits for still and animated images.
     pub image: ImageLimits,
     /// Limits for video files.
@@ -51,6 +70,10 @@ pub struct ImageLimits {
     pub min_aspect: f64,
     /// Inclusive upper bound on width / height.
     pub max_aspect: f64,
+    /// The only sizes (`[width, height]`, displayed) the service takes, as
+    /// Sora's "the input image must equal the requested size"; empty: any
+    /// size inside the bounds (`image.dimensions`).
+    pub sizes: Vec<[u32; 2]>,
 }
 
 /// Video limits.
@@ -87,8 +110,13 @@ pub struct VideoLimits {
     pub min_fps: f64,
     /// Inclusive upper bound on the average frame rate.
     pub max_fps: f64,
-    /// Codec fourccs that pass without a `video.codec` warning.
+    /// Codec fourccs that pass without a `video.codec` warning; empty: any
+    /// codec, no warning.
     pub codecs: Vec<String>,
+    /// Codecs a video's audio track may have (`aac`, `mp3`, as
+    /// [`MediaInfo::audio_codec`](crate::MediaInfo::audio_codec) names them);
+    /// another fails `video.audio_codec`. Empty: any.
+    pub audio_codecs: Vec<String>,
 }
 
 /// Audio limits.
@@ -156,6 +184,7 @@ impl Default for ImageLimits {
             max_height: 6000,
             min_aspect: 0.4,
             max_aspect: 2.5,
+            sizes: Vec::new(),
         }
     }
 }
@@ -178,6 +207,7 @@ impl Default for VideoLimits {
             min_fps: 24.0,
             max_fps: 60.0,
             codecs: names(&["avc1", "avc3", "hvc1", "hev1"]),
+            audio_codecs: names(&["aac", "mp3"]),
         }
     }
 }
@@ -239,6 +269,16 @@ pub enum ProfileProblem {
         /// The value given.
         value: f64,
     },
+    /// A value of the wrong shape (a `checked` date that is not
+    /// `YYYY-MM`, a size of 0 px, an empty codec name).
+    BadValue {
+        /// The field, e.g. `checked`.
+        field: &'static str,
+        /// The value given.
+        value: String,
+        /// What the field takes.
+        expected: &'static str,
+    },
     /// A format listed under the wrong kind (`mp3` among the images).
     WrongKind {
         /// The section, e.g. `image`.
@@ -259,6 +299,11 @@ impl fmt::Display for ProfileProblem {
                 fmt_num(*max)
             ),
             ProfileProblem::NotFinite { field } => write!(f, "{field}: not a finite number"),
+            ProfileProblem::BadValue {
+                field,
+                value,
+                expected,
+            } => write!(f, "{field}: {value:?} is not {expected}"),
             ProfileProblem::Negative { field, value } => {
                 write!(f, "{field}: {} is negative", fmt_num(*value))
             }
@@ -330,6 +375,34 @@ fn at(line: Option<usize>, column: Option<usize>) -> String {
     }
 }
 
+/// `YYYY-MM` or `YYYY-MM-DD`, digits in place, month 01–12, day 01–31.
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    let two = |at: usize| (b[at] - b'0') * 10 + (b[at + 1] - b'0');
+    let month_ok = |b: &[u8]| b.len() >= 7 && b[4] == b'-' && digits(0..4) && digits(5..7);
+    match b.len() {
+        7 if month_ok(b) => (1..=12).contains(&two(5)),
+        10 if month_ok(b) && b[7] == b'-' && digits(8..10) => {
+            (1..=12).contains(&two(5)) && (1..=31).contains(&two(8))
+        }
+        _ => false,
+    }
+}
+
+/// Puts `over`'s values into `base`, table by table.
+#[cfg(feature = "toml")]
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
 impl ProfileError {
     fn invalid(problem: ProfileProblem) -> Self {
         ProfileError::Invalid {
@@ -339,14 +412,66 @@ impl ProfileError {
     }
 }
 
+/// The built-in catalogue: each service's limits as a TOML file (SPEC §8),
+/// embedded. A file names only the bounds its service states; the rest are
+/// left out (see [`Profile::open`]).
+#[cfg(feature = "toml")]
+const CATALOGUE: &[(&str, &str)] = &[
+    ("seedance2", include_str!("../profiles/seedance2.toml")),
+    (
+        "seedance2-1080p",
+        include_str!("../profiles/seedance2-1080p.toml"),
+    ),
+    (
+        "seedance1-pro",
+        include_str!("../profiles/seedance1-pro.toml"),
+    ),
+    (
+        "seedance1-lite",
+        include_str!("../profiles/seedance1-lite.toml"),
+    ),
+    ("kling-i2v", include_str!("../profiles/kling-i2v.toml")),
+    ("runway-gen4", include_str!("../profiles/runway-gen4.toml")),
+    ("veo3", include_str!("../profiles/veo3.toml")),
+    ("sora2", include_str!("../profiles/sora2.toml")),
+    ("hailuo02", include_str!("../profiles/hailuo02.toml")),
+    ("vidu", include_str!("../profiles/vidu.toml")),
+    ("wan2.6", include_str!("../profiles/wan2.6.toml")),
+];
+
+/// "No bound" for byte and pixel counts: the largest integer TOML holds.
+const NO_MAX_U64: u64 = i64::MAX as u64;
+
 impl Profile {
-    /// Names of the built-in profiles.
+    /// Names of the built-in profiles (the catalogue of SPEC §8; `seedance2`,
+    /// the default, first).
+    #[cfg(feature = "toml")]
+    pub const BUILTIN: &'static [&'static str] = &[
+        "seedance2",
+        "seedance2-1080p",
+        "seedance1-pro",
+        "seedance1-lite",
+        "kling-i2v",
+        "runway-gen4",
+        "veo3",
+        "sora2",
+        "hailuo02",
+        "vidu",
+        "wan2.6",
+    ];
+
+    /// Names of the built-in profiles (without the `toml` feature, only the
+    /// default `seedance2`; the catalogue is read from TOML).
+    #[cfg(not(feature = "toml"))]
     pub const BUILTIN: &'static [&'static str] = &["seedance2"];
 
     /// The built-in profile for the Seedance 2.0 asset library (SPEC §1).
     pub fn seedance2() -> Profile {
         Profile {
             name: "seedance2".into(),
+            title: "Seedance 2.0 asset library (480p/720p output)".into(),
+            source: "Volcengine Seedance 2.0 asset-library page (SPEC §1)".into(),
+            checked: "2026-12".into(),
             image: ImageLimits::default(),
             video: VideoLimits::default(),
             audio: AudioLimits::default(),
@@ -354,12 +479,76 @@ impl Profile {
         }
     }
 
-    /// A built-in profile by name.
-    pub fn builtin(name: &str) -> Option<Profile> {
-        match name {
-            "seedance2" => Some(Profile::seedance2()),
-            _ => None,
+    /// A profile without any bound, taking no format: the base the
+    /// catalogue's files are read over, so that a bound a service does not
+    /// state is left out rather than guessed.
+    pub fn open() -> Profile {
+        let image = ImageLimits {
+            formats: Vec::new(),
+            max_bytes: NO_MAX_U64,
+            min_width: 0,
+            max_width: u32::MAX,
+            min_height: 0,
+            max_height: u32::MAX,
+            min_aspect: 0.0,
+            max_aspect: f64::INFINITY,
+            sizes: Vec::new(),
+        };
+        let video = VideoLimits {
+            formats: Vec::new(),
+            max_bytes: image.max_bytes,
+            min_duration_s: 0.0,
+            max_duration_s: f64::INFINITY,
+            min_pixels: 0,
+            max_pixels: NO_MAX_U64,
+            min_width: image.min_width,
+            max_width: image.max_width,
+            min_height: image.min_height,
+            max_height: image.max_height,
+            min_aspect: image.min_aspect,
+            max_aspect: image.max_aspect,
+            min_fps: 0.0,
+            max_fps: f64::INFINITY,
+            codecs: Vec::new(),
+            audio_codecs: Vec::new(),
+        };
+        Profile {
+            name: String::new(),
+            title: String::new(),
+            source: String::new(),
+            checked: String::new(),
+            image,
+            video,
+            audio: AudioLimits {
+                formats: Vec::new(),
+                max_bytes: NO_MAX_U64,
+                min_duration_s: 0.0,
+                max_duration_s: f64::INFINITY,
+            },
+            request: RequestLimits {
+                max_images: u32::MAX,
+                max_videos: u32::MAX,
+                max_audios: u32::MAX,
+                max_files: u32::MAX,
+                max_total_video_s: f64::INFINITY,
+                max_total_audio_s: f64::INFINITY,
+                audio_needs_visual: false,
+                allow_1080p: false,
+            },
         }
+    }
+
+    /// A built-in profile by name (one of [`Profile::BUILTIN`]).
+    pub fn builtin(name: &str) -> Option<Profile> {
+        if name == "seedance2" {
+            return Some(Profile::seedance2());
+        }
+        #[cfg(feature = "toml")]
+        if let Some((_, text)) = CATALOGUE.iter().find(|(n, _)| *n == name) {
+            // Every file is parsed and validated by the tests.
+            return Profile::from_toml_over(Some(Profile::open()), text).ok();
+        }
+        None
     }
 
     /// Parses a profile from TOML text and validates it; fields it does not
@@ -367,7 +556,15 @@ impl Profile {
     #[cfg(feature = "toml")]
     #[cfg_attr(docsrs, doc(cfg(feature = "toml")))]
     pub fn from_toml(text: &str) -> Result<Profile, ProfileError> {
-        let p: Profile = toml::from_str(text).map_err(|e| {
+        Profile::from_toml_over(None, text)
+    }
+
+    /// Reads `text` over `base`: the fields it names replace `base`'s
+    /// (without a base, the serde defaults: `seedance2`'s limits, empty
+    /// `title`, `source` and `checked`).
+    #[cfg(feature = "toml")]
+    fn from_toml_over(base: Option<Profile>, text: &str) -> Result<Profile, ProfileError> {
+        let parse_error = |e: toml::de::Error| {
             let (line, column) = match e.span() {
                 Some(span) => {
                     let before = &text[..span.start.min(text.len())];
@@ -383,9 +580,37 @@ impl Profile {
                 column,
                 message: e.message().trim_end().to_string(),
             }
-        })?;
+        };
+        let p: Profile = if let Some(base) = base {
+            let over: toml::Table = toml::from_str(text).map_err(parse_error)?;
+            let mut merged = toml::Table::try_from(&base).map_err(|e| ProfileError::Parse {
+                path: None,
+                line: None,
+                column: None,
+                message: e.to_string(),
+            })?;
+            merge(&mut merged, over);
+            toml::Value::Table(merged).try_into().map_err(parse_error)?
+        } else {
+            toml::from_str(text).map_err(parse_error)?
+        };
         p.validate()?;
         Ok(p)
+    }
+
+    /// The profile as TOML, every field named: what [`Profile::from_toml`]
+    /// reads back to the same profile (a starting point for a custom one).
+    /// Fails when the profile does not [`validate`](Profile::validate).
+    #[cfg(feature = "toml")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "toml")))]
+    pub fn to_toml(&self) -> Result<String, ProfileError> {
+        self.validate()?;
+        toml::to_string(self).map_err(|e| ProfileError::Parse {
+            path: None,
+            line: None,
+            column: None,
+            message: e.to_string(),
+        })
     }
 
     /// Reads a profile from a TOML file. Unless the file names itself
@@ -443,9 +668,11 @@ impl Profile {
     }
 
     /// Rejects values that cannot hold: a minimum above its maximum, a bound
-    /// that is NaN, infinite or negative, a format under the wrong kind.
-    /// [`Profile::from_toml`] and [`Profile::load`] call it; call it after
-    /// changing fields by hand.
+    /// that is NaN, negative or infinite (a maximum may be `inf`: no bound),
+    /// a count above the largest TOML integer, a format under the wrong
+    /// kind, a `checked` that is not a date, a size of 0 px, an empty codec
+    /// name. [`Profile::from_toml`] and [`Profile::load`] call it; call it
+    /// after changing fields by hand.
     pub fn validate(&self) -> Result<(), ProfileError> {
         let err = |p| Err(ProfileError::invalid(p));
         let (i, v, a, r) = (&self.image, &self.video, &self.audio, &self.request);
@@ -464,11 +691,54 @@ impl Profile {
             ("request.max_total_audio_s", r.max_total_audio_s),
         ];
         for (field, value) in floats {
-            if !value.is_finite() {
+            // A maximum may be `inf`: no bound.
+            let open_max = field.contains(".max_") && value == f64::INFINITY;
+            if !value.is_finite() && !open_max {
                 return err(ProfileProblem::NotFinite { field });
             }
             if value < 0.0 {
                 return err(ProfileProblem::Negative { field, value });
+            }
+        }
+        for (field, value) in [
+            ("image.max_bytes", i.max_bytes),
+            ("video.max_bytes", v.max_bytes),
+            ("video.min_pixels", v.min_pixels),
+            ("video.max_pixels", v.max_pixels),
+            ("audio.max_bytes", a.max_bytes),
+        ] {
+            if value > NO_MAX_U64 {
+                return err(ProfileProblem::BadValue {
+                    field,
+                    value: value.to_string(),
+                    expected: "at most 9223372036854775807 (the largest TOML integer)",
+                });
+            }
+        }
+        if !self.checked.is_empty() && !is_date(&self.checked) {
+            return err(ProfileProblem::BadValue {
+                field: "checked",
+                value: self.checked.clone(),
+                expected: "a date (YYYY-MM or YYYY-MM-DD)",
+            });
+        }
+        if let Some(&[w, h]) = i.sizes.iter().find(|s| s.contains(&0)) {
+            return err(ProfileProblem::BadValue {
+                field: "image.sizes",
+                value: format!("{w}x{h}"),
+                expected: "a size of at least 1x1 px",
+            });
+        }
+        for (field, list) in [
+            ("video.codecs", &v.codecs),
+            ("video.audio_codecs", &v.audio_codecs),
+        ] {
+            if list.iter().any(|c| c.trim().is_empty()) {
+                return err(ProfileProblem::BadValue {
+                    field,
+                    value: String::new(),
+                    expected: "a codec name",
+                });
             }
         }
         let pairs: [(&'static str, f64, f64); 10] = [

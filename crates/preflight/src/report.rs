@@ -107,6 +107,9 @@ impl serde::Serialize for FileReport {
             if let Some(c) = &i.codec {
                 m.serialize_entry("codec", c)?;
             }
+            if let Some(a) = &i.audio_codec {
+                m.serialize_entry("audio_codec", a)?;
+            }
             if let Some(sr) = i.sample_rate {
                 m.serialize_entry("sample_rate", &sr)?;
             }

@@ -70,6 +70,8 @@ rules! {
     ImageHeight = "image.height",
     /// Image aspect ratio.
     ImageAspect = "image.aspect",
+    /// Image size in pixels not one of the exact sizes the profile lists.
+    ImageDimensions = "image.dimensions",
     /// Video container not accepted by the profile.
     VideoFormat = "video.format",
     /// Video size in bytes.

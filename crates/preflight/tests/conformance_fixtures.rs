@@ -77,6 +77,9 @@ fn every_conformance_fixture_reads_as_spec_says() {
         if let Some(c) = row["codec"].as_str() {
             assert_eq!(info.codec.as_deref(), Some(c), "{name}");
         }
+        if let Some(a) = want("audio_codec", "ffprobe_audio_codec") {
+            assert_eq!(info.audio_codec.as_deref(), a.as_str(), "{name}");
+        }
         for (ours, theirs) in [
             (info.sample_rate.map(u64::from), "ffprobe_sample_rate"),
             (info.channels.map(u64::from), "ffprobe_channels"),

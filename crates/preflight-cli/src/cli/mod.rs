@@ -11,6 +11,7 @@ mod groups;
 mod help;
 mod output;
 mod paths;
+mod profiles;
 mod request;
 mod task;
 mod upload;
@@ -65,6 +66,8 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Generation tasks: `get ID` prints one, `wait ID` waits and saves its video.
     Task(task::TaskArgs),
+    /// The built-in profiles (other services' limits); `show NAME` prints one as TOML.
+    Profiles(profiles::ProfilesArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(docs::CompletionsArgs),
     /// Print the man page (roff) of preflight and its commands.
@@ -103,6 +106,7 @@ pub fn run() -> ExitCode {
         Command::Request(args) => request::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Task(args) => task::run(args),
+        Command::Profiles(args) => profiles::run(args),
         Command::Completions(args) => docs::completions(args, command()),
         Command::Man(args) => docs::man(args, command()),
     };

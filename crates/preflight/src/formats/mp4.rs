@@ -61,6 +61,8 @@ struct SampleEntry {
     height: u32,
     sample_rate: Option<u32>,
     channels: Option<u16>,
+    /// An audio entry's codec by name (`aac`, `mp3`, `opus`, …).
+    audio_codec: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -449,6 +451,7 @@ fn media_info(m: &Movie) -> MediaInfo {
     if let Some(e) = audio.and_then(|a| a.entry.as_ref()) {
         info.sample_rate = e.sample_rate;
         info.channels = e.channels;
+        info.audio_codec = e.audio_codec.clone();
     }
     let ts = f64::from(m.timescale);
     info.duration_s = m
@@ -850,29 +853,75 @@ fn read_stsd<R: Read + Seek>(
                 e.channels = (channels > 0).then_some(channels);
             }
             entry_children(r, w, &eh, children_at, &mut e)?;
-            if &eh.typ == b"mp4a" {
+            let mut object_type = None;
+            if &e.fourcc == b"mp4a" {
                 // MP4 writers may leave channelcount at its template value 2 (ffmpeg
                 // does): the AAC AudioSpecificConfig in `esds` has the real layout.
-                if let Some((rate, channels)) = aac_config(r, w, &eh, children_at)? {
-                    e.sample_rate = e.sample_rate.or(rate);
-                    e.channels = channels.or(e.channels);
+                if let Some(esds) = aac_config(r, w, &eh, children_at)? {
+                    object_type = Some(esds.object_type);
+                    if let Some((rate, channels)) = esds.config {
+                        e.sample_rate = e.sample_rate.or(rate);
+                        e.channels = channels.or(e.channels);
+                    }
                 }
             }
+            e.audio_codec = Some(audio_codec_name(e.fourcc, object_type));
         }
         _ => {}
     }
     Ok(Some(e))
 }
 
+/// An audio sample entry's codec by name: the fourcc, and for `mp4a` the
+/// object type of its `esds` (ISO/IEC 14496-1 § 7.2.6.6.2, the MP4RA
+/// object types). An unknown `mp4a` object type is named as RFC 6381 does
+/// (`mp4a.a5`), an unknown fourcc by itself.
+fn audio_codec_name(fourcc: FourCC, object_type: Option<u8>) -> String {
+    let name = match &fourcc {
+        b"mp4a" => match object_type {
+            Some(0x40 | 0x66 | 0x67 | 0x68) => "aac",
+            Some(0x69 | 0x6B) => "mp3",
+            Some(0xA5) => "ac3",
+            Some(0xA6) => "eac3",
+            Some(0xAD) => "opus",
+            Some(0xDD) => "vorbis",
+            Some(t) => return format!("mp4a.{t:02x}"),
+            None => "mp4a",
+        },
+        b".mp3" | b"ms\0\x55" => "mp3",
+        b"Opus" => "opus",
+        b"alac" => "alac",
+        b"fLaC" => "flac",
+        b"ac-3" => "ac3",
+        b"ec-3" => "eac3",
+        b"ac-4" => "ac4",
+        b"samr" => "amr",
+        b"sawb" => "amr_wb",
+        b"ulaw" => "ulaw",
+        b"alaw" => "alaw",
+        b"lpcm" | b"sowt" | b"twos" | b"raw " | b"in24" | b"in32" | b"fl32" | b"fl64" | b"ipcm"
+        | b"fpcm" | b"NONE" => "pcm",
+        _ => return fourcc_string(fourcc),
+    };
+    name.to_string()
+}
+
+/// What an `esds` says: the object type, and for AAC the sample rate and
+/// channel count of its AudioSpecificConfig.
+struct Esds {
+    object_type: u8,
+    config: Option<(Option<u32>, Option<u16>)>,
+}
+
 /// Finds `esds` (directly or in a QuickTime `wave`) among the children of an
-/// `mp4a` sample entry and reads the sample rate and channel count of its
-/// AAC AudioSpecificConfig.
+/// `mp4a` sample entry and reads its object type and, for AAC, the sample
+/// rate and channel count of its AudioSpecificConfig.
 fn aac_config<R: Read + Seek>(
     r: &mut R,
     w: &mut Walker,
     entry: &BoxHeader,
     children_at: u64,
-) -> Result<Option<(Option<u32>, Option<u16>)>> {
+) -> Result<Option<Esds>> {
     if children_at > entry.content_len() {
         return Ok(None);
     }
@@ -908,10 +957,7 @@ fn descriptor_len<R: Read + Seek>(b: &mut Content<'_, R>) -> Result<u32> {
 /// `esds` (ISO/IEC 14496-14 § 5.6): ES_Descriptor → DecoderConfigDescriptor →
 /// DecoderSpecificInfo, an AudioSpecificConfig (ISO/IEC 14496-3 § 1.6.2.1)
 /// when the object type is MPEG-4 or MPEG-2 AAC.
-fn read_esds<R: Read + Seek>(
-    r: &mut R,
-    h: &BoxHeader,
-) -> Result<Option<(Option<u32>, Option<u16>)>> {
+fn read_esds<R: Read + Seek>(r: &mut R, h: &BoxHeader) -> Result<Option<Esds>> {
     let mut b = Content::open(r, h, "mp4 (esds)")?;
     b.full_box()?;
     if b.u8()? != 0x03 {
@@ -936,18 +982,20 @@ fn read_esds<R: Read + Seek>(
     descriptor_len(&mut b)?;
     let object_type = b.u8()?;
     b.skip(12)?; // streamType, bufferSizeDB, maxBitrate, avgBitrate
-    if !matches!(object_type, 0x40 | 0x66 | 0x67 | 0x68) {
-        return Ok(None);
-    }
-    if b.u8()? != 0x05 {
-        return Ok(None);
+    let mut esds = Esds {
+        object_type,
+        config: None,
+    };
+    if !matches!(object_type, 0x40 | 0x66 | 0x67 | 0x68) || b.u8()? != 0x05 {
+        return Ok(Some(esds));
     }
     let len = descriptor_len(&mut b)?;
     let mut asc = [0u8; 6];
     for byte in asc.iter_mut().take(len.min(6) as usize) {
         *byte = b.u8()?;
     }
-    Ok(Some(audio_specific_config(asc)))
+    esds.config = Some(audio_specific_config(asc));
+    Ok(Some(esds))
 }
 
 /// Sample rate and channel count of an AudioSpecificConfig (first 6 bytes,
@@ -1395,7 +1443,27 @@ mod tests {
             (None, None, None, None)
         );
         assert_eq!(i.codec.as_deref(), Some("mp4a"));
+        // No esds: the object type is unknown.
+        assert_eq!(i.audio_codec.as_deref(), Some("mp4a"));
         assert_eq!(i.sample_rate, Some(44100));
+    }
+
+    #[test]
+    fn audio_codecs_are_named_by_fourcc_and_object_type() {
+        let name = |f: &[u8; 4], t| audio_codec_name(*f, t);
+        assert_eq!(name(b"mp4a", Some(0x40)), "aac");
+        assert_eq!(name(b"mp4a", Some(0x67)), "aac");
+        assert_eq!(name(b"mp4a", Some(0x69)), "mp3");
+        assert_eq!(name(b"mp4a", Some(0x6B)), "mp3");
+        assert_eq!(name(b"mp4a", Some(0xA5)), "ac3");
+        assert_eq!(name(b"mp4a", Some(0x21)), "mp4a.21");
+        assert_eq!(name(b".mp3", None), "mp3");
+        assert_eq!(name(b"Opus", None), "opus");
+        assert_eq!(name(b"alac", None), "alac");
+        assert_eq!(name(b"ec-3", None), "eac3");
+        assert_eq!(name(b"sowt", None), "pcm");
+        assert_eq!(name(b"twos", None), "pcm");
+        assert_eq!(name(b"zzzz", None), "zzzz");
     }
 
     #[test]
