@@ -793,6 +793,33 @@ fn cli_task_wait_times_out_naming_the_task_and_resumes_later() {
     );
 }
 
+/// Issue 14 bug 12: 501 and 505 are permanent, so `task wait` stops at the
+/// first one instead of polling until its timeout.
+#[test]
+fn cli_task_wait_stops_at_once_on_501_and_505() {
+    for (status, code) in [(501, "NotImplemented"), (505, "HTTPVersionNotSupported")] {
+        let s = server();
+        s.with(|st| st.task_script = vec![json!({"status": "running", "progress": 10})]);
+        let c = client(&s);
+        let id = generate::submit(&c, &bundle(), &options()).unwrap();
+        for _ in 0..20 {
+            s.fail_next(Some("GetTask"), Fault::Status(status, code));
+        }
+        let d = tmp();
+        let started = Instant::now();
+        let (exit, out, err) = preflight(
+            Some(&s),
+            d.path(),
+            &["task", "wait", id.as_str(), "--wait-timeout", "60"],
+        );
+        assert_eq!(exit, 1, "{err}");
+        assert!(out.is_empty(), "{out}");
+        assert!(err.contains(&status.to_string()), "{err}");
+        assert_eq!(s.count("GetTask"), 1, "asked once: {err}");
+        assert!(started.elapsed() < Duration::from_secs(30));
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn cli_ctrl_c_while_waiting_prints_how_to_resume() {

@@ -995,6 +995,34 @@ fn cli_groups_and_assets_in_table_and_json() {
     );
 }
 
+/// Issue 14 bug 3: the `-` the service puts after its prefix is not part of
+/// the name the user chose.
+#[test]
+fn cli_groups_list_shows_the_chosen_name_without_the_prefix_or_its_separator() {
+    let s = FakeServer::start();
+    s.with(|st| {
+        st.groups.push(support::Group {
+            id: "group-7001".into(),
+            name: "[u-7001]-[t-42]-launch-refs".into(),
+        })
+    });
+    let d = tmp();
+    let (code, out, err) = preflight(Some(&s), d.path(), &["groups", "list"]);
+    assert_eq!(code, 0, "{err}");
+    let line = out.lines().find(|l| l.starts_with("group-7001")).unwrap();
+    assert_eq!(line.split_whitespace().nth(1), Some("launch-refs"), "{out}");
+    // And `upload --group launch-refs` finds it instead of making another.
+    std::fs::copy(fixture("audio/ok_wav_2.0s.wav"), d.path().join("a.wav")).unwrap();
+    let (code, _, err) = preflight(
+        Some(&s),
+        d.path(),
+        &["upload", "a.wav", "--group", "launch-refs"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(s.groups().len(), 1, "{err}");
+    assert_eq!(s.assets()[0].group_id, "group-7001");
+}
+
 #[test]
 fn cli_needs_a_token_and_a_base_url_and_never_prints_the_token() {
     let s = FakeServer::start();
