@@ -837,24 +837,9 @@ fn cli_ctrl_c_while_waiting_prints_how_to_resume() {
     .spawn()
     .unwrap();
     // Wait until it polls, then Ctrl-C.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while s.count("GetTask") < 2 {
-        assert!(Instant::now() < deadline, "never polled");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let out = child.wait_with_output().unwrap();
-    let (so, se) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert!(!so.contains(TOKEN) && !se.contains(TOKEN));
+    let (code, so, se) = support::ctrl_c_when(child, || s.count("GetTask") >= 2);
     let id = s.tasks()[0].id.clone();
-    assert_eq!(out.status.code(), Some(130), "{se}");
+    assert_eq!(code, Some(130), "{se}");
     assert_eq!(so.trim(), id, "the id is on stdout");
     assert!(
         se.contains(&format!("resume with `preflight task wait {id}`")),

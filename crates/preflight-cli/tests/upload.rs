@@ -1545,10 +1545,11 @@ fn cli_upload_fix_repairs_failing_files_and_uploads_the_repaired_copies() {
     assert!(err.contains("fixed  in/small.jpg"), "{err}");
     assert!(err.contains("notes.txt: not repaired"), "{err}");
     assert_eq!(s.count("CreateAsset"), 1, "{out}\n{err}");
-    let repaired = d.path().join("preflight-fixed/small.jpg");
+    // Mirrored as `fix in --out preflight-fixed` lays it out.
+    let repaired = d.path().join("preflight-fixed/in/small.jpg");
     assert!(repaired.exists(), "{err}");
     assert!(
-        out.contains("preflight-fixed/small.jpg → asset://"),
+        out.contains("preflight-fixed/in/small.jpg → asset://"),
         "{out}"
     );
     assert_eq!(
@@ -1999,4 +2000,207 @@ fn a_test_ca_in_ssl_cert_file_is_trusted_and_a_certificate_error_fails_at_once()
         "one handshake, no retry"
     );
     assert!(t.elapsed() < Duration::from_secs(5));
+}
+
+// ------------------------------------------------------ issue 14 (upload)
+
+/// Bug 4: `upload .` takes none of preflight's own files as input: the
+/// manifest, its lock, the `--fix-out` folder and temporary files.
+#[test]
+fn cli_upload_dot_never_takes_its_manifest_lock_fix_out_or_temp_files() {
+    let s = FakeServer::start();
+    let d = tmp();
+    std::fs::copy(fixture("audio/ok_wav_2.0s.wav"), d.path().join("a.wav")).unwrap();
+    let (code, _, err) = preflight(Some(&s), d.path(), &["upload", ".", "--group", "g"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(d.path().join("preflight-manifest.json").exists());
+    assert!(d.path().join("preflight-manifest.json.lock").exists());
+    // A repaired copy of an earlier `--fix` run and a temporary file left by
+    // a killed one: valid media, and still never inputs.
+    std::fs::create_dir_all(d.path().join("preflight-fixed/input")).unwrap();
+    std::fs::copy(
+        fixture("audio/ok_wav_pcm16_8k_mono_3s.wav"),
+        d.path().join("preflight-fixed/input/b.wav"),
+    )
+    .unwrap();
+    std::fs::copy(
+        fixture("audio/ok_wav_pcm16_8k_mono_3s.wav"),
+        d.path().join(".c.wav.x7Yq2.preflight-tmp"),
+    )
+    .unwrap();
+    for _ in 0..2 {
+        let (code, out, err) = preflight(Some(&s), d.path(), &["upload", ".", "--group", "g"]);
+        assert_eq!(code, 0, "a re-run passes: {out}\n{err}");
+        assert!(out.contains("a.wav → asset://"), "{out}");
+        assert!(
+            !out.contains("b.wav")
+                && !out.contains("preflight-tmp")
+                && !err.contains("not uploaded"),
+            "{out}\n{err}"
+        );
+    }
+    // A manifest under another name: its own file and lock are left out too.
+    for _ in 0..2 {
+        let (code, out, err) = preflight(
+            Some(&s),
+            d.path(),
+            &["upload", ".", "--group", "g", "--manifest", "m.json"],
+        );
+        assert_eq!(code, 0, "{out}\n{err}");
+    }
+    assert_eq!(s.count("CreateAsset"), 1, "only a.wav was ever sent");
+    // Named on the command line, such a file is taken (and fails its check).
+    let (code, _, err) = preflight(
+        Some(&s),
+        d.path(),
+        &["upload", "preflight-manifest.json", "--group", "g"],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("preflight-manifest.json  (not uploaded)"),
+        "{err}"
+    );
+    assert_eq!(s.count("CreateAsset"), 1, "and nothing more was sent");
+}
+
+/// `upload --fix` mirrors the input tree into `--fix-out` as `fix --out`
+/// does; `upload . --fix` works with the default `--fix-out`, and a
+/// `--fix-out` that holds an input is refused with how to choose one.
+#[test]
+fn cli_upload_fix_mirrors_the_tree_and_the_default_fix_out_works_for_dot() {
+    let s = FakeServer::start();
+    let d = tmp();
+    let run =
+        |dir: &Path, line: &str| preflight(Some(&s), dir, &line.split(' ').collect::<Vec<_>>());
+    std::fs::create_dir_all(d.path().join("in/sub")).unwrap();
+    for (from, to) in [
+        ("err_width_299.jpg", "in/small.jpg"),
+        ("err_width_299.jpg", "in/sub/small.jpg"),
+        ("err_height_299.jpg", "in/sub/short.jpg"),
+    ] {
+        std::fs::copy(fixture(&format!("image/{from}")), d.path().join(to)).unwrap();
+    }
+    let (code, out, err) = run(d.path(), "upload in --group g --fix --fix-out fixed");
+    assert_eq!(code, 0, "{out}\n{err}");
+    for f in ["in/small.jpg", "in/sub/small.jpg", "in/sub/short.jpg"] {
+        assert!(d.path().join("fixed").join(f).is_file(), "{f}: {err}");
+        assert!(out.contains(&format!("fixed/{f} → asset://")), "{out}");
+    }
+    // The two small.jpg are repaired into identical bytes: sent once.
+    assert_eq!(s.count("CreateAsset"), 2);
+    // `upload . --fix` from inside the folder: the default preflight-fixed/
+    // is in it, and is never taken as input.
+    let inp = d.path().join("in");
+    let (code, out, err) = run(&inp, "upload . --group g --fix");
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        inp.join("preflight-fixed/input/sub/small.jpg").is_file(),
+        "{err}"
+    );
+    let before = s.count("CreateAsset");
+    let (code, out, err) = run(&inp, "upload . --group g --fix");
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        !out.contains("preflight-fixed/input/preflight-fixed"),
+        "{out}"
+    );
+    assert_eq!(s.count("CreateAsset"), before, "a re-run sends nothing");
+    // A --fix-out that is, or holds, an input folder, or a file where the
+    // folder should be: a usage error, said before any work, with what to do.
+    for (dir, line, says) in [
+        (
+            &inp,
+            "upload . --group g --fix --fix-out .",
+            "outside the inputs with --fix-out DIR",
+        ),
+        (
+            &inp,
+            "upload . --group g --fix --fix-out ..",
+            "outside the inputs with --fix-out DIR",
+        ),
+        (
+            &inp,
+            "upload . --group g --fix --fix-out small.jpg",
+            "is not a folder",
+        ),
+    ] {
+        let (code, _, err) = run(dir, line);
+        assert_eq!(code, 2, "{line}: {err}");
+        assert!(err.contains(says), "{line}: {err}");
+        assert_eq!(s.count("CreateAsset"), before, "{line}: nothing sent");
+    }
+}
+
+/// Ctrl-C during `upload` lets the uploads in flight finish, prints how
+/// many finished and the command that resumes; the resumed run sends the
+/// rest and nothing twice.
+#[cfg(unix)]
+#[test]
+fn cli_upload_ctrl_c_prints_what_finished_and_how_to_resume() {
+    let s = FakeServer::start();
+    s.with(|st| st.delay_creates = Duration::from_millis(300));
+    let d = tmp();
+    let files = copy_fixtures(d.path(), &FOUR_AUDIO);
+    let child = upload_cmd(&s, d.path(), &["upload", "in", "--group", "g", "-j", "1"])
+        .spawn()
+        .unwrap();
+    let (code, so, se) = support::ctrl_c_when(child, || s.count("CreateAsset") >= 1);
+    assert_eq!(code, Some(130), "{so}\n{se}");
+    let finished = so.lines().filter(|l| l.contains("→ asset://")).count();
+    assert!((1..files.len()).contains(&finished), "{so}\n{se}");
+    assert!(
+        se.contains(&format!(
+            "interrupted: {finished} of {} files finished",
+            files.len()
+        )),
+        "{se}"
+    );
+    assert!(se.contains("resume with:\n  "), "{se}");
+    assert!(se.contains("upload in --group g -j 1"), "{se}");
+    // The command it printed resumes: the rest is sent, nothing twice.
+    let (code, out, err) = preflight(
+        Some(&s),
+        d.path(),
+        &["upload", "in", "--group", "g", "-j", "1"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.matches("(already uploaded)").count(), finished, "{out}");
+    assert_no_duplicates(&s, files.len(), "after Ctrl-C and a resume");
+}
+
+/// The same input gives the same exit code in `check` and `upload`: a
+/// missing file or a FIFO named alone is 2, a failing file 1, a passing 0.
+#[test]
+fn cli_exit_codes_agree_between_check_and_upload() {
+    let s = FakeServer::start();
+    let d = tmp();
+    std::fs::copy(fixture("audio/ok_wav_2.0s.wav"), d.path().join("ok.wav")).unwrap();
+    std::fs::copy(fixture("audio/err_wav_1.9s.wav"), d.path().join("bad.wav")).unwrap();
+    let mut cases: Vec<(Vec<&str>, i32)> = vec![
+        (vec!["missing.wav"], 2),
+        (vec!["bad.wav"], 1),
+        (vec!["missing.wav", "ok.wav"], 1),
+        (vec!["ok.wav"], 0),
+    ];
+    #[cfg(unix)]
+    {
+        let made = Command::new("mkfifo")
+            .arg(d.path().join("pipe"))
+            .status()
+            .is_ok_and(|s| s.success());
+        if made {
+            cases.push((vec!["pipe"], 2));
+        }
+    }
+    for (paths, want) in cases {
+        let mut check = vec!["check"];
+        check.extend(&paths);
+        let (code, _, err) = preflight(Some(&s), d.path(), &check);
+        assert_eq!(code, want, "check {paths:?}: {err}");
+        let mut upload = vec!["upload"];
+        upload.extend(&paths);
+        upload.extend(["--group", "g"]);
+        let (code, _, err) = preflight(Some(&s), d.path(), &upload);
+        assert_eq!(code, want, "upload {paths:?}: {err}");
+    }
 }
