@@ -510,16 +510,7 @@ fn command(server: Option<&FakeServer>, dir: &Path, args: &[&str]) -> Command {
         .env_remove("PREFLIGHT_API_KEY")
         .env("PREFLIGHT_RETRY_DELAY_MS", "2")
         .env("PREFLIGHT_POLL_MS", "5");
-    for v in [
-        "ALL_PROXY",
-        "all_proxy",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-    ] {
-        cmd.env_remove(v);
-    }
+    support::no_proxy(&mut cmd);
     if let Some(s) = server {
         cmd.env("PREFLIGHT_BASE_URL", s.url())
             .env("PREFLIGHT_API_KEY", TOKEN);

@@ -930,3 +930,18 @@ pub fn ctrl_c_when(
     assert!(!so.contains(TOKEN) && !se.contains(TOKEN), "token leaked");
     (out.status.code(), so, se)
 }
+
+/// Clears the proxy variables, so that a request to 127.0.0.1 goes there.
+pub fn no_proxy(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    for v in [
+        "ALL_PROXY",
+        "all_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+    ] {
+        cmd.env_remove(v);
+    }
+    cmd
+}
