@@ -426,6 +426,9 @@ pub(crate) enum StatusClass {
 pub(crate) fn status_class(status: u16) -> StatusClass {
     match status {
         200..=299 => StatusClass::Success,
+        // Not Implemented and HTTP Version Not Supported say what the
+        // service is, not how it is doing: asking again cannot help.
+        501 | 505 => StatusClass::Final,
         408 | 429 | 500..=599 => StatusClass::Retry {
             unsent: matches!(status, 429 | 503),
         },
@@ -1146,7 +1149,7 @@ impl Transport {
             }
         };
         let status = resp.status().as_u16();
-        self.record(status == 408 || status >= 500);
+        self.record(status == 408 || (status >= 500 && status_class(status) != StatusClass::Final));
         let after = retry_after(&resp);
         let bytes = match resp
             .body_mut()
@@ -1766,6 +1769,11 @@ mod tests {
         assert!(transient(&api(503)));
         assert!(!transient(&api(404)));
         assert!(!transient(&api(401)));
+        assert!(transient(&api(500)) && transient(&api(502)) && transient(&api(504)));
+        // Issue 14 bug 12: permanent server answers are not waited out.
+        assert!(!transient(&api(501)));
+        assert!(!transient(&api(505)));
+        assert!(status_class(501) == StatusClass::Final);
         assert!(transient(&UploadError::Transport {
             action: "GetTask",
             error: NetworkError::ConnectionFailed,

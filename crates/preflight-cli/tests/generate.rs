@@ -510,16 +510,7 @@ fn command(server: Option<&FakeServer>, dir: &Path, args: &[&str]) -> Command {
         .env_remove("PREFLIGHT_API_KEY")
         .env("PREFLIGHT_RETRY_DELAY_MS", "2")
         .env("PREFLIGHT_POLL_MS", "5");
-    for v in [
-        "ALL_PROXY",
-        "all_proxy",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-    ] {
-        cmd.env_remove(v);
-    }
+    support::no_proxy(&mut cmd);
     if let Some(s) = server {
         cmd.env("PREFLIGHT_BASE_URL", s.url())
             .env("PREFLIGHT_API_KEY", TOKEN);
@@ -793,6 +784,33 @@ fn cli_task_wait_times_out_naming_the_task_and_resumes_later() {
     );
 }
 
+/// Issue 14 bug 12: 501 and 505 are permanent, so `task wait` stops at the
+/// first one instead of polling until its timeout.
+#[test]
+fn cli_task_wait_stops_at_once_on_501_and_505() {
+    for (status, code) in [(501, "NotImplemented"), (505, "HTTPVersionNotSupported")] {
+        let s = server();
+        s.with(|st| st.task_script = vec![json!({"status": "running", "progress": 10})]);
+        let c = client(&s);
+        let id = generate::submit(&c, &bundle(), &options()).unwrap();
+        for _ in 0..20 {
+            s.fail_next(Some("GetTask"), Fault::Status(status, code));
+        }
+        let d = tmp();
+        let started = Instant::now();
+        let (exit, out, err) = preflight(
+            Some(&s),
+            d.path(),
+            &["task", "wait", id.as_str(), "--wait-timeout", "60"],
+        );
+        assert_eq!(exit, 1, "{err}");
+        assert!(out.is_empty(), "{out}");
+        assert!(err.contains(&status.to_string()), "{err}");
+        assert_eq!(s.count("GetTask"), 1, "asked once: {err}");
+        assert!(started.elapsed() < Duration::from_secs(30));
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn cli_ctrl_c_while_waiting_prints_how_to_resume() {
@@ -810,24 +828,9 @@ fn cli_ctrl_c_while_waiting_prints_how_to_resume() {
     .spawn()
     .unwrap();
     // Wait until it polls, then Ctrl-C.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while s.count("GetTask") < 2 {
-        assert!(Instant::now() < deadline, "never polled");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let out = child.wait_with_output().unwrap();
-    let (so, se) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert!(!so.contains(TOKEN) && !se.contains(TOKEN));
+    let (code, so, se) = support::ctrl_c_when(child, || s.count("GetTask") >= 2);
     let id = s.tasks()[0].id.clone();
-    assert_eq!(out.status.code(), Some(130), "{se}");
+    assert_eq!(code, Some(130), "{se}");
     assert_eq!(so.trim(), id, "the id is on stdout");
     assert!(
         se.contains(&format!("resume with `preflight task wait {id}`")),

@@ -906,16 +906,7 @@ fn preflight(server: Option<&FakeServer>, dir: &Path, args: &[&str]) -> (i32, St
         .env_remove("PREFLIGHT_BASE_URL")
         .env_remove("PREFLIGHT_API_KEY")
         .env("PREFLIGHT_RETRY_DELAY_MS", "2");
-    for v in [
-        "ALL_PROXY",
-        "all_proxy",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-    ] {
-        cmd.env_remove(v);
-    }
+    support::no_proxy(&mut cmd);
     if let Some(s) = server {
         cmd.env("PREFLIGHT_BASE_URL", s.url())
             .env("PREFLIGHT_API_KEY", TOKEN);
@@ -993,6 +984,34 @@ fn cli_groups_and_assets_in_table_and_json() {
         err.contains("NotFound: asset asset-missing not found"),
         "{err}"
     );
+}
+
+/// Issue 14 bug 3: the `-` the service puts after its prefix is not part of
+/// the name the user chose.
+#[test]
+fn cli_groups_list_shows_the_chosen_name_without_the_prefix_or_its_separator() {
+    let s = FakeServer::start();
+    s.with(|st| {
+        st.groups.push(support::Group {
+            id: "group-7001".into(),
+            name: "[u-7001]-[t-42]-launch-refs".into(),
+        })
+    });
+    let d = tmp();
+    let (code, out, err) = preflight(Some(&s), d.path(), &["groups", "list"]);
+    assert_eq!(code, 0, "{err}");
+    let line = out.lines().find(|l| l.starts_with("group-7001")).unwrap();
+    assert_eq!(line.split_whitespace().nth(1), Some("launch-refs"), "{out}");
+    // And `upload --group launch-refs` finds it instead of making another.
+    std::fs::copy(fixture("audio/ok_wav_2.0s.wav"), d.path().join("a.wav")).unwrap();
+    let (code, _, err) = preflight(
+        Some(&s),
+        d.path(),
+        &["upload", "a.wav", "--group", "launch-refs"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(s.groups().len(), 1, "{err}");
+    assert_eq!(s.assets()[0].group_id, "group-7001");
 }
 
 #[test]
@@ -1517,10 +1536,11 @@ fn cli_upload_fix_repairs_failing_files_and_uploads_the_repaired_copies() {
     assert!(err.contains("fixed  in/small.jpg"), "{err}");
     assert!(err.contains("notes.txt: not repaired"), "{err}");
     assert_eq!(s.count("CreateAsset"), 1, "{out}\n{err}");
-    let repaired = d.path().join("preflight-fixed/small.jpg");
+    // Mirrored as `fix in --out preflight-fixed` lays it out.
+    let repaired = d.path().join("preflight-fixed/in/small.jpg");
     assert!(repaired.exists(), "{err}");
     assert!(
-        out.contains("preflight-fixed/small.jpg → asset://"),
+        out.contains("preflight-fixed/in/small.jpg → asset://"),
         "{out}"
     );
     assert_eq!(
@@ -1971,4 +1991,315 @@ fn a_test_ca_in_ssl_cert_file_is_trusted_and_a_certificate_error_fails_at_once()
         "one handshake, no retry"
     );
     assert!(t.elapsed() < Duration::from_secs(5));
+}
+
+// ------------------------------------------------------ issue 14 (upload)
+
+/// Bug 4: `upload .` takes none of preflight's own files as input: the
+/// manifest, its lock, the `--fix-out` folder and temporary files.
+#[test]
+fn cli_upload_dot_never_takes_its_manifest_lock_fix_out_or_temp_files() {
+    let s = FakeServer::start();
+    let d = tmp();
+    std::fs::copy(fixture("audio/ok_wav_2.0s.wav"), d.path().join("a.wav")).unwrap();
+    let (code, _, err) = preflight(Some(&s), d.path(), &["upload", ".", "--group", "g"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(d.path().join("preflight-manifest.json").exists());
+    assert!(d.path().join("preflight-manifest.json.lock").exists());
+    // A repaired copy of an earlier `--fix` run and a temporary file left by
+    // a killed one: valid media, and still never inputs.
+    std::fs::create_dir_all(d.path().join("preflight-fixed/input")).unwrap();
+    std::fs::copy(
+        fixture("audio/ok_wav_pcm16_8k_mono_3s.wav"),
+        d.path().join("preflight-fixed/input/b.wav"),
+    )
+    .unwrap();
+    std::fs::copy(
+        fixture("audio/ok_wav_pcm16_8k_mono_3s.wav"),
+        d.path().join(".c.wav.x7Yq2.preflight-tmp"),
+    )
+    .unwrap();
+    for _ in 0..2 {
+        let (code, out, err) = preflight(Some(&s), d.path(), &["upload", ".", "--group", "g"]);
+        assert_eq!(code, 0, "a re-run passes: {out}\n{err}");
+        assert!(out.contains("a.wav → asset://"), "{out}");
+        assert!(
+            !out.contains("b.wav")
+                && !out.contains("preflight-tmp")
+                && !err.contains("not uploaded"),
+            "{out}\n{err}"
+        );
+    }
+    // A manifest under another name: its own file and lock are left out too.
+    for _ in 0..2 {
+        let (code, out, err) = preflight(
+            Some(&s),
+            d.path(),
+            &["upload", ".", "--group", "g", "--manifest", "m.json"],
+        );
+        assert_eq!(code, 0, "{out}\n{err}");
+    }
+    assert_eq!(s.count("CreateAsset"), 1, "only a.wav was ever sent");
+    // Named on the command line, such a file is taken (and fails its check).
+    let (code, _, err) = preflight(
+        Some(&s),
+        d.path(),
+        &["upload", "preflight-manifest.json", "--group", "g"],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("preflight-manifest.json  (not uploaded)"),
+        "{err}"
+    );
+    assert_eq!(s.count("CreateAsset"), 1, "and nothing more was sent");
+}
+
+/// `upload --fix` mirrors the input tree into `--fix-out` as `fix --out`
+/// does; `upload . --fix` works with the default `--fix-out`, and a
+/// `--fix-out` that holds an input is refused with how to choose one.
+#[test]
+fn cli_upload_fix_mirrors_the_tree_and_the_default_fix_out_works_for_dot() {
+    let s = FakeServer::start();
+    let d = tmp();
+    let run =
+        |dir: &Path, line: &str| preflight(Some(&s), dir, &line.split(' ').collect::<Vec<_>>());
+    std::fs::create_dir_all(d.path().join("in/sub")).unwrap();
+    for (from, to) in [
+        ("err_width_299.jpg", "in/small.jpg"),
+        ("err_width_299.jpg", "in/sub/small.jpg"),
+        ("err_height_299.jpg", "in/sub/short.jpg"),
+    ] {
+        std::fs::copy(fixture(&format!("image/{from}")), d.path().join(to)).unwrap();
+    }
+    let (code, out, err) = run(d.path(), "upload in --group g --fix --fix-out fixed");
+    assert_eq!(code, 0, "{out}\n{err}");
+    for f in ["in/small.jpg", "in/sub/small.jpg", "in/sub/short.jpg"] {
+        assert!(d.path().join("fixed").join(f).is_file(), "{f}: {err}");
+        assert!(out.contains(&format!("fixed/{f} → asset://")), "{out}");
+    }
+    // The two small.jpg are repaired into identical bytes: sent once.
+    assert_eq!(s.count("CreateAsset"), 2);
+    // `upload . --fix` from inside the folder: the default preflight-fixed/
+    // is in it, and is never taken as input.
+    let inp = d.path().join("in");
+    let (code, out, err) = run(&inp, "upload . --group g --fix");
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        inp.join("preflight-fixed/input/sub/small.jpg").is_file(),
+        "{err}"
+    );
+    let before = s.count("CreateAsset");
+    let (code, out, err) = run(&inp, "upload . --group g --fix");
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        !out.contains("preflight-fixed/input/preflight-fixed"),
+        "{out}"
+    );
+    assert_eq!(s.count("CreateAsset"), before, "a re-run sends nothing");
+    // A --fix-out that is, or holds, an input folder, or a file where the
+    // folder should be: a usage error, said before any work, with what to do.
+    for (dir, line, says) in [
+        (
+            &inp,
+            "upload . --group g --fix --fix-out .",
+            "outside the inputs with --fix-out DIR",
+        ),
+        (
+            &inp,
+            "upload . --group g --fix --fix-out ..",
+            "outside the inputs with --fix-out DIR",
+        ),
+        (
+            &inp,
+            "upload . --group g --fix --fix-out small.jpg",
+            "is not a folder",
+        ),
+    ] {
+        let (code, _, err) = run(dir, line);
+        assert_eq!(code, 2, "{line}: {err}");
+        assert!(err.contains(says), "{line}: {err}");
+        assert_eq!(s.count("CreateAsset"), before, "{line}: nothing sent");
+    }
+}
+
+/// Ctrl-C during `upload` lets the uploads in flight finish, prints how
+/// many finished and the command that resumes; the resumed run sends the
+/// rest and nothing twice.
+#[cfg(unix)]
+#[test]
+fn cli_upload_ctrl_c_prints_what_finished_and_how_to_resume() {
+    let s = FakeServer::start();
+    s.with(|st| st.delay_creates = Duration::from_millis(300));
+    let d = tmp();
+    let files = copy_fixtures(d.path(), &FOUR_AUDIO);
+    let child = upload_cmd(&s, d.path(), &["upload", "in", "--group", "g", "-j", "1"])
+        .spawn()
+        .unwrap();
+    let (code, so, se) = support::ctrl_c_when(child, || s.count("CreateAsset") >= 1);
+    assert_eq!(code, Some(130), "{so}\n{se}");
+    let finished = so.lines().filter(|l| l.contains("→ asset://")).count();
+    assert!((1..files.len()).contains(&finished), "{so}\n{se}");
+    assert!(
+        se.contains(&format!(
+            "interrupted: {finished} of {} files finished",
+            files.len()
+        )),
+        "{se}"
+    );
+    assert!(se.contains("resume with:\n  "), "{se}");
+    assert!(se.contains("upload in --group g -j 1"), "{se}");
+    // The command it printed resumes: the rest is sent, nothing twice.
+    let (code, out, err) = preflight(
+        Some(&s),
+        d.path(),
+        &["upload", "in", "--group", "g", "-j", "1"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.matches("(already uploaded)").count(), finished, "{out}");
+    assert_no_duplicates(&s, files.len(), "after Ctrl-C and a resume");
+}
+
+/// The same input gives the same exit code in `check` and `upload`: a
+/// missing file or a FIFO named alone is 2, a failing file 1, a passing 0.
+#[test]
+fn cli_exit_codes_agree_between_check_and_upload() {
+    let s = FakeServer::start();
+    let d = tmp();
+    std::fs::copy(fixture("audio/ok_wav_2.0s.wav"), d.path().join("ok.wav")).unwrap();
+    std::fs::copy(fixture("audio/err_wav_1.9s.wav"), d.path().join("bad.wav")).unwrap();
+    let mut cases: Vec<(Vec<&str>, i32)> = vec![
+        (vec!["missing.wav"], 2),
+        (vec!["bad.wav"], 1),
+        (vec!["missing.wav", "ok.wav"], 1),
+        (vec!["ok.wav"], 0),
+    ];
+    #[cfg(unix)]
+    {
+        let made = Command::new("mkfifo")
+            .arg(d.path().join("pipe"))
+            .status()
+            .is_ok_and(|s| s.success());
+        if made {
+            cases.push((vec!["pipe"], 2));
+        }
+    }
+    for (paths, want) in cases {
+        let mut check = vec!["check"];
+        check.extend(&paths);
+        let (code, _, err) = preflight(Some(&s), d.path(), &check);
+        assert_eq!(code, want, "check {paths:?}: {err}");
+        let mut upload = vec!["upload"];
+        upload.extend(&paths);
+        upload.extend(["--group", "g"]);
+        let (code, _, err) = preflight(Some(&s), d.path(), &upload);
+        assert_eq!(code, want, "upload {paths:?}: {err}");
+    }
+}
+
+/// The README's shell examples for check, upload, groups, assets and request
+/// run as shown, against the fake service, in a folder holding the files
+/// they name. Left out, and why: the `export` of a real relay URL and token
+/// (the fake service's are set instead), `cargo` lines (they build), and a
+/// line whose tool (`fd`, `jq`) is not installed. `group-…` is the id the
+/// upload before it made.
+#[cfg(unix)]
+#[test]
+fn readme_examples_run_against_the_fake_service() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .unwrap();
+    let section = |title: &str| {
+        let from = readme.find(title).unwrap();
+        let rest = &readme[from..];
+        let end = rest[1..].find("\n## ").map_or(rest.len(), |e| e + 1);
+        rest[..end].to_string()
+    };
+    let mut lines = Vec::new();
+    for title in ["## Check files", "## Upload to the asset library"] {
+        let text = section(title);
+        let mut in_sh = false;
+        for l in text.lines() {
+            match l.trim() {
+                "```sh" => in_sh = true,
+                "```" => in_sh = false,
+                t if in_sh && !t.is_empty() => lines.push(t.to_string()),
+                _ => {}
+            }
+        }
+    }
+    assert!(lines.len() >= 9, "{lines:?}");
+    let s = FakeServer::start();
+    s.with(|st| st.polls_to_active = 1);
+    let d = tmp();
+    let put = |from: &str, to: &str| {
+        let to = d.path().join(to);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(fixture(from), to).unwrap();
+    };
+    put("image/ok_1280x720.jpg", "photo.jpg");
+    put("video/ok_1280x720_30fps_5s.mp4", "clips/walk.mp4");
+    put("audio/ok_mp3_2.0s.mp3", "sounds/beat.mp3");
+    put("image/ok_1280x720.jpg", "media/a.jpg");
+    put("video/ok_1280x720_30fps_5s.mp4", "media/b.mp4");
+    put("image/ok_300x300.jpg", "refs/cat.jpg");
+    put("audio/ok_mp3_cbr128_stereo_5s.mp3", "refs/beat.mp3");
+    let toml = section("## Profiles");
+    let toml = &toml[toml.find("```toml\n").unwrap() + 8..];
+    std::fs::write(
+        d.path().join("strict.toml"),
+        &toml[..toml.find("```").unwrap()],
+    )
+    .unwrap();
+    let bin = Path::new(env!("CARGO_BIN_EXE_preflight")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let has = |tool: &str| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let mut ran = 0;
+    for line in lines {
+        let first = line.split_whitespace().next().unwrap_or("");
+        if first == "export" || first == "cargo" {
+            continue;
+        }
+        if ["fd", "jq"]
+            .iter()
+            .any(|t| line.contains(&format!("{t} ")) && !has(t))
+        {
+            continue;
+        }
+        let line = match s.groups().first() {
+            Some(g) => line.replace("group-…", &g.id),
+            None => line,
+        };
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", &line])
+            .current_dir(d.path())
+            .env("PATH", &path)
+            .env("PREFLIGHT_BASE_URL", s.url())
+            .env("PREFLIGHT_API_KEY", TOKEN)
+            .env("PREFLIGHT_RETRY_DELAY_MS", "2")
+            .env("PREFLIGHT_POLL_MS", "5")
+            .stdin(std::process::Stdio::null());
+        support::no_proxy(&mut cmd);
+        let out = cmd.output().unwrap();
+        let (so, se) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert!(!so.contains(TOKEN) && !se.contains(TOKEN));
+        assert!(out.status.success(), "{line}\n{so}\n{se}");
+        ran += 1;
+    }
+    assert!(ran >= 8, "{ran} examples ran");
+    assert!(s.assets().iter().all(|a| a.status == "Active"));
+    let content: Value =
+        serde_json::from_slice(&std::fs::read(d.path().join("content.json")).unwrap()).unwrap();
+    assert!(content.to_string().contains("asset://"), "{content}");
 }

@@ -712,13 +712,13 @@ struct Page<T> {
 }
 
 /// Whether a stored group name is the user's `wanted` name: equal, or equal
-/// after the service's `[u-{user}]-[t-{token}]` isolation prefix (and one
-/// `-`, `_` or space after it).
+/// after the service's `[u-{user}]-[t-{token}]` isolation prefix (with or
+/// without one `-`, `_` or space after it).
 fn group_name_matches(stored: &str, wanted: &str) -> bool {
     if stored == wanted {
         return true;
     }
-    match strip_group_prefix(stored) {
+    match after_group_prefix(stored) {
         Some(rest) => {
             rest == wanted
                 || rest
@@ -729,19 +729,32 @@ fn group_name_matches(stored: &str, wanted: &str) -> bool {
     }
 }
 
-/// The name after the service's `[u-…]-[t-…]` isolation prefix, or `None`
-/// when there is no such prefix.
+/// Everything after the service's `[u-…]-[t-…]` isolation prefix, the
+/// separator included; `None` when there is no such prefix. Each bracket
+/// holds a non-empty id without brackets.
+fn after_group_prefix(stored: &str) -> Option<&str> {
+    let id = |s: &str| !s.is_empty() && !s.contains(['[', ']']);
+    let rest = stored.strip_prefix("[u-")?;
+    let (user, rest) = rest.split_once("]-[t-")?;
+    let (token, rest) = rest.split_once(']')?;
+    (id(user) && id(token)).then_some(rest)
+}
+
+/// The name the user chose, after the service's `[u-…]-[t-…]` isolation
+/// prefix and the one `-`, `_` or space the service may put after it;
+/// `None` when there is no such prefix.
 /// ```
 /// use preflight_api::upload::strip_group_prefix;
 /// assert_eq!(strip_group_prefix("[u-2100]-[t-77]refs"), Some("refs"));
+/// assert_eq!(strip_group_prefix("[u-7001]-[t-42]-launch-refs"), Some("launch-refs"));
 /// assert_eq!(strip_group_prefix("refs"), None);
 /// ```
 pub fn strip_group_prefix(stored: &str) -> Option<&str> {
-    let rest = stored.strip_prefix("[u-")?;
-    let close = rest.find("]-[t-")?;
-    let rest = rest.get(close + 5..)?;
-    let end = rest.find(']')?;
-    rest.get(end + 1..)
+    let rest = after_group_prefix(stored)?;
+    Some(match rest.strip_prefix(['-', '_', ' ']) {
+        Some(name) if !name.is_empty() => name,
+        _ => rest,
+    })
 }
 
 /// Percent-escapes `"`, CR and LF in a multipart `filename` (as the HTML
@@ -816,6 +829,21 @@ mod tests {
         assert_eq!(strip_group_prefix("[u-1]-[t-2]"), Some(""));
         assert_eq!(strip_group_prefix("[u-1]-[t-2"), None);
         assert_eq!(strip_group_prefix("[u-1][t-2]x"), None);
+        // Issue 14 bug 3: the separator after the prefix is not the name's.
+        assert_eq!(
+            strip_group_prefix("[u-7001]-[t-42]-launch-refs"),
+            Some("launch-refs")
+        );
+        assert_eq!(strip_group_prefix("[u-7001]-[t-42]_refs"), Some("refs"));
+        assert_eq!(strip_group_prefix("[u-7001]-[t-42] refs"), Some("refs"));
+        assert_eq!(strip_group_prefix("[u-1]-[t-2]-"), Some("-"));
+        assert_eq!(strip_group_prefix("[u-]-[t-2]x"), None);
+        assert_eq!(strip_group_prefix("[u-1]-[t-]x"), None);
+        assert!(group_name_matches(
+            "[u-7001]-[t-42]-launch-refs",
+            "launch-refs"
+        ));
+        assert!(group_name_matches("[u-1]-[t-2]--x", "-x"));
         assert!(group_name_matches("[u-1]-[t-2]refs", "refs"));
         assert!(group_name_matches("[u-1]-[t-2]-refs", "refs"));
         assert!(group_name_matches("refs", "refs"));

@@ -5,8 +5,11 @@
 //! concurrency, printing `path → asset://ID` per file on stdout. The manifest
 //! is saved after every upload, so an interrupted run (Ctrl-C, kill -9, a
 //! lost network) resumes without duplicates. With `--fix`, failing files are
-//! first repaired into `--fix-out` (as `preflight fix` does, each output
-//! re-checked) and the repaired copies are uploaded in their place.
+//! first repaired into `--fix-out` (mirrored as `preflight fix` does, each
+//! output re-checked) and the repaired copies are uploaded in their place.
+//! preflight's own files found in a folder (manifest, lock, `--fix-out`,
+//! temporary files) are never inputs; Ctrl-C prints what finished and the
+//! command that resumes.
 
 use super::api::{self, ApiArgs};
 use super::exit;
@@ -19,10 +22,11 @@ use preflight_api::upload::{
     asset_uri, upload_files, Manifest, Mode, Outcome, Source, UploadError, UploadOptions,
 };
 use preflight_api::CheckedFile;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, IsTerminal};
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -72,7 +76,8 @@ pub struct UploadArgs {
     /// repaired copies; what cannot be repaired is not uploaded.
     #[arg(long)]
     fix: bool,
-    /// Where `--fix` writes the repaired copies (kept: the manifest names them).
+    /// Where `--fix` writes the repaired copies, mirrored as `fix --out` lays
+    /// them out (kept: the manifest names them; never taken as input).
     #[arg(
         long,
         value_name = "DIR",
@@ -94,24 +99,27 @@ pub struct UploadArgs {
     api: ApiArgs,
 }
 
-/// Repairs the failing files into `out`; returns the checked repaired copies
+/// Repairs each failing file into `out`, at the place `preflight fix
+/// ROOTS --out OUT` would write it (`out` + the root's own name + the path
+/// below it, see [`Inputs::mirrored`]); returns the checked repaired copies
 /// and how many could not be repaired (each printed with its reason).
 fn repair(
-    failing: &[PathBuf],
-    out: &std::path::Path,
+    failing: &[(PathBuf, PathBuf)],
+    out: &Path,
     profile: &Profile,
-) -> Result<(Vec<CheckedFile>, u64), String> {
-    use preflight_fix::{fix_paths, FixOptions, FixRunOptions, FixStatus};
-    let reports = fix_paths(
-        failing,
-        out,
-        profile,
-        &FixOptions::default(),
-        &FixRunOptions::default(),
-    )
-    .map_err(|e| e.to_string())?;
+) -> (Vec<CheckedFile>, u64) {
+    use preflight_fix::{fix_path_with, FixOptions, FixRunOptions, FixStatus};
     let (mut files, mut lost) = (Vec::new(), 0u64);
-    for r in reports {
+    let mut claimed = HashSet::new();
+    for (input, relative) in failing {
+        let target = claim(&mut claimed, &out.join(relative));
+        let r = fix_path_with(
+            input,
+            &target,
+            profile,
+            &FixOptions::default(),
+            &FixRunOptions::default(),
+        );
         let checked = match (&r.status, &r.output) {
             (FixStatus::Repaired, Some(o)) => {
                 let rep = preflight::check_path(o, profile, &preflight::ProbeLimits::default());
@@ -142,7 +150,127 @@ fn repair(
             }
         }
     }
-    Ok((files, lost))
+    (files, lost)
+}
+
+/// A name under `target`'s folder no other repaired copy of this run has,
+/// compared by stem (a format change may give `a.png` the name `a.jpg`):
+/// `a.jpg`, else `a-1.jpg`, … as `preflight fix` names them.
+fn claim(claimed: &mut HashSet<PathBuf>, target: &Path) -> PathBuf {
+    let stem = target.file_stem().unwrap_or_default().to_string_lossy();
+    let ext = target.extension().map(|e| e.to_string_lossy());
+    (0..)
+        .map(|n| match (n, &ext) {
+            (0, _) => target.to_path_buf(),
+            (_, Some(e)) => target.with_file_name(format!("{stem}-{n}.{e}")),
+            (_, None) => target.with_file_name(format!("{stem}-{n}")),
+        })
+        .find(|name| claimed.insert(name.with_extension("")))
+        .unwrap_or_else(|| target.to_path_buf())
+}
+
+/// The absolute, symlink-free form of `p`, also when `p` (or its last
+/// component) does not exist yet.
+fn resolve(p: &Path) -> PathBuf {
+    if let Ok(c) = p.canonicalize() {
+        return c;
+    }
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    match (abs.parent(), abs.file_name()) {
+        (Some(dir), Some(name)) => dir.canonicalize().map_or(abs.clone(), |d| d.join(name)),
+        _ => abs,
+    }
+}
+
+/// What `upload` takes as input: the paths given, minus preflight's own
+/// files met inside a folder (issue 14 bug 4): the manifest and its lock
+/// (ours, and any other `preflight-manifest.json`), the `--fix-out` folder
+/// and preflight's temporary files. A path named on the command line is
+/// always taken.
+struct Inputs {
+    roots: Vec<(PathBuf, PathBuf)>,
+    manifest: PathBuf,
+    lock: PathBuf,
+    fix_out: Option<PathBuf>,
+}
+
+impl Inputs {
+    /// Fails (a usage error, with what to do) when `--fix` would write into
+    /// a folder that is, or holds, an input, or `--fix-out` is not a folder.
+    fn new(args: &UploadArgs) -> Result<Inputs, String> {
+        let roots: Vec<(PathBuf, PathBuf)> =
+            args.paths.iter().map(|p| (p.clone(), resolve(p))).collect();
+        let fix_out = resolve(&args.fix_out);
+        let holds_input = roots.iter().any(|(_, r)| r.starts_with(&fix_out));
+        if args.fix {
+            if args.fix_out.exists() && !args.fix_out.is_dir() {
+                return Err(format!(
+                    "--fix-out {} is not a folder: choose a folder for the repaired copies with --fix-out DIR",
+                    sanitize(&args.fix_out.to_string_lossy())
+                ));
+            }
+            if holds_input {
+                return Err(format!(
+                    "--fix-out {} is an input folder or holds one: choose a folder outside the inputs with --fix-out DIR (e.g. --fix-out ../preflight-fixed)",
+                    sanitize(&args.fix_out.to_string_lossy())
+                ));
+            }
+        }
+        let manifest = resolve(&args.manifest);
+        let mut lock = manifest.clone().into_os_string();
+        lock.push(".lock");
+        Ok(Inputs {
+            roots,
+            manifest,
+            lock: PathBuf::from(lock),
+            // Without --fix, a folder given as input is still taken whole.
+            fix_out: (!holds_input).then_some(fix_out),
+        })
+    }
+
+    fn named(&self, path: &Path) -> bool {
+        self.roots.iter().any(|(given, _)| given == path)
+    }
+
+    /// Whether a checked path is one of preflight's own files.
+    fn is_own(&self, path: &Path) -> bool {
+        if self.named(path) {
+            return false;
+        }
+        if preflight::fs::is_temp_file(path) {
+            return true;
+        }
+        let default_lock = format!("{DEFAULT_FILE}.lock");
+        if path
+            .file_name()
+            .is_some_and(|n| n == DEFAULT_FILE || n == default_lock.as_str())
+        {
+            return true;
+        }
+        let r = resolve(path);
+        r == self.manifest
+            || r == self.lock
+            || self.fix_out.as_ref().is_some_and(|o| r.starts_with(o))
+    }
+
+    /// Where `preflight fix ROOTS --out OUT` mirrors `path` under `OUT`: the
+    /// name of the root it was found under, then the path below that root.
+    fn mirrored(&self, path: &Path) -> PathBuf {
+        let base = |root: &Path| {
+            root.file_name()
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("input"))
+        };
+        for (given, _) in &self.roots {
+            if let Ok(below) = path.strip_prefix(given) {
+                if below.as_os_str().is_empty() {
+                    return base(given);
+                }
+                return base(given).join(below);
+            }
+        }
+        path.file_name().map(PathBuf::from).unwrap_or_default()
+    }
 }
 
 pub fn run(args: UploadArgs) -> u8 {
@@ -157,16 +285,33 @@ pub fn run(args: UploadArgs) -> u8 {
         Ok(c) => c,
         Err(u) => return api::usage(u),
     };
+    let inputs = match Inputs::new(&args) {
+        Ok(i) => i,
+        Err(why) => {
+            eprintln!("preflight: {why}");
+            return exit::USAGE;
+        }
+    };
+    let stop = Interrupt::install();
     // 1. Check everything first.
     let opts = BatchOptions::default();
     let mut reports: Vec<FileReport> = match check_paths(args.paths.clone(), &profile, &opts) {
-        Ok(r) => r.collect(),
+        Ok(r) => r.filter(|r| !inputs.is_own(&r.path)).collect(),
         Err(e) => {
             eprintln!("preflight: {e}");
             return exit::USAGE;
         }
     };
     reports.sort_by(|a, b| a.path.cmp(&b.path));
+    let unreadable = reports
+        .iter()
+        .filter(|r| {
+            r.verdict == Verdict::Error
+                && r.violations
+                    .iter()
+                    .any(|v| v.rule == preflight::Rule::FileUnreadable)
+        })
+        .count() as u64;
     let mut files = Vec::new();
     let mut rejected = 0u64;
     let mut to_fix = Vec::new();
@@ -175,7 +320,9 @@ pub fn run(args: UploadArgs) -> u8 {
         // Pinned right after the check: what is sent must hash the same.
         match CheckedFile::from_report(r).and_then(|f| f.pin(&limits).map(|_| f)) {
             Ok(f) => files.push(f),
-            Err(_) if args.fix && r.verdict == Verdict::Fail => to_fix.push(r.path.clone()),
+            Err(_) if args.fix && r.verdict == Verdict::Fail => {
+                to_fix.push((r.path.clone(), inputs.mirrored(&r.path)))
+            }
             Err(_) => {
                 rejected += 1;
                 let what = if r.verdict == Verdict::Error {
@@ -190,29 +337,30 @@ pub fn run(args: UploadArgs) -> u8 {
             }
         }
     }
+    let mut repair_lost = 0u64;
     if !to_fix.is_empty() {
-        match repair(&to_fix, &args.fix_out, &profile) {
-            Ok((fixed, lost)) => {
-                files.extend(fixed);
-                rejected += lost;
-            }
-            Err(e) => {
-                eprintln!("preflight: {e}");
-                return exit::USAGE;
-            }
-        }
+        let (fixed, lost) = repair(&to_fix, &args.fix_out, &profile);
+        files.extend(fixed);
+        repair_lost = lost;
     }
+    // The same input gives the same code as `check` (issue 14): nothing
+    // checked or nothing readable is a usage error, any failure is 1.
+    let checked_code = exit::for_batch(reports.len() as u64, unreadable, rejected + repair_lost);
+    rejected += repair_lost;
     if files.is_empty() {
         eprintln!(
             "preflight: nothing to upload ({} file{} checked, {rejected} failed)",
             reports.len(),
             if reports.len() == 1 { "" } else { "s" }
         );
-        return if reports.is_empty() {
-            exit::USAGE
-        } else {
-            exit::FAIL
-        };
+        return exit::merge([checked_code, exit::FAIL]);
+    }
+    if stop.cancel.load(Ordering::SeqCst) {
+        eprintln!(
+            "preflight: interrupted before any upload: no file was sent; resume with:\n  {}",
+            resume_command()
+        );
+        return exit::INTERRUPTED;
     }
     // 2. One run per manifest: the lock, the manifest, then the group.
     let _lock = match Manifest::lock(&args.manifest, !args.no_wait_lock, |lock| {
@@ -271,8 +419,10 @@ pub fn run(args: UploadArgs) -> u8 {
                         "  (already in the group)"
                     }
                 };
+                FINISHED.fetch_add(1, Ordering::SeqCst);
                 out_line(format_args!("{path} → {}{note}", asset_uri(&u.asset_id)));
             }
+            Err(UploadError::Cancelled) => {}
             Err(e) => {
                 failed.fetch_add(1, Ordering::Relaxed);
                 if matches!(e, UploadError::ServiceDown { .. }) {
@@ -289,7 +439,10 @@ pub fn run(args: UploadArgs) -> u8 {
         })
         .jobs(args.jobs.max(1))
         .max_failures(args.max_failures)
-        .intent_wait(intent_wait());
+        .intent_wait(intent_wait())
+        .cancel(Arc::clone(&stop.cancel));
+    TOTAL.store(files.len() as u64, Ordering::SeqCst);
+    PHASE.store(UPLOADING, Ordering::SeqCst);
     let outcomes = match upload_files(&client, &group_id, &files, &mut manifest, &opts, &on_done) {
         Ok(o) => o,
         Err(e) => {
@@ -298,12 +451,36 @@ pub fn run(args: UploadArgs) -> u8 {
         }
     };
     bar.finish_and_clear();
-    let mut code = if rejected + failed.load(Ordering::Relaxed) > 0 {
-        exit::FAIL
-    } else {
-        exit::PASS
-    };
+    if stop.cancel.load(Ordering::SeqCst) {
+        let (made, there) = (
+            created.load(Ordering::Relaxed),
+            reused.load(Ordering::Relaxed),
+        );
+        eprintln!(
+            "preflight: interrupted: {} of {} file{} finished ({made} uploaded, {there} already there, {} could not be uploaded), {} not sent; the manifest {} records them; resume with:\n  {}",
+            made + there,
+            files.len(),
+            if files.len() == 1 { "" } else { "s" },
+            failed.load(Ordering::Relaxed),
+            outcomes
+                .iter()
+                .filter(|o| matches!(o.result, Err(UploadError::Cancelled)))
+                .count(),
+            args.manifest.display(),
+            resume_command()
+        );
+        return exit::INTERRUPTED;
+    }
+    let mut code = exit::merge([
+        checked_code,
+        if failed.load(Ordering::Relaxed) > 0 {
+            exit::FAIL
+        } else {
+            exit::PASS
+        },
+    ]);
     // 4. Optionally wait for the service to process them.
+    PHASE.store(WAITING, Ordering::SeqCst);
     if args.wait {
         let mut ids: Vec<String> = Vec::new();
         let mut paths: HashMap<String, Vec<String>> = HashMap::new();
@@ -360,6 +537,57 @@ pub fn run(args: UploadArgs) -> u8 {
         args.manifest.display()
     );
     code
+}
+
+/// Where a run is, for what Ctrl-C does: before any upload and while
+/// waiting for the assets it ends the run at once (nothing is lost: every
+/// finished upload is in the manifest); while uploading the first Ctrl-C
+/// lets the uploads in flight finish and be recorded, a second one ends it.
+const CHECKING: u8 = 0;
+const UPLOADING: u8 = 1;
+const WAITING: u8 = 2;
+static PHASE: AtomicU8 = AtomicU8::new(CHECKING);
+/// Files uploaded or found already there, of `TOTAL` to upload.
+static FINISHED: AtomicU64 = AtomicU64::new(0);
+static TOTAL: AtomicU64 = AtomicU64::new(0);
+
+/// The Ctrl-C handler of `upload`.
+struct Interrupt {
+    cancel: Arc<AtomicBool>,
+}
+
+impl Interrupt {
+    fn install() -> Interrupt {
+        let cancel = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&cancel);
+        let resume = resume_command();
+        // Without a handler Ctrl-C just ends the process: the manifest
+        // already holds every finished upload.
+        let _ = ctrlc::set_handler(move || {
+            let phase = PHASE.load(Ordering::SeqCst);
+            if phase == UPLOADING && !flag.swap(true, Ordering::SeqCst) {
+                eprintln!(
+                    "\npreflight: stopping: the uploads in flight finish and are recorded (Ctrl-C again to stop at once)"
+                );
+                return;
+            }
+            flag.store(true, Ordering::SeqCst);
+            let (done, total) = (
+                FINISHED.load(Ordering::SeqCst),
+                TOTAL.load(Ordering::SeqCst),
+            );
+            let what = match phase {
+                CHECKING => "interrupted before any upload: no file was sent".to_string(),
+                WAITING => format!(
+                    "interrupted while waiting: {done} of {total} finished, every upload is in the manifest"
+                ),
+                _ => format!("interrupted: {done} of {total} finished, {} not sent or in flight", total.saturating_sub(done)),
+            };
+            eprintln!("\npreflight: {what}; resume with:\n  {resume}");
+            std::process::exit(i32::from(exit::INTERRUPTED));
+        });
+        Interrupt { cancel }
+    }
 }
 
 /// How long a re-run waits for the creates a killed run left in flight:

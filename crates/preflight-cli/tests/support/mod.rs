@@ -904,3 +904,44 @@ fn process(st: &mut State, action: &str, body: &Value, upload: Option<Upload>) -
         _ => (404, error_body("InvalidAction", "no such action")),
     }
 }
+
+/// Once `ready` holds (within 30 s), sends Ctrl-C (SIGINT) to `child` and
+/// returns its exit code, stdout and stderr; the token must not show.
+#[cfg(unix)]
+pub fn ctrl_c_when(
+    child: std::process::Child,
+    ready: impl Fn() -> bool,
+) -> (Option<i32>, String, String) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !ready() {
+        assert!(std::time::Instant::now() < deadline, "never got ready");
+        thread::sleep(Duration::from_millis(5));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let (so, se) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(!so.contains(TOKEN) && !se.contains(TOKEN), "token leaked");
+    (out.status.code(), so, se)
+}
+
+/// Clears the proxy variables, so that a request to 127.0.0.1 goes there.
+pub fn no_proxy(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    for v in [
+        "ALL_PROXY",
+        "all_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+    ] {
+        cmd.env_remove(v);
+    }
+    cmd
+}
