@@ -1146,6 +1146,61 @@ fn cli_request_prints_the_ordered_content_and_checks_the_rules() {
 }
 
 #[test]
+fn cli_request_modes_set_roles_and_do_not_mix() {
+    let d = tmp();
+    write_manifest(
+        d.path(),
+        json!([
+            entry("asset-i1", "Image", None),
+            entry("asset-i2", "Image", None),
+            entry("asset-v1", "Video", Some(5.0)),
+        ]),
+    );
+    let (code, out, err) = preflight(
+        None,
+        d.path(),
+        &[
+            "request",
+            "--mode",
+            "first-last",
+            "--text",
+            "dawn to dusk",
+            "asset-i1",
+            "asset-i2",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v,
+        json!([
+            {"type": "text", "text": "dawn to dusk"},
+            {"type": "image_url", "image_url": {"url": "asset://asset-i1"}, "role": "first_frame"},
+            {"type": "image_url", "image_url": {"url": "asset://asset-i2"}, "role": "last_frame"},
+        ])
+    );
+    // A reference video mixed into first-last mode: request.mode, exit 1.
+    let (code, out, err) = preflight(
+        None,
+        d.path(),
+        &[
+            "request",
+            "--mode",
+            "first-last",
+            "asset-i1",
+            "asset-i2",
+            "asset-v1",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("request.mode"), "{err}");
+    assert!(out.is_empty());
+    // An unknown mode is a usage error.
+    let (code, _, _) = preflight(None, d.path(), &["request", "--mode", "last", "asset-i1"]);
+    assert_eq!(code, 2);
+}
+
+#[test]
 fn cli_request_asks_the_service_for_an_asset_missing_from_the_manifest() {
     let s = FakeServer::start();
     let c = client(&s);

@@ -107,6 +107,38 @@ pub enum Role {
     /// `first_frame`: the image the video starts from (images only; a mode
     /// of its own that does not mix with references).
     FirstFrame,
+    /// `last_frame`: the image the video ends on (with a first frame only).
+    LastFrame,
+}
+
+/// The request's mode: the service takes one at a time (SPEC §1); mixing
+/// them is rejected, with a misleading error, so `check` says
+/// `request.mode` first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Mode {
+    /// Multimodal reference: 0–9 images, 0–3 videos, 0–3 audio clips (or
+    /// text only, with no item).
+    #[default]
+    Reference,
+    /// One image, role `first_frame`.
+    FirstFrame,
+    /// Two images, roles `first_frame` and `last_frame`.
+    FirstLast,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Mode, String> {
+        match s {
+            "reference" => Ok(Mode::Reference),
+            "first-frame" => Ok(Mode::FirstFrame),
+            "first-last" => Ok(Mode::FirstLast),
+            other => Err(format!(
+                "unknown mode {other:?} (reference, first-frame or first-last)"
+            )),
+        }
+    }
 }
 
 /// One reference of the bundle.
@@ -146,6 +178,7 @@ impl Item {
     pub fn role_name(&self) -> &'static str {
         match (self.role, self.asset_type) {
             (Role::FirstFrame, _) => "first_frame",
+            (Role::LastFrame, _) => "last_frame",
             (Role::Reference, AssetType::Image) => "reference_image",
             (Role::Reference, AssetType::Video) => "reference_video",
             (Role::Reference, AssetType::Audio) => "reference_audio",
@@ -192,6 +225,28 @@ impl Bundle {
         self.items.push(item);
     }
 
+    /// Gives the items the roles of `mode`: in `first-frame` mode the first
+    /// image is the first frame; in `first-last` the first image is the
+    /// first frame and the second the last; other items keep their role
+    /// (and [`Bundle::check`] says `request.mode` when they do not fit).
+    pub fn set_mode(&mut self, mode: Mode) {
+        let roles: &[Role] = match mode {
+            Mode::Reference => &[],
+            Mode::FirstFrame => &[Role::FirstFrame],
+            Mode::FirstLast => &[Role::FirstFrame, Role::LastFrame],
+        };
+        for i in self.items.iter_mut() {
+            i.role = Role::Reference;
+        }
+        let images = self
+            .items
+            .iter_mut()
+            .filter(|i| i.asset_type == AssetType::Image);
+        for (item, role) in images.zip(roles) {
+            item.role = *role;
+        }
+    }
+
     fn count(&self, t: AssetType) -> usize {
         self.items.iter().filter(|i| i.asset_type == t).count()
     }
@@ -200,7 +255,8 @@ impl Bundle {
     /// audio durations (inclusive bounds), and audio needing an image or a
     /// video beside it. An unknown duration cannot be added up: it makes a
     /// warning under the duration rule, not a pass in silence. A first frame
-    /// mixed with references breaks `request.mixed_modes`.
+    /// or last frame mixed with anything else breaks `request.mode`; a body
+    /// of 64 MB or more, `request.body_size`.
     pub fn check(&self, limits: &RequestLimits) -> Report {
         let mut r = Report::default();
         let (images, videos, audios) = (
@@ -296,24 +352,51 @@ impl Bundle {
                 "audio needs at least one image or video beside it",
             ));
         }
-        let first = self
-            .items
-            .iter()
-            .filter(|i| i.role == Role::FirstFrame)
-            .count();
-        if first > 0 && (first > 1 || self.items.len() > first) {
+        let role = |x: Role| self.items.iter().filter(|i| i.role == x).count();
+        let (first, last) = (role(Role::FirstFrame), role(Role::LastFrame));
+        let n = self.items.len();
+        let mode_error = match (first, last) {
+            (0, 0) => None,
+            (1, 0) if n == 1 => None,
+            (1, 1) if n == 2 => None,
+            (0, _) => Some("a last frame needs a first frame: use first-last mode with two images"),
+            (1, 0) => Some("first-frame mode takes one image and nothing else"),
+            (1, 1) => Some("first-last mode takes two images and nothing else"),
+            _ => Some("a request has at most one first frame and one last frame"),
+        };
+        if let Some(why) = mode_error {
             r.violations.push(Violation::new(
-                Rule::RequestMixedModes,
-                Some(self.items.len().into()),
-                Some(Measure::Int(1)),
-                "a first frame starts its own mode: it takes no other reference beside it",
+                Rule::RequestMode,
+                Some(n.into()),
+                Some(Measure::Int(if last > 0 { 2 } else { 1 })),
+                format!("{why}; references and frames are separate modes"),
+            ));
+        }
+        let body = self.body_bytes();
+        if body >= limits.max_body_bytes {
+            r.violations.push(Violation::new(
+                Rule::RequestBodySize,
+                Some(body.into()),
+                Some(limits.max_body_bytes.into()),
+                format!(
+                    "the request body would be {} (data URIs count in base64): not below the {} limit",
+                    crate::check::human_bytes(body),
+                    crate::check::human_bytes(limits.max_body_bytes)
+                ),
             ));
         }
         r
     }
 
+    /// Bytes the items (data URIs with their base64 size, as written) and
+    /// the text add to the request body.
+    pub fn body_bytes(&self) -> u64 {
+        let urls: u64 = self.items.iter().map(|i| i.url.len() as u64).sum();
+        urls + self.text.as_ref().map_or(0, |t| t.len() as u64)
+    }
+
     /// The `content` array in the strict order text, image_url, video_url,
-    /// audio_url (a first frame before the reference images); within a type,
+    /// audio_url (a first frame, then a last frame, before the reference images); within a type,
     /// the order given.
     #[cfg(feature = "serde")]
     #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
@@ -326,17 +409,9 @@ impl Bundle {
             .items
             .iter()
             .filter(|i| i.asset_type == AssetType::Image);
-        out.extend(
-            images
-                .clone()
-                .filter(|i| i.role == Role::FirstFrame)
-                .map(Item::to_json),
-        );
-        out.extend(
-            images
-                .filter(|i| i.role != Role::FirstFrame)
-                .map(Item::to_json),
-        );
+        for role in [Role::FirstFrame, Role::LastFrame, Role::Reference] {
+            out.extend(images.clone().filter(|i| i.role == role).map(Item::to_json));
+        }
         for t in [AssetType::Video, AssetType::Audio] {
             out.extend(
                 self.items
@@ -524,13 +599,63 @@ mod tests {
     }
 
     #[test]
+    fn modes_set_roles_and_do_not_mix() {
+        let img = |id: &str| Item::asset(id, AssetType::Image, None);
+        // first-last: two images, roles in the order given.
+        let mut b = Bundle::new(Some("a day passes".into()));
+        b.push(img("a"));
+        b.push(img("b"));
+        b.set_mode(Mode::FirstLast);
+        assert!(b.check(&limits()).violations.is_empty());
+        let c = b.content();
+        assert_eq!(
+            (c[1]["role"].as_str(), c[2]["role"].as_str()),
+            (Some("first_frame"), Some("last_frame"))
+        );
+        // A reference video mixed in: request.mode.
+        b.push(Item::asset("v", AssetType::Video, Some(5.0)));
+        assert_eq!(rules(&b.check(&limits())), ["request.mode"]);
+        // first-frame with two images: the second stays a reference, a mix.
+        let mut b = Bundle::new(None);
+        b.push(img("a"));
+        b.push(img("b"));
+        b.set_mode(Mode::FirstFrame);
+        assert_eq!(rules(&b.check(&limits())), ["request.mode"]);
+        // Back to reference mode: both are references again.
+        b.set_mode(Mode::Reference);
+        assert!(b.check(&limits()).violations.is_empty());
+        assert_eq!("first-last".parse::<Mode>(), Ok(Mode::FirstLast));
+        assert!("last".parse::<Mode>().is_err());
+    }
+
+    #[test]
+    fn data_uris_count_against_the_body_size() {
+        let mut b = Bundle::new(None);
+        let uri = |n: usize| {
+            let mut i = Item::asset("x", AssetType::Image, None);
+            i.url = format!("data:image/png;base64,{}", "A".repeat(n));
+            i
+        };
+        b.push(uri(40_000_000));
+        assert!(b.check(&limits()).violations.is_empty());
+        b.push(uri(24_000_000));
+        let r = b.check(&limits());
+        assert_eq!(rules(&r), ["request.body_size"]);
+        assert!(
+            r.violations[0].message.contains("64.0 MB"),
+            "{}",
+            r.violations[0].message
+        );
+    }
+
+    #[test]
     fn first_frame_is_its_own_mode() {
         let mut b = Bundle::new(Some("go".into()));
         b.push(Item::asset("i1", AssetType::Image, None).as_first_frame());
         assert!(b.check(&limits()).violations.is_empty());
         assert_eq!(b.content()[1]["role"], "first_frame");
         b.push(Item::asset("i2", AssetType::Image, None));
-        assert_eq!(rules(&b.check(&limits())), ["request.mixed_modes"]);
+        assert_eq!(rules(&b.check(&limits())), ["request.mode"]);
         let c = b.content();
         assert_eq!(
             (c[1]["role"].as_str(), c[2]["role"].as_str()),

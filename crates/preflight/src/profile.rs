@@ -158,6 +158,9 @@ pub struct RequestLimits {
     /// Whether a generation task may ask for `1080p` (else `480p` and `720p`
     /// only; `preflight generate`).
     pub allow_1080p: bool,
+    /// Strict upper bound on the bytes of the request's items (data URIs
+    /// count with their base64 size) and text: the service's 64 MB body.
+    pub max_body_bytes: u64,
 }
 
 fn names(v: &[&str]) -> Vec<String> {
@@ -234,6 +237,7 @@ impl Default for RequestLimits {
             max_total_audio_s: 15.0,
             audio_needs_visual: true,
             allow_1080p: false,
+            max_body_bytes: 64_000_000,
         }
     }
 }
@@ -534,6 +538,7 @@ impl Profile {
                 max_total_audio_s: f64::INFINITY,
                 audio_needs_visual: false,
                 allow_1080p: false,
+                max_body_bytes: u64::MAX,
             },
         }
     }

@@ -120,7 +120,8 @@ rules! {
     RequestAudioOnly = "request.audio_only",
     /// Items of different request modes mixed in one request.
     RequestMode = "request.mode",
-    /// A first frame mixed with references (the CLI's `--first-frame`).
+    /// Superseded by `request.mode` (SPEC §2), which is what is reported
+    /// now; kept so that the id still parses.
     RequestMixedModes = "request.mixed_modes",
     /// The request body is too large.
     RequestBodySize = "request.body_size",

@@ -62,7 +62,14 @@ pub const EXAMPLES: &[(&[&str], &str)] = &[
     (
         &["request"],
         "preflight request --text \"the cat walks to the music\" refs/cat.jpg refs/beat.mp3 > content.json
-  preflight request --first-frame asset://asset-20260101-abc --text \"zoom out\"",
+  preflight request --first-frame asset://asset-20260101-abc --text \"zoom out\"
+  preflight request --mode first-last --text \"dawn to dusk\" refs/dawn.jpg refs/dusk.jpg",
+    ),
+    (
+        &["profiles"],
+        "preflight profiles
+  preflight profiles show kling-i2v > mine.toml
+  preflight check --profile kling-i2v refs/",
     ),
     (
         &["generate"],
@@ -85,6 +92,15 @@ pub const EXAMPLES: &[(&[&str], &str)] = &[
         "preflight completions bash > ~/.local/share/bash-completion/completions/preflight
   preflight completions zsh > ~/.zfunc/_preflight
   preflight completions fish > ~/.config/fish/completions/preflight.fish",
+    ),
+    (
+        &["profiles", "list"],
+        "preflight profiles list",
+    ),
+    (
+        &["profiles", "show"],
+        "preflight profiles show sora2
+  preflight profiles show ./mine.toml",
     ),
     (
         &["man"],

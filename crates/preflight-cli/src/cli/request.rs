@@ -28,6 +28,12 @@ pub struct RequestArgs {
     /// An image the video starts from (its own mode: no other reference beside it).
     #[arg(long, value_name = "ITEM")]
     first_frame: Option<String>,
+    /// The request's mode: `reference` (images, videos and audio as
+    /// references), `first-frame` (one image the video starts from) or
+    /// `first-last` (two images: the first and the last frame, in the order
+    /// given). Modes do not mix (`request.mode`).
+    #[arg(long, value_name = "MODE", default_value = "reference")]
+    mode: preflight::bundle::Mode,
     /// The manifest that maps local files to assets.
     #[arg(long, value_name = "FILE", default_value = DEFAULT_FILE)]
     manifest: PathBuf,
@@ -66,10 +72,13 @@ pub fn run(args: RequestArgs) -> u8 {
         client: client.as_ref(),
         profile: &profile,
     };
-    let bundle = match ctx.bundle(args.text.clone(), args.first_frame.as_deref(), &args.items) {
+    let mut bundle = match ctx.bundle(args.text.clone(), args.first_frame.as_deref(), &args.items) {
         Ok(b) => b,
         Err(code) => return code,
     };
+    if args.first_frame.is_none() {
+        bundle.set_mode(args.mode);
+    }
     let report = bundle.check(&profile.request);
     for v in &report.violations {
         eprintln!("✗ {}: {}", v.rule, v.message);
