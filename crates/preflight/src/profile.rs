@@ -538,7 +538,7 @@ impl Profile {
                 max_total_audio_s: f64::INFINITY,
                 audio_needs_visual: false,
                 allow_1080p: false,
-                max_body_bytes: u64::MAX,
+                max_body_bytes: NO_MAX_U64,
             },
         }
     }
