@@ -777,3 +777,141 @@ fn dry_run_plans_equal_applied_plans() {
         );
     }
 }
+
+/// A stand-in for ffmpeg that answers `-version`, then, asked to work,
+/// writes its pid to `$FAKE_FFMPEG_PID` and sleeps (as a stalled transcode).
+#[cfg(target_os = "linux")]
+fn stalling_ffmpeg(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let exe = dir.join("ffmpeg");
+    std::fs::write(
+        &exe,
+        "#!/bin/sh\nif [ \"$1\" = -version ]; then echo 'ffmpeg version 6.0 Copyright'; exit 0; fi\n\
+         echo $$ > \"$FAKE_FFMPEG_PID.tmp\"; mv \"$FAKE_FFMPEG_PID.tmp\" \"$FAKE_FFMPEG_PID\"\nexec sleep 60\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    exe
+}
+
+/// Whether process `pid` is gone (or a zombie nobody reaped yet).
+#[cfg(target_os = "linux")]
+fn process_gone(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(s) => s
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+    }
+}
+
+/// `preflight fix` on a video, with ffmpeg stalled mid-repair; returns the
+/// running preflight, ffmpeg's pid, and the output folder.
+#[cfg(target_os = "linux")]
+fn fix_with_stalled_ffmpeg(tmp: &Path) -> Option<(std::process::Child, String, PathBuf)> {
+    let fixture = root().join("../../testdata/video/err_fps_120.mp4");
+    if !fixture.is_file() {
+        eprintln!("skipped: testdata/ fixtures are not in this checkout");
+        return None;
+    }
+    let bin = tmp.join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let ffmpeg = stalling_ffmpeg(&bin);
+    let pid_file = tmp.join("ffmpeg.pid");
+    let out = tmp.join("out");
+    let child = Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .env("PREFLIGHT_FFMPEG", &ffmpeg)
+        .env("FAKE_FFMPEG_PID", &pid_file)
+        .args(["fix", "--out"])
+        .arg(&out)
+        .arg(&fixture)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !pid_file.exists() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "ffmpeg never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .to_string();
+    Some((child, pid, out))
+}
+
+#[cfg(target_os = "linux")]
+fn wait_gone(pid: &str) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(5) {
+        if process_gone(pid) {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    false
+}
+
+/// Files left under `dir` (folders themselves are not counted).
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_type().is_dir())
+        .map(|e| e.path().to_path_buf())
+        .collect()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn no_ffmpeg_outlives_a_sigkilled_preflight() {
+    if !Command::new("setpriv")
+        .args(["--pdeathsig", "KILL", "--", "true"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        eprintln!("skipped: setpriv --pdeathsig is not available");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let Some((mut child, pid, _)) = fix_with_stalled_ffmpeg(tmp.path()) else {
+        return;
+    };
+    assert!(!process_gone(&pid));
+    child.kill().unwrap(); // SIGKILL: no handler runs
+    child.wait().unwrap();
+    assert!(wait_gone(&pid), "ffmpeg {pid} outlived preflight");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_removes_the_temporary_files_of_repairs_in_flight() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some((mut child, pid, out)) = fix_with_stalled_ffmpeg(tmp.path()) else {
+        return;
+    };
+    assert!(
+        !files_under(&out).is_empty() || out.read_dir().unwrap().next().is_some(),
+        "a repair in flight has its temporary file and folder"
+    );
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(wait_gone(&pid), "ffmpeg {pid} outlived preflight");
+    assert_eq!(files_under(&out), Vec::<PathBuf>::new());
+    let dirs: Vec<_> = walkdir::WalkDir::new(&out)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path().to_path_buf())
+        .collect();
+    assert_eq!(dirs, Vec::<PathBuf>::new(), "private folders left");
+}

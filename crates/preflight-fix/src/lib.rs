@@ -53,12 +53,28 @@ mod budget;
 mod error;
 mod ffmpeg;
 mod image;
+mod inflight;
 mod plan;
 mod video;
+
+/// Not part of the API: the bodies of the fuzz targets in `fuzz/`.
+#[doc(hidden)]
+#[path = "fuzz.rs"]
+pub mod __fuzz;
 
 pub use budget::{FixLimits, Resource};
 pub use error::{BoxError, FixError, FixPathsError, NotRepairable, OutDirError};
 pub use ffmpeg::{stop_children, Ffmpeg};
+
+/// Stops the repairs in flight, for a Ctrl-C or SIGTERM handler that exits
+/// next: kills every ffmpeg or ffprobe still running ([`stop_children`])
+/// and removes the temporary files and private folders of the repairs in
+/// flight (and any a repair creates from now on). Returns how many
+/// temporary paths were removed.
+pub fn stop() -> usize {
+    stop_children();
+    inflight::remove_all()
+}
 pub use plan::{plan, AspectMode, FixOptions, FixPlan, ImageTarget, Rect, Size, Step, TrimMode};
 
 use preflight::fs::{is_temp_file, walk, AtomicFile, WalkEntry, WalkOptions};
@@ -229,6 +245,8 @@ pub fn apply(
 struct Staged {
     file: AtomicFile,
     outcome: FixOutcome,
+    /// Registered for Ctrl-C until committed or dropped.
+    _tracked: inflight::Tracked,
 }
 
 impl Staged {
@@ -344,10 +362,16 @@ fn walk_components(p: &Path, create: bool) -> Result<(), FixError> {
 
 /// The temporary file for `output` written as `format`, refusing the input
 /// itself and anything outside the guard's folder as the destination.
-fn create_output(output: &Path, format: Format, guard: &Guard) -> Result<AtomicFile, FixError> {
+fn create_output(
+    output: &Path,
+    format: Format,
+    guard: &Guard,
+) -> Result<(AtomicFile, inflight::Tracked), FixError> {
     let final_path = with_format_extension(output, format);
     guard.make_parent(&final_path)?;
-    Ok(AtomicFile::create(&final_path)?)
+    let file = AtomicFile::create(&final_path)?;
+    let tracked = inflight::Tracked::new(file.path());
+    Ok((file, tracked))
 }
 
 fn stage(
@@ -364,23 +388,23 @@ fn stage(
     }
     let bytes_in = std::fs::metadata(input)?.len();
     budget::check(Resource::Input, bytes_in, opts.limits.max_input_bytes)?;
-    let (file, format, mut actions) = match plan.kind {
+    let (file, tracked, format, mut actions) = match plan.kind {
         Kind::Image | Kind::Audio => {
             let r = if plan.kind == Kind::Image {
                 image::repair(plan, Input::File(input), profile, opts)?
             } else {
                 audio::repair(plan, Input::File(input), profile, opts)?
             };
-            let mut file = create_output(output, r.format, guard)?;
+            let (mut file, tracked) = create_output(output, r.format, guard)?;
             file.write_all(&r.bytes)?;
-            (file, r.format, r.actions)
+            (file, tracked, r.format, r.actions)
         }
         Kind::Video => {
             let format = plan.output.unwrap_or(Format::Mp4);
-            let file = create_output(output, format, guard)?;
+            let (file, tracked) = create_output(output, format, guard)?;
             let dir = file.path().parent().unwrap_or(Path::new("."));
             let actions = video::repair(plan, input, file.path(), dir, duration_s, opts)?;
-            (file, format, actions)
+            (file, tracked, format, actions)
         }
         Kind::Unknown => return Err(NotRepairable::UnknownType.into()),
     };
@@ -399,6 +423,7 @@ fn stage(
             actions,
         },
         file,
+        _tracked: tracked,
     })
 }
 
@@ -661,13 +686,14 @@ fn copy_passing(input: &Path, output: &Path, mut rep: FixReport, guard: &Guard) 
     if let Err(e) = guard.make_parent(output) {
         return rep.not_repaired(e);
     }
-    let result = (|| -> std::io::Result<AtomicFile> {
+    let result = (|| -> std::io::Result<(AtomicFile, inflight::Tracked)> {
         let mut file = AtomicFile::create(output)?;
+        let tracked = inflight::Tracked::new(file.path());
         std::io::copy(&mut std::fs::File::open(input)?, file.file())?;
-        Ok(file)
+        Ok((file, tracked))
     })()
     .map_err(FixError::Copy)
-    .and_then(|file| {
+    .and_then(|(file, _tracked)| {
         guard.check(file.destination())?;
         file.commit().map_err(FixError::Copy)
     });

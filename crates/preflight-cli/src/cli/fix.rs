@@ -167,10 +167,11 @@ pub fn run(args: FixArgs) -> u8 {
             return exit::USAGE;
         }
     }
-    // On Ctrl-C (or SIGTERM), no ffmpeg keeps writing: each runs in its own
-    // process group, so stop them before exiting.
+    // On Ctrl-C (or SIGTERM), no ffmpeg keeps writing and nothing half
+    // written stays: ffmpeg runs in its own process group, so stop it, and
+    // remove the temporary files and folders of the repairs in flight.
     let _ = ctrlc::set_handler(|| {
-        preflight_fix::stop_children();
+        preflight_fix::stop();
         std::process::exit(130);
     });
     let start = Instant::now();
