@@ -193,8 +193,13 @@ fn out_inside_an_input_folder_is_refused() {
     assert!(check_out_dir(std::slice::from_ref(&input), &input).is_err());
     assert!(check_out_dir(std::slice::from_ref(&input), &input.join("out")).is_err());
     assert!(check_out_dir(std::slice::from_ref(&input), &input.join("x/../out")).is_err());
-    // A file named directly: its folder is an input folder.
+    // A file named directly: only writing onto itself is refused.
     assert!(check_out_dir(std::slice::from_ref(&file), &input).is_err());
+    assert!(check_out_dir(std::slice::from_ref(&file), &input.join("fixed")).is_ok());
+    assert!(check_out_dir(std::slice::from_ref(&file), &tmp.path().join("out")).is_ok());
+    // `fix in --out <parent of in>` would write into `in/` itself.
+    assert!(check_out_dir(std::slice::from_ref(&input), tmp.path()).is_err());
+    assert!(check_out_dir(std::slice::from_ref(&input), &input.join("..")).is_err());
     assert!(check_out_dir(std::slice::from_ref(&input), &tmp.path().join("out")).is_ok());
     let err = fix_paths(
         std::slice::from_ref(&input),
@@ -208,7 +213,7 @@ fn out_inside_an_input_folder_is_refused() {
         matches!(err, FixPathsError::OutDir(ref e) if e.input.ends_with("in")),
         "{err:?}"
     );
-    assert!(err.to_string().contains("inside the input folder"), "{err}");
+    assert!(err.to_string().contains("choose a folder outside"), "{err}");
     assert!(!input.join("out").exists());
 }
 
@@ -914,4 +919,34 @@ fn ctrl_c_removes_the_temporary_files_of_repairs_in_flight() {
         .map(|e| e.path().to_path_buf())
         .collect();
     assert_eq!(dirs, Vec::<PathBuf>::new(), "private folders left");
+}
+
+/// Issue 14, bug 2: `fix a/image --out a` is refused (it would write into
+/// `a/image/`), and `fix big.jpg --out fixed/` beside the file is not.
+#[test]
+fn out_dir_guard_compares_folders_walked_and_files_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let image = a.join("image");
+    std::fs::create_dir_all(&image).unwrap();
+    write_image(&image, "wide.png", &picture(1400, 300), ImageFormat::Png);
+    let before = tree_hash(&a);
+    let o = Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .args(["fix", "--out"])
+        .arg(&a)
+        .arg(&image)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("choose a folder outside"));
+    assert_eq!(tree_hash(&a), before, "nothing written into the input");
+    let big = image.join("wide.png");
+    let o = Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .current_dir(&image)
+        .args(["fix", "wide.png", "--out", "fixed/"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(image.join("fixed").read_dir().unwrap().next().is_some());
+    assert!(big.is_file());
 }

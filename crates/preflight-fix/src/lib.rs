@@ -743,22 +743,33 @@ fn resolve(p: &Path) -> PathBuf {
     }
 }
 
-/// Refuses an output folder that is an input folder or lies inside one
-/// (for a file named directly: its folder).
+/// Refuses an output folder where a repair would write into an input
+/// folder: `out` inside (or equal to) a folder walked, or the mirrored
+/// destination of an input (`out/NAME` for an input named `NAME`) inside a
+/// folder walked (`fix a/image --out a` would write `a/image/…`), or onto
+/// an input file. A file named directly only forbids writing onto itself:
+/// `fix big.jpg --out fixed/` beside it is fine.
 pub fn check_out_dir(paths: &[PathBuf], out: &Path) -> Result<(), OutDirError> {
     let out_r = resolve(out);
-    for p in paths {
-        let pr = resolve(p);
-        let dir = if pr.is_dir() {
-            pr
-        } else {
-            pr.parent().map(Path::to_path_buf).unwrap_or(pr)
-        };
-        if out_r.starts_with(&dir) {
-            return Err(OutDirError {
-                out: out.to_path_buf(),
-                input: dir,
-            });
+    let roots: Vec<PathBuf> = paths.iter().map(|p| resolve(p)).collect();
+    let folders: Vec<&PathBuf> = roots.iter().filter(|p| p.is_dir()).collect();
+    let refuse = |input: &Path| OutDirError {
+        out: out.to_path_buf(),
+        input: input.to_path_buf(),
+    };
+    for dir in &folders {
+        if out_r.starts_with(dir) {
+            return Err(refuse(dir));
+        }
+    }
+    for p in &roots {
+        let Some(name) = p.file_name() else { continue };
+        let dest = out_r.join(name);
+        if let Some(dir) = folders.iter().find(|d| dest.starts_with(d)) {
+            return Err(refuse(dir));
+        }
+        if roots.iter().any(|q| !q.is_dir() && *q == dest) {
+            return Err(refuse(p));
         }
     }
     Ok(())
