@@ -950,3 +950,48 @@ fn out_dir_guard_compares_folders_walked_and_files_named() {
     assert!(image.join("fixed").read_dir().unwrap().next().is_some());
     assert!(big.is_file());
 }
+
+/// Issue 14, bug 10: `fix` reports FIFOs and sockets as `check` does, with
+/// the same counts and the same exit code.
+#[cfg(unix)]
+#[test]
+fn fix_reports_special_files_and_exits_as_check_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    write_image(&input, "a.png", &picture(400, 400), ImageFormat::Png);
+    let fifo = input.join("f.jpg");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let _sock = std::os::unix::net::UnixListener::bind(input.join("s.sock")).unwrap();
+    let run = |args: &[&str], path: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_preflight"))
+            .args(args)
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    let out = tmp.path().join("out");
+    let check = run(&["check", "--format", "json"], &input);
+    let fix = run(
+        &["fix", "--format", "json", "--out", out.to_str().unwrap()],
+        &input,
+    );
+    let files = |o: &std::process::Output| {
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["summary"]["files"].as_u64().unwrap()
+    };
+    assert_eq!(files(&check), 3);
+    assert_eq!(files(&fix), files(&check));
+    assert_eq!(fix.status.code(), check.status.code());
+    assert_eq!(fix.status.code(), Some(1));
+    // A FIFO named alone: nothing could be read, a usage error for both.
+    let check = run(&["check"], &fifo);
+    let fix = run(&["fix", "--out", out.to_str().unwrap()], &fifo);
+    assert_eq!(check.status.code(), Some(2));
+    assert_eq!(fix.status.code(), check.status.code());
+    assert!(String::from_utf8_lossy(&fix.stdout).contains("1 file:"));
+}
