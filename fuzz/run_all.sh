@@ -30,14 +30,18 @@ for t in "${targets[@]}"; do
     probe_mp4) seed "$t" 'video/*' ;;
     probe_mp3) seed "$t" 'audio/*.mp3' ;;
     probe_wav) seed "$t" 'audio/*.wav' ;;
+    fix_image) seed "$t" 'image/*' 'hostile/fix/*.png' 'hostile/fix/*.gif' ;;
+    fix_audio) seed "$t" 'audio/*' 'hostile/fix/*.wav' ;;
     *) seed "$t" '*/*' ;;
   esac
   echo "== $t for ${SECONDS_EACH}s"
   status=0
+  timeout=1
+  case $t in fix_*) timeout=10 ;; esac  # a repair decodes and encodes
   # No sanitizer: the crate forbids unsafe code, so ASan finds nothing a panic
   # would not, and its quarantine inflates RSS; -malloc_limit_mb catches any
   # single allocation over 256 MB, -rss_limit_mb a slow leak.
-  cargo fuzz run -s none "$t" "corpus/$t" -- -max_total_time="$SECONDS_EACH" -timeout=1 -rss_limit_mb=512 \
+  cargo fuzz run -s none "$t" "corpus/$t" -- -max_total_time="$SECONDS_EACH" -timeout="$timeout" -rss_limit_mb=512 \
     -malloc_limit_mb=256 -max_len=1048576 -print_final_stats=1 >"run-$t.log" 2>&1 || status=$?
   tail -n 12 "run-$t.log"
   echo "== $t exit $status (artifacts, if any, in fuzz/artifacts/$t/)"

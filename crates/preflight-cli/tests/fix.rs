@@ -193,8 +193,13 @@ fn out_inside_an_input_folder_is_refused() {
     assert!(check_out_dir(std::slice::from_ref(&input), &input).is_err());
     assert!(check_out_dir(std::slice::from_ref(&input), &input.join("out")).is_err());
     assert!(check_out_dir(std::slice::from_ref(&input), &input.join("x/../out")).is_err());
-    // A file named directly: its folder is an input folder.
+    // A file named directly: only writing onto itself is refused.
     assert!(check_out_dir(std::slice::from_ref(&file), &input).is_err());
+    assert!(check_out_dir(std::slice::from_ref(&file), &input.join("fixed")).is_ok());
+    assert!(check_out_dir(std::slice::from_ref(&file), &tmp.path().join("out")).is_ok());
+    // `fix in --out <parent of in>` would write into `in/` itself.
+    assert!(check_out_dir(std::slice::from_ref(&input), tmp.path()).is_err());
+    assert!(check_out_dir(std::slice::from_ref(&input), &input.join("..")).is_err());
     assert!(check_out_dir(std::slice::from_ref(&input), &tmp.path().join("out")).is_ok());
     let err = fix_paths(
         std::slice::from_ref(&input),
@@ -208,7 +213,7 @@ fn out_inside_an_input_folder_is_refused() {
         matches!(err, FixPathsError::OutDir(ref e) if e.input.ends_with("in")),
         "{err:?}"
     );
-    assert!(err.to_string().contains("inside the input folder"), "{err}");
+    assert!(err.to_string().contains("choose a folder outside"), "{err}");
     assert!(!input.join("out").exists());
 }
 
@@ -776,4 +781,217 @@ fn dry_run_plans_equal_applied_plans() {
             d.path.display()
         );
     }
+}
+
+/// A stand-in for ffmpeg that answers `-version`, then, asked to work,
+/// writes its pid to `$FAKE_FFMPEG_PID` and sleeps (as a stalled transcode).
+#[cfg(target_os = "linux")]
+fn stalling_ffmpeg(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let exe = dir.join("ffmpeg");
+    std::fs::write(
+        &exe,
+        "#!/bin/sh\nif [ \"$1\" = -version ]; then echo 'ffmpeg version 6.0 Copyright'; exit 0; fi\n\
+         echo $$ > \"$FAKE_FFMPEG_PID.tmp\"; mv \"$FAKE_FFMPEG_PID.tmp\" \"$FAKE_FFMPEG_PID\"\nexec sleep 60\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    exe
+}
+
+/// Whether process `pid` is gone (or a zombie nobody reaped yet).
+#[cfg(target_os = "linux")]
+fn process_gone(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(s) => s
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+    }
+}
+
+/// `preflight fix` on a video, with ffmpeg stalled mid-repair; returns the
+/// running preflight, ffmpeg's pid, and the output folder.
+#[cfg(target_os = "linux")]
+fn fix_with_stalled_ffmpeg(tmp: &Path) -> Option<(std::process::Child, String, PathBuf)> {
+    let fixture = root().join("../../testdata/video/err_fps_120.mp4");
+    if !fixture.is_file() {
+        eprintln!("skipped: testdata/ fixtures are not in this checkout");
+        return None;
+    }
+    let bin = tmp.join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let ffmpeg = stalling_ffmpeg(&bin);
+    let pid_file = tmp.join("ffmpeg.pid");
+    let out = tmp.join("out");
+    let child = Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .env("PREFLIGHT_FFMPEG", &ffmpeg)
+        .env("FAKE_FFMPEG_PID", &pid_file)
+        .args(["fix", "--out"])
+        .arg(&out)
+        .arg(&fixture)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !pid_file.exists() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "ffmpeg never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .to_string();
+    Some((child, pid, out))
+}
+
+#[cfg(target_os = "linux")]
+fn wait_gone(pid: &str) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(5) {
+        if process_gone(pid) {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    false
+}
+
+/// Files left under `dir` (folders themselves are not counted).
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_type().is_dir())
+        .map(|e| e.path().to_path_buf())
+        .collect()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn no_ffmpeg_outlives_a_sigkilled_preflight() {
+    if !Command::new("setpriv")
+        .args(["--pdeathsig", "KILL", "--", "true"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        eprintln!("skipped: setpriv --pdeathsig is not available");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let Some((mut child, pid, _)) = fix_with_stalled_ffmpeg(tmp.path()) else {
+        return;
+    };
+    assert!(!process_gone(&pid));
+    child.kill().unwrap(); // SIGKILL: no handler runs
+    child.wait().unwrap();
+    assert!(wait_gone(&pid), "ffmpeg {pid} outlived preflight");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_removes_the_temporary_files_of_repairs_in_flight() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some((mut child, pid, out)) = fix_with_stalled_ffmpeg(tmp.path()) else {
+        return;
+    };
+    assert!(
+        !files_under(&out).is_empty() || out.read_dir().unwrap().next().is_some(),
+        "a repair in flight has its temporary file and folder"
+    );
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(wait_gone(&pid), "ffmpeg {pid} outlived preflight");
+    assert_eq!(files_under(&out), Vec::<PathBuf>::new());
+    let dirs: Vec<_> = walkdir::WalkDir::new(&out)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path().to_path_buf())
+        .collect();
+    assert_eq!(dirs, Vec::<PathBuf>::new(), "private folders left");
+}
+
+/// Issue 14, bug 2: `fix a/image --out a` is refused (it would write into
+/// `a/image/`), and `fix big.jpg --out fixed/` beside the file is not.
+#[test]
+fn out_dir_guard_compares_folders_walked_and_files_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let image = a.join("image");
+    std::fs::create_dir_all(&image).unwrap();
+    write_image(&image, "wide.png", &picture(1400, 300), ImageFormat::Png);
+    let before = tree_hash(&a);
+    let o = Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .args(["fix", "--out"])
+        .arg(&a)
+        .arg(&image)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("choose a folder outside"));
+    assert_eq!(tree_hash(&a), before, "nothing written into the input");
+    let big = image.join("wide.png");
+    let o = Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .current_dir(&image)
+        .args(["fix", "wide.png", "--out", "fixed/"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(image.join("fixed").read_dir().unwrap().next().is_some());
+    assert!(big.is_file());
+}
+
+/// Issue 14, bug 10: `fix` reports FIFOs and sockets as `check` does, with
+/// the same counts and the same exit code.
+#[cfg(unix)]
+#[test]
+fn fix_reports_special_files_and_exits_as_check_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    write_image(&input, "a.png", &picture(400, 400), ImageFormat::Png);
+    let fifo = input.join("f.jpg");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let _sock = std::os::unix::net::UnixListener::bind(input.join("s.sock")).unwrap();
+    let run = |args: &[&str], path: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_preflight"))
+            .args(args)
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    let out = tmp.path().join("out");
+    let check = run(&["check", "--format", "json"], &input);
+    let fix = run(
+        &["fix", "--format", "json", "--out", out.to_str().unwrap()],
+        &input,
+    );
+    let files = |o: &std::process::Output| {
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["summary"]["files"].as_u64().unwrap()
+    };
+    assert_eq!(files(&check), 3);
+    assert_eq!(files(&fix), files(&check));
+    assert_eq!(fix.status.code(), check.status.code());
+    assert_eq!(fix.status.code(), Some(1));
+    // A FIFO named alone: nothing could be read, a usage error for both.
+    let check = run(&["check"], &fifo);
+    let fix = run(&["fix", "--out", out.to_str().unwrap()], &fifo);
+    assert_eq!(check.status.code(), Some(2));
+    assert_eq!(fix.status.code(), check.status.code());
+    assert!(String::from_utf8_lossy(&fix.stdout).contains("1 file:"));
 }

@@ -243,7 +243,7 @@ impl serde::Serialize for NotRepairable {
 /// touch the inputs or be read back as one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "the output folder {} is inside the input folder {}: choose a folder outside the inputs",
+    "the output folder {} would put repaired files inside the input {}: choose a folder outside the inputs",
     out.display(),
     input.display()
 )]
@@ -251,7 +251,8 @@ impl serde::Serialize for NotRepairable {
 pub struct OutDirError {
     /// The output folder, as given.
     pub out: PathBuf,
-    /// The input folder it lies in (for a file named directly: its folder).
+    /// The input folder the outputs would land in (or the input file they
+    /// would overwrite).
     pub input: PathBuf,
 }
 

@@ -20,7 +20,10 @@
 //!   stderr;
 //! - runs in its own process group (a Ctrl-C on the terminal does not reach
 //!   it half-way through a write) and is registered, so that
-//!   [`stop_children`] kills every child still running when preflight exits.
+//!   [`stop_children`] kills every child still running when preflight exits;
+//! - runs through `setpriv --pdeathsig KILL` (util-linux) when it is on
+//!   `PATH`, so that the kernel kills it when preflight dies, even by
+//!   SIGKILL.
 
 use crate::{FixError, FixLimits, NotRepairable};
 use preflight::Format;
@@ -222,6 +225,36 @@ fn read_capped(mut r: impl Read, max: usize, keep_tail: bool) -> (Vec<u8>, bool)
     (out, over)
 }
 
+/// `setpriv` from util-linux (2.33 or later: `--pdeathsig`), found once:
+/// ffmpeg and ffprobe run through it, so that the kernel kills them when
+/// preflight dies, however it dies. The crate forbids `unsafe`, so it
+/// cannot call `prctl(PR_SET_PDEATHSIG)` between fork and exec itself.
+/// Absent (or `PREFLIGHT_SETPRIV=none`), children are stopped by
+/// [`stop_children`], their timeout and `-timelimit` only.
+fn setpriv() -> Option<&'static Path> {
+    static FOUND: OnceLock<Option<PathBuf>> = OnceLock::new();
+    FOUND
+        .get_or_init(|| {
+            if !cfg!(target_os = "linux") {
+                return None;
+            }
+            let exe = match std::env::var_os("PREFLIGHT_SETPRIV") {
+                Some(v) if v == "none" || v.is_empty() => return None,
+                Some(v) => PathBuf::from(v),
+                None => which("setpriv")?,
+            };
+            let works = Command::new(&exe)
+                .args(["--pdeathsig", "KILL", "--", "true"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            works.then_some(exe)
+        })
+        .as_deref()
+}
+
 /// Runs `exe args` in its own process group with stdin closed, stderr
 /// capped, and a wall-clock `timeout` after which it is killed.
 fn run(
@@ -235,7 +268,16 @@ fn run(
     } else {
         "ffmpeg"
     };
-    let mut cmd = Command::new(exe);
+    let mut cmd = match setpriv() {
+        // The child gets SIGKILL when the thread that started it (and so
+        // preflight) dies, even by SIGKILL: no ffmpeg outlives preflight.
+        Some(setpriv) => {
+            let mut c = Command::new(setpriv);
+            c.args(["--pdeathsig", "KILL", "--"]).arg(exe);
+            c
+        }
+        None => Command::new(exe),
+    };
     cmd.args(args)
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
@@ -313,13 +355,32 @@ fn run(
 }
 
 /// A fresh private folder (0700, random name marked as preflight's
-/// temporary, removed with what is inside on drop) for ffmpeg to write into.
-pub(crate) fn private_dir(near: Option<&Path>) -> Result<tempfile::TempDir, FixError> {
+/// temporary, removed with what is inside on drop, or by [`crate::stop`])
+/// for ffmpeg to write into.
+pub(crate) struct PrivateDir {
+    dir: tempfile::TempDir,
+    _tracked: crate::inflight::Tracked,
+}
+
+impl PrivateDir {
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// A [`PrivateDir`] in `near`, or in the system's temporary folder.
+pub(crate) fn private_dir(near: Option<&Path>) -> Result<PrivateDir, FixError> {
     let mut b = tempfile::Builder::new();
     b.prefix(".ffmpeg.").suffix(preflight::fs::TEMP_MARKER);
-    Ok(match near {
+    let dir = match near {
         Some(d) => b.tempdir_in(d)?,
         None => b.tempdir()?,
+    };
+    let tracked = crate::inflight::Tracked::new(dir.path());
+    Ok(PrivateDir {
+        dir,
+        _tracked: tracked,
     })
 }
 
@@ -560,6 +621,22 @@ mod tests {
         .unwrap();
         assert!(matches!(e, FixError::Timeout { .. }), "{e}");
         assert!(t.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn runs_through_setpriv_when_present() {
+        let out = run(
+            Path::new("true"),
+            &[],
+            Duration::from_secs(10),
+            Capture::Nothing,
+        )
+        .unwrap();
+        assert!(out.status.success());
+        match which("setpriv") {
+            Some(_) => assert!(setpriv().is_some(), "setpriv on PATH but unused"),
+            None => eprintln!("skipped: setpriv is not on PATH"),
+        }
     }
 
     #[test]

@@ -53,13 +53,29 @@ mod budget;
 mod error;
 mod ffmpeg;
 mod image;
+mod inflight;
 mod plan;
 mod verify;
 mod video;
 
+/// Not part of the API: the bodies of the fuzz targets in `fuzz/`.
+#[doc(hidden)]
+#[path = "fuzz.rs"]
+pub mod __fuzz;
+
 pub use budget::{FixLimits, Resource};
 pub use error::{BoxError, FixError, FixPathsError, NotRepairable, OutDirError};
 pub use ffmpeg::{stop_children, Ffmpeg};
+
+/// Stops the repairs in flight, for a Ctrl-C or SIGTERM handler that exits
+/// next: kills every ffmpeg or ffprobe still running ([`stop_children`])
+/// and removes the temporary files and private folders of the repairs in
+/// flight (and any a repair creates from now on). Returns how many
+/// temporary paths were removed.
+pub fn stop() -> usize {
+    stop_children();
+    inflight::remove_all()
+}
 pub use plan::{plan, AspectMode, FixOptions, FixPlan, ImageTarget, Rect, Size, Step, TrimMode};
 pub use verify::{verify_decode, Verified};
 
@@ -231,6 +247,8 @@ pub fn apply(
 struct Staged {
     file: AtomicFile,
     outcome: FixOutcome,
+    /// Registered for Ctrl-C until committed or dropped.
+    _tracked: inflight::Tracked,
 }
 
 impl Staged {
@@ -346,10 +364,16 @@ fn walk_components(p: &Path, create: bool) -> Result<(), FixError> {
 
 /// The temporary file for `output` written as `format`, refusing the input
 /// itself and anything outside the guard's folder as the destination.
-fn create_output(output: &Path, format: Format, guard: &Guard) -> Result<AtomicFile, FixError> {
+fn create_output(
+    output: &Path,
+    format: Format,
+    guard: &Guard,
+) -> Result<(AtomicFile, inflight::Tracked), FixError> {
     let final_path = with_format_extension(output, format);
     guard.make_parent(&final_path)?;
-    Ok(AtomicFile::create(&final_path)?)
+    let file = AtomicFile::create(&final_path)?;
+    let tracked = inflight::Tracked::new(file.path());
+    Ok((file, tracked))
 }
 
 fn stage(
@@ -366,23 +390,23 @@ fn stage(
     }
     let bytes_in = std::fs::metadata(input)?.len();
     budget::check(Resource::Input, bytes_in, opts.limits.max_input_bytes)?;
-    let (file, format, mut actions) = match plan.kind {
+    let (file, tracked, format, mut actions) = match plan.kind {
         Kind::Image | Kind::Audio => {
             let r = if plan.kind == Kind::Image {
                 image::repair(plan, Input::File(input), profile, opts)?
             } else {
                 audio::repair(plan, Input::File(input), profile, opts)?
             };
-            let mut file = create_output(output, r.format, guard)?;
+            let (mut file, tracked) = create_output(output, r.format, guard)?;
             file.write_all(&r.bytes)?;
-            (file, r.format, r.actions)
+            (file, tracked, r.format, r.actions)
         }
         Kind::Video => {
             let format = plan.output.unwrap_or(Format::Mp4);
-            let file = create_output(output, format, guard)?;
+            let (file, tracked) = create_output(output, format, guard)?;
             let dir = file.path().parent().unwrap_or(Path::new("."));
             let actions = video::repair(plan, input, file.path(), dir, duration_s, opts)?;
-            (file, format, actions)
+            (file, tracked, format, actions)
         }
         Kind::Unknown => return Err(NotRepairable::UnknownType.into()),
     };
@@ -401,6 +425,7 @@ fn stage(
             actions,
         },
         file,
+        _tracked: tracked,
     })
 }
 
@@ -663,13 +688,14 @@ fn copy_passing(input: &Path, output: &Path, mut rep: FixReport, guard: &Guard) 
     if let Err(e) = guard.make_parent(output) {
         return rep.not_repaired(e);
     }
-    let result = (|| -> std::io::Result<AtomicFile> {
+    let result = (|| -> std::io::Result<(AtomicFile, inflight::Tracked)> {
         let mut file = AtomicFile::create(output)?;
+        let tracked = inflight::Tracked::new(file.path());
         std::io::copy(&mut std::fs::File::open(input)?, file.file())?;
-        Ok(file)
+        Ok((file, tracked))
     })()
     .map_err(FixError::Copy)
-    .and_then(|file| {
+    .and_then(|(file, _tracked)| {
         guard.check(file.destination())?;
         file.commit().map_err(FixError::Copy)
     });
@@ -719,22 +745,33 @@ fn resolve(p: &Path) -> PathBuf {
     }
 }
 
-/// Refuses an output folder that is an input folder or lies inside one
-/// (for a file named directly: its folder).
+/// Refuses an output folder where a repair would write into an input
+/// folder: `out` inside (or equal to) a folder walked, or the mirrored
+/// destination of an input (`out/NAME` for an input named `NAME`) inside a
+/// folder walked (`fix a/image --out a` would write `a/image/…`), or onto
+/// an input file. A file named directly only forbids writing onto itself:
+/// `fix big.jpg --out fixed/` beside it is fine.
 pub fn check_out_dir(paths: &[PathBuf], out: &Path) -> Result<(), OutDirError> {
     let out_r = resolve(out);
-    for p in paths {
-        let pr = resolve(p);
-        let dir = if pr.is_dir() {
-            pr
-        } else {
-            pr.parent().map(Path::to_path_buf).unwrap_or(pr)
-        };
-        if out_r.starts_with(&dir) {
-            return Err(OutDirError {
-                out: out.to_path_buf(),
-                input: dir,
-            });
+    let roots: Vec<PathBuf> = paths.iter().map(|p| resolve(p)).collect();
+    let folders: Vec<&PathBuf> = roots.iter().filter(|p| p.is_dir()).collect();
+    let refuse = |input: &Path| OutDirError {
+        out: out.to_path_buf(),
+        input: input.to_path_buf(),
+    };
+    for dir in &folders {
+        if out_r.starts_with(dir) {
+            return Err(refuse(dir));
+        }
+    }
+    for p in &roots {
+        let Some(name) = p.file_name() else { continue };
+        let dest = out_r.join(name);
+        if let Some(dir) = folders.iter().find(|d| dest.starts_with(d)) {
+            return Err(refuse(dir));
+        }
+        if roots.iter().any(|q| !q.is_dir() && *q == dest) {
+            return Err(refuse(p));
         }
     }
     Ok(())

@@ -1,7 +1,7 @@
 //! `preflight fix PATH... --out DIR`
 
 use super::exit;
-use super::output::{is_broken_pipe, sanitize};
+use super::output::{is_broken_pipe, plural, sanitize};
 use clap::{Args, ValueEnum};
 use preflight::Profile;
 use preflight_fix::{
@@ -167,10 +167,11 @@ pub fn run(args: FixArgs) -> u8 {
             return exit::USAGE;
         }
     }
-    // On Ctrl-C (or SIGTERM), no ffmpeg keeps writing: each runs in its own
-    // process group, so stop them before exiting.
+    // On Ctrl-C (or SIGTERM), no ffmpeg keeps writing and nothing half
+    // written stays: ffmpeg runs in its own process group, so stop it, and
+    // remove the temporary files and folders of the repairs in flight.
     let _ = ctrlc::set_handler(|| {
-        preflight_fix::stop_children();
+        preflight_fix::stop();
         std::process::exit(130);
     });
     let start = Instant::now();
@@ -213,13 +214,14 @@ pub fn run(args: FixArgs) -> u8 {
     }
     if s.files == 0 {
         eprintln!("preflight: no files to repair");
-        return exit::USAGE;
     }
-    if s.not_repaired > 0 {
-        exit::FAIL
-    } else {
-        exit::PASS
-    }
+    // As `check` counts them: a FIFO, socket or unreadable file named alone
+    // is a usage error (2), as it is for `check`.
+    let unreadable = reports
+        .iter()
+        .filter(|r| r.rules.contains(&"file.unreadable"))
+        .count() as u64;
+    exit::for_batch(s.files, unreadable, s.not_repaired)
 }
 
 fn write_table<W: Write>(
@@ -269,8 +271,8 @@ fn write_table<W: Write>(
     let n = if dry_run { s.planned } else { s.repaired };
     writeln!(
         out,
-        "\n{} files: {n} {verb}, {} already passed{}, {} not repaired in {:.2} s",
-        s.files,
+        "\n{}: {n} {verb}, {} already passed{}, {} not repaired in {:.2} s",
+        plural(s.files, "file", "files"),
         s.passed + s.copied,
         if s.copied > 0 {
             format!(" ({} copied)", s.copied)
