@@ -5,7 +5,7 @@
 //! Each probes the bytes as `fix` would, plans against the default profile
 //! and against profiles that force every repair step (resize, convert,
 //! re-encode; trim, pad, convert), and applies each plan in memory with the
-//! budget on ([`FIXING_LIMITS`]). Whatever the bytes, nothing may panic or
+//! budget on (`FIXING_LIMITS`). Whatever the bytes, nothing may panic or
 //! abort; a repair that succeeds must write a non-empty file of the format
 //! it reports.
 
