@@ -262,7 +262,17 @@ fn mpeg_search(b: &[u8]) -> Format {
 pub fn ftyp_format(b: &[u8]) -> Format {
     let size = u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize;
     let end = size.clamp(8, b.len());
-    let major: [u8; 4] = [b[8], b[9], b[10], b[11]];
+    let mut major: [u8; 4] = [b[8], b[9], b[10], b[11]];
+    // `mif3` (HEIF's low-overhead form) puts the image brand in the minor
+    // version field (ISO/IEC 23008-12:2024 Amd 2): `avif`, `heic`, …
+    if &major == b"mif3" {
+        if let Some(minor) = b.get(12..16) {
+            major = [minor[0], minor[1], minor[2], minor[3]];
+            if !major.iter().all(u8::is_ascii_graphic) {
+                major = *b"mif3";
+            }
+        }
+    }
     let compatible: Vec<[u8; 4]> = b
         .get(16..end)
         .unwrap_or(&[])
@@ -472,6 +482,33 @@ pub fn extension_matches(format: Format, ext: Option<&str>) -> bool {
 mod tests {
     use super::*;
     use std::io::Cursor;
+
+    #[test]
+    fn mif3_names_its_brand_in_the_minor_version() {
+        let ftyp = |minor: &[u8; 4]| {
+            let mut b = vec![0, 0, 0, 16];
+            b.extend_from_slice(b"ftypmif3");
+            b.extend_from_slice(minor);
+            b.extend_from_slice(&[0, 0, 0, 8]);
+            b.extend_from_slice(b"mini");
+            b
+        };
+        assert_eq!(classify(&ftyp(b"avif")), Format::Avif);
+        assert_eq!(classify(&ftyp(b"heic")), Format::Heic);
+        assert_eq!(classify(&ftyp(&[0, 0, 0, 1])), Format::Heif);
+    }
+
+    #[test]
+    fn heif_brands_with_a_meta_box_and_no_moov_are_images_whatever_the_major_brand() {
+        let mut b = vec![0, 0, 0, 24];
+        b.extend_from_slice(b"ftypisom\0\0\0\0mif2miaf");
+        b.extend_from_slice(&[0, 0, 0, 8]);
+        b.extend_from_slice(b"meta");
+        assert_eq!(classify(&b), Format::Heif);
+        // The same brands beside a movie: MP4.
+        b[28..32].copy_from_slice(b"moov");
+        assert_eq!(classify(&b), Format::Mp4);
+    }
 
     fn ftyp(major: &[u8; 4], compat: &[&[u8; 4]]) -> Vec<u8> {
         let mut v = Vec::new();

@@ -55,12 +55,13 @@ pub fn probe<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Resu
     let mut w = Walker::new(FMT, limits);
     let mut top = w.top(size);
     let mut meta = None;
-    let mut moov = false;
+    let (mut moov, mut mini) = (false, false);
     // Every top-level box is visited (by seeking) so that a file cut short is noticed.
     while let Some(h) = w.next(r, &mut top)? {
         match &h.typ {
             b"meta" if meta.is_none() => meta = Some(h),
             b"moov" => moov = true,
+            b"mini" => mini = true,
             _ => {}
         }
     }
@@ -68,6 +69,9 @@ pub fn probe<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Resu
         Some(meta) => read_meta(r, &mut w, &meta),
         // An image sequence (brand msf1/hevc) without a still image: its track.
         None if moov => super::mp4::probe(r, size, limits),
+        // The low-overhead `mini` box (ISO/IEC 23008-12:2024 Amd 2, brand
+        // `mif3`) replaces `meta`: a valid file this reader cannot measure.
+        None if mini => Err(Error::unsupported(FMT, "low-overhead `mini` box (mif3)")),
         None => Err(Error::malformed(FMT, "no meta box")),
     }
 }
@@ -375,6 +379,20 @@ mod tests {
             let meta = full(b"meta", 0, 0, &cat(&[&hdlr, &self.pitm, &iinf, &iprp]));
             cat(&[&ftyp(), &meta, &bx(b"mdat", &[0u8; 16])])
         }
+    }
+
+    #[test]
+    fn a_low_overhead_mini_file_is_unsupported_not_corrupt() {
+        let mut b = vec![0, 0, 0, 16];
+        b.extend_from_slice(b"ftypmif3heic");
+        b.extend_from_slice(&[0, 0, 0, 12]);
+        b.extend_from_slice(b"mini\0\0\0\0");
+        let got = probe(
+            &mut std::io::Cursor::new(&b),
+            b.len() as u64,
+            &ProbeLimits::default(),
+        );
+        assert!(matches!(got, Err(Error::Unsupported { .. })), "{got:?}");
     }
 
     #[test]
