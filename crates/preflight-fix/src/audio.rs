@@ -331,10 +331,8 @@ pub(crate) fn repair(
         // The output is at most the input.
         budget.reserve(data.len() as u64)?;
         let (bytes, d) = trim_mp3(&data, l.max_duration_s, opts.trim)?;
-        actions.push(format!(
-            "trimmed {:.1} s → {d:.2} s at MP3 frame boundaries",
-            from.unwrap_or(0.0)
-        ));
+        let (from, to) = preflight::fmt_apart(from.unwrap_or(0.0), d);
+        actions.push(format!("trimmed {from} s → {to} s at MP3 frame boundaries"));
         return Ok(Repaired {
             bytes,
             format: Format::Mp3,
@@ -383,7 +381,8 @@ pub(crate) fn repair(
     let d = pcm.duration_s();
     if d > l.max_duration_s {
         trim(&mut pcm, l.max_duration_s, opts.trim);
-        actions.push(format!("trimmed {d:.1} s → {:.1} s", pcm.duration_s()));
+        let (from, to) = preflight::fmt_apart(d, pcm.duration_s());
+        actions.push(format!("trimmed {from} s → {to} s"));
     } else if d < l.min_duration_s {
         if !opts.pad_audio {
             return Err(NotRepairable::AudioTooShort {
@@ -393,10 +392,8 @@ pub(crate) fn repair(
             .into());
         }
         pad(&mut pcm, l.min_duration_s, &mut budget)?;
-        actions.push(format!(
-            "padded with silence {d:.1} s → {:.1} s",
-            pcm.duration_s()
-        ));
+        let (from, to) = preflight::fmt_apart(d, pcm.duration_s());
+        actions.push(format!("padded with silence {from} s → {to} s"));
     }
     budget.reserve_n(pcm.samples.len() as u64, 2)?;
     let bytes = write_wav(&pcm)?;
@@ -527,9 +524,11 @@ fn repair_wav_same_format(
     }
     let new_d = keep as f64 / rate;
     if keep < frames {
-        actions.push(format!("trimmed {d:.1} s → {new_d:.1} s"));
+        let (from, to) = preflight::fmt_apart(d, new_d);
+        actions.push(format!("trimmed {from} s → {to} s"));
     } else if keep > frames {
-        actions.push(format!("padded with silence {d:.1} s → {new_d:.1} s"));
+        let (from, to) = preflight::fmt_apart(d, new_d);
+        actions.push(format!("padded with silence {from} s → {to} s"));
     }
     budget.reserve_n(
         (keep * ch) as u64,
@@ -664,7 +663,7 @@ mod tests {
             };
             assert_eq!(back.samples[..100], pcm.samples[skip..skip + 100]);
             assert!(
-                r.actions.contains(&"trimmed 15.2 s → 15.0 s".to_string()),
+                r.actions.contains(&"trimmed 15.2 s → 15 s".to_string()),
                 "{:?}",
                 r.actions
             );
@@ -704,7 +703,7 @@ mod tests {
                 ..FixOptions::default()
             };
             let r = repair(&plan(&wav_info(15.2), &p, &o), Input::Bytes(&data), &p, &o).unwrap();
-            assert_eq!(r.actions, vec!["trimmed 15.2 s → 15.0 s"]);
+            assert_eq!(r.actions, vec!["trimmed 15.2 s → 15 s"]);
             let back = hound::WavReader::new(Cursor::new(&r.bytes)).unwrap();
             assert_eq!(back.spec(), spec);
             assert_eq!(back.duration(), 120_000);

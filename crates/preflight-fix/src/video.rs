@@ -267,7 +267,8 @@ pub(crate) fn repair(
         } else {
             ""
         };
-        actions.insert(0, format!("trimmed {from:.1} s → {to:.1} s{how}"));
+        let (from, to) = preflight::fmt_apart(from, to);
+        actions.insert(0, format!("trimmed {from} s → {to} s{how}"));
     }
     Ok(actions)
 }

@@ -455,7 +455,7 @@ pub fn fmt_num(v: f64) -> String {
 /// `v` and `bound` for a message, with as many decimals as it takes (up to
 /// 9) for them not to read the same: `1.9995 s` against `2 s`, never
 /// `2 s < 2 s`.
-pub(crate) fn fmt_apart(v: f64, bound: f64) -> (String, String) {
+pub fn fmt_apart(v: f64, bound: f64) -> (String, String) {
     let at = |d: usize| {
         let f = |x: f64| {
             if x.fract() == 0.0 && x.abs() < 9.0e15 {

@@ -89,7 +89,7 @@ mod sniff;
 #[cfg(feature = "fs")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fs")))]
 pub use batch::{check_path, check_paths, count_files, BatchError, BatchOptions};
-pub use check::{check, fmt_num, human_bytes, Report, Verdict, Violation};
+pub use check::{check, fmt_apart, fmt_num, human_bytes, Report, Verdict, Violation};
 pub use error::{Error, LimitKind, Result};
 pub use info::{Format, Kind, MediaInfo, Rational, UnknownFormat};
 #[cfg(feature = "fs")]
