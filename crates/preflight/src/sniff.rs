@@ -287,7 +287,6 @@ pub fn ftyp_format(b: &[u8]) -> Format {
 
 /// Decides the format from a major brand and the compatible brands.
 pub fn brands_format(major: [u8; 4], compatible: &[[u8; 4]]) -> Format {
-    const HEVC_IMAGE: [&[u8; 4]; 6] = [b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"];
     let is = |set: &[&[u8; 4]], x: &[u8; 4]| set.contains(&x);
     match &major {
         b"qt  " => return Format::Mov,
@@ -314,6 +313,9 @@ pub fn brands_format(major: [u8; 4], compatible: &[[u8; 4]]) -> Format {
     Format::Mp4
 }
 
+/// Brands of HEIF images coded with HEVC (ISO/IEC 23008-12 Annex B).
+const HEVC_IMAGE: [&[u8; 4]; 6] = [b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"];
+
 /// Brands of HEIF images that are not HEVC-specific (ISO/IEC 23008-12,
 /// ISO/IEC 23000-22 MIAF, and the VVC image brands).
 const HEIF_IMAGE: [&[u8; 4]; 7] = [
@@ -324,10 +326,9 @@ const HEIF_IMAGE: [&[u8; 4]; 7] = [
 /// §1): a HEIF brand among the compatible ones, and among the top-level
 /// boxes in `b` a `meta` and no `moov`.
 fn heif_by_boxes(b: &[u8], compatible: &[[u8; 4]]) -> Option<Format> {
-    const HEVC: [&[u8; 4]; 6] = [b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"];
     let heif = compatible
         .iter()
-        .any(|c| HEIF_IMAGE.contains(&c) || HEVC.contains(&c));
+        .any(|c| HEIF_IMAGE.contains(&c) || HEVC_IMAGE.contains(&c));
     if !heif {
         return None;
     }
@@ -345,7 +346,7 @@ fn heif_by_boxes(b: &[u8], compatible: &[[u8; 4]]) -> Option<Format> {
         at = at.saturating_add(size);
     }
     meta.then(|| {
-        if compatible.iter().any(|c| HEVC.contains(&c)) {
+        if compatible.iter().any(|c| HEVC_IMAGE.contains(&c)) {
             Format::Heic
         } else {
             Format::Heif
