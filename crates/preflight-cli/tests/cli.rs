@@ -782,3 +782,164 @@ fn profiles_lists_the_catalogue_and_shows_one_as_toml() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("kling-i2v"));
 }
+
+/// Issue 11: `--profile a --profile b` judges each file against both in one
+/// pass: a verdict per profile, the worst on top, each reason tagged with
+/// the profiles it belongs to, and the counts per profile in the summary.
+#[test]
+fn several_profiles_give_a_verdict_each() {
+    let dir = fixtures();
+    let out = preflight(&[
+        "check",
+        "--format",
+        "json",
+        "--profile",
+        "seedance2",
+        "--profile",
+        "kling-i2v",
+        path_str(&dir),
+    ]);
+    let v = json_of(&out);
+    let files = v["files"].as_array().unwrap();
+    assert!(files.len() > 50, "{}", files.len());
+    let rank = |s: &str| {
+        ["pass", "fail", "error"]
+            .iter()
+            .position(|x| *x == s)
+            .unwrap()
+    };
+    for f in files {
+        let verdicts = f["verdicts"].as_object().unwrap_or_else(|| panic!("{f}"));
+        let names: Vec<&String> = verdicts.keys().collect();
+        assert_eq!(names, ["seedance2", "kling-i2v"], "{f}");
+        let worst = verdicts
+            .values()
+            .map(|x| rank(x.as_str().unwrap()))
+            .max()
+            .unwrap();
+        assert_eq!(rank(f["verdict"].as_str().unwrap()), worst, "{f}");
+        for why in f["violations"].as_array().unwrap() {
+            let under: Vec<&str> = why["profiles"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p.as_str().unwrap())
+                .collect();
+            assert!(!under.is_empty(), "{f}");
+            for p in under {
+                assert_ne!(
+                    verdicts[p], "pass",
+                    "a passing profile has no violation: {f}"
+                );
+            }
+        }
+    }
+    let find = |name: &str| {
+        files
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(name))
+            .unwrap()
+    };
+    // A still GIF: the asset library takes it, Kling takes JPEG and PNG only.
+    let gif = find("image/ok_gif_still_500x300.gif");
+    assert_eq!(gif["verdicts"]["seedance2"], "pass", "{gif}");
+    assert_eq!(gif["verdicts"]["kling-i2v"], "fail", "{gif}");
+    assert_eq!(gif["verdict"], "fail");
+    assert_eq!(gif["violations"][0]["rule"], "image.format");
+    assert_eq!(
+        gif["violations"][0]["profiles"],
+        serde_json::json!(["kling-i2v"])
+    );
+    // A file that cannot be measured is an error under each.
+    let bad = find("image/err_corrupt_truncated_ihdr.png");
+    assert_eq!(bad["verdicts"]["seedance2"], "error");
+    assert_eq!(bad["verdicts"]["kling-i2v"], "error");
+    assert_eq!(
+        bad["violations"][0]["profiles"],
+        serde_json::json!(["seedance2", "kling-i2v"])
+    );
+    // The summary names both profiles with their sources and counts.
+    let profiles = v["summary"]["profiles"].as_array().unwrap();
+    assert_eq!(profiles.len(), 2);
+    assert_eq!(profiles[0]["name"], "seedance2");
+    assert_eq!(profiles[1]["name"], "kling-i2v");
+    for p in profiles {
+        assert!(!p["source"].as_str().unwrap().is_empty(), "{p}");
+        let n: u64 = ["passed", "failed", "errors"]
+            .iter()
+            .map(|k| p[*k].as_u64().unwrap())
+            .sum();
+        assert_eq!(n, files.len() as u64, "{p}");
+        let name = p["name"].as_str().unwrap();
+        let passed = files
+            .iter()
+            .filter(|f| f["verdicts"][name] == "pass")
+            .count();
+        assert_eq!(p["passed"].as_u64().unwrap(), passed as u64, "{p}");
+    }
+    // Both pass only where each passes.
+    let both = files.iter().filter(|f| f["verdict"] == "pass").count() as u64;
+    assert_eq!(v["summary"]["passed"].as_u64().unwrap(), both);
+    assert!(both < profiles[0]["passed"].as_u64().unwrap());
+
+    // The table shows each verdict, tags a reason that is one profile's,
+    // and a line per profile with its source.
+    let out = preflight(&[
+        "check",
+        "--color",
+        "never",
+        "--profile",
+        "seedance2",
+        "--profile",
+        "kling-i2v",
+        path_str(&dir.join("image/ok_gif_still_500x300.gif")),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("[seedance2 pass, kling-i2v fail]"), "{text}");
+    assert!(text.contains("image.format [kling-i2v]:"), "{text}");
+    assert!(
+        text.contains("checked against seedance2 and kling-i2v"),
+        "{text}"
+    );
+    assert!(
+        text.contains("kling-i2v: 0 passed, 1 failed, 0 errors — Kling image-to-video"),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+/// Every report names the profile it was judged against; the table names
+/// its source.
+#[test]
+fn reports_name_the_profile_and_its_source() {
+    let png = fixtures().join("image/ok_png_800x600.png");
+    let v = json_of(&preflight(&["check", "--format", "json", path_str(&png)]));
+    assert_eq!(v["files"][0]["profile"], "seedance2");
+    assert!(v["files"][0].get("verdicts").is_none());
+    assert_eq!(v["summary"]["profiles"][0]["name"], "seedance2");
+    let out = preflight(&[
+        "check",
+        "--color",
+        "never",
+        "--profile",
+        "sora2",
+        path_str(&png),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let sora = preflight::Profile::builtin("sora2").unwrap();
+    assert!(
+        text.contains(&format!("profile sora2: {} ({}", sora.title, sora.source)),
+        "{text}"
+    );
+    // Two profiles of one name would collide in `verdicts`: refused.
+    let out = preflight(&[
+        "check",
+        "--profile",
+        "vidu",
+        "--profile",
+        "vidu",
+        path_str(&png),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already given"));
+}

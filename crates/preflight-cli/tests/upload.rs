@@ -2358,3 +2358,93 @@ fn readme_examples_run_against_the_fake_service() {
         serde_json::from_slice(&std::fs::read(d.path().join("content.json")).unwrap()).unwrap();
     assert!(content.to_string().contains("asset://"), "{content}");
 }
+
+/// Names: a long stem is shortened (hash kept) to fit behind the prefix the
+/// service showed; a group name that cannot fit is refused before any work
+/// or any group is made; an existing group keeps working.
+#[test]
+fn cli_upload_fits_names_within_64_characters_with_the_prefix() {
+    let s = FakeServer::start();
+    let d = tmp();
+    let src = fixture("audio/ok_wav_2.0s.wav");
+    std::fs::create_dir_all(d.path().join("in")).unwrap();
+    let long = format!("{}.wav", "take-".repeat(30));
+    std::fs::copy(&src, d.path().join("in").join(&long)).unwrap();
+    let (code, out, err) = preflight(Some(&s), d.path(), &["upload", "in", "--group", "refs"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let assets = s.assets();
+    assert_eq!(assets.len(), 1);
+    let name = &assets[0].name;
+    // The fake's prefix is 18 characters: 46 are left, all used.
+    assert_eq!(name.chars().count(), 64 - PREFIX.chars().count(), "{name}");
+    assert!(name.starts_with("take-take-"), "{name}");
+    assert_eq!(name.rsplit('-').next().unwrap().len(), 12, "{name}");
+
+    // Longer than any prefix allows: refused before anything is sent.
+    let before = s.seen().len();
+    let huge = "g".repeat(60);
+    let (code, _, err) = preflight(Some(&s), d.path(), &["upload", "in", "--group", &huge]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("asset.name_length"), "{err}");
+    assert_eq!(s.seen().len(), before, "no request was made");
+
+    // 40 characters fit only a short prefix: a new group of that name is
+    // not made (the prefix is not known before it exists) ...
+    let forty = "h".repeat(40);
+    let (code, _, err) = preflight(Some(&s), d.path(), &["upload", "in", "--group", &forty]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("asset.name_length") && err.contains("at most 34"),
+        "{err}"
+    );
+    assert_eq!(s.count("CreateAssetGroup"), 1, "only refs was made");
+    // ... but one that exists (so fits) is used.
+    s.add_group(&forty);
+    let (code, out, err) = preflight(
+        Some(&s),
+        d.path(),
+        &["upload", "in", "--group", &forty, "--manifest", "m2.json"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+/// An account near the service's 10,000 assets is warned about before the
+/// batch; one far from it is not.
+#[test]
+fn cli_upload_warns_before_passing_the_account_limit() {
+    let s = FakeServer::start();
+    let d = tmp();
+    copy_fixtures(
+        d.path(),
+        &["audio/ok_wav_2.0s.wav", "audio/ok_mp3_cbr128_stereo_5s.mp3"],
+    );
+    let (code, out, err) = preflight(Some(&s), d.path(), &["upload", "in", "--group", "refs"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!err.contains("10000"), "{err}");
+    // 9,999 assets held: two more would pass 10,000.
+    s.with(|st| {
+        let template = st.assets[0].clone();
+        for i in 0..9_997 {
+            let mut a = template.clone();
+            a.id = format!("asset-9{i:09}");
+            a.name = format!("other-{i}");
+            // In another group: only the account's total counts.
+            a.group_id = "group-9000000001".into();
+            st.assets.push(a);
+        }
+    });
+    let d2 = tmp();
+    copy_fixtures(
+        d2.path(),
+        &[
+            "audio/ok_wav_pcm16_8k_mono_3s.wav",
+            "image/ok_png_800x600.png",
+        ],
+    );
+    let (code, out, err) = preflight(Some(&s), d2.path(), &["upload", "in", "--group", "refs"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("holds 9999 assets") && err.contains("at most 10000"),
+        "{err}"
+    );
+}

@@ -3,7 +3,7 @@
 
 use crate::check::{self, Violation};
 use crate::error::Error;
-use crate::info::Format;
+use crate::info::{Format, MediaInfo};
 use crate::probe::probe_reader;
 use crate::profile::Profile;
 use crate::read::ProbeLimits;
@@ -99,15 +99,41 @@ fn error_report(path: &Path, bytes: Option<u64>, rule: Rule, message: String) ->
 /// Checks one file. Never panics and never fails: an unreadable or corrupt
 /// file is a report with verdict [`Verdict::Error`](crate::Verdict::Error) and the rule that says why.
 pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileReport {
+    check_path_against(path, std::slice::from_ref(profile), limits)
+}
+
+/// Checks one file against several profiles: it is read and measured once,
+/// then judged by each (see [`FileReport::judgements`]). With no profile at
+/// all, a file that can be measured passes.
+pub fn check_path_against(path: &Path, profiles: &[Profile], limits: &ProbeLimits) -> FileReport {
+    let names = profiles.iter().map(|p| p.name.as_str());
+    let info = match measure_path(path, limits) {
+        Ok(info) => info,
+        Err(report) => return report.for_profiles(names),
+    };
+    let mismatch = extension_warning(path, &info);
+    let reports = profiles
+        .iter()
+        .map(|p| {
+            let mut r = check::check(&info, p);
+            r.warnings.extend(mismatch.iter().cloned());
+            (p.name.clone(), r)
+        })
+        .collect();
+    FileReport::judged(path, info, reports)
+}
+
+/// Reads and measures one file; an error report when it cannot be.
+fn measure_path(path: &Path, limits: &ProbeLimits) -> Result<MediaInfo, FileReport> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) => {
-            return error_report(
+            return Err(error_report(
                 path,
                 None,
                 Rule::FileUnreadable,
                 format!("cannot read: {e}"),
-            )
+            ))
         }
     };
     if !meta.is_file() {
@@ -116,58 +142,59 @@ pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileR
         } else {
             "not a regular file (FIFO, socket or device)"
         };
-        return error_report(
+        return Err(error_report(
             path,
             None,
             Rule::FileUnreadable,
             format!("cannot check: {what}"),
-        );
+        ));
     }
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) => {
-            return error_report(
+            return Err(error_report(
                 path,
                 Some(meta.len()),
                 Rule::FileUnreadable,
                 format!("cannot open: {e}"),
-            )
+            ))
         }
     };
-    let info = match probe_reader(file, Some(meta.len()), limits) {
-        Ok(info) => info,
-        Err(e) => {
-            let rule = e.rule();
-            let msg = match &e {
-                Error::Io(io) => format!("cannot read: {io}"),
-                Error::Unsupported { .. } => format!("cannot be measured: {e}"),
-                Error::Limit { .. } | Error::Incomplete { .. } => e.to_string(),
-                other => format!("headers could not be parsed: {other}"),
-            };
-            let mut report = error_report(path, Some(meta.len()), rule, msg);
-            // What the file is stays known though it could not be measured (SPEC §4).
-            report.format = sniff_path(path);
-            return report;
-        }
-    };
-    let mut report = check::check(&info, profile);
+    probe_reader(file, Some(meta.len()), limits).map_err(|e| {
+        let rule = e.rule();
+        let msg = match &e {
+            Error::Io(io) => format!("cannot read: {io}"),
+            Error::Unsupported { .. } => format!("cannot be measured: {e}"),
+            Error::Limit { .. } | Error::Incomplete { .. } => e.to_string(),
+            other => format!("headers could not be parsed: {other}"),
+        };
+        let mut report = error_report(path, Some(meta.len()), rule, msg);
+        // What the file is stays known though it could not be measured (SPEC §4).
+        report.format = sniff_path(path);
+        report
+    })
+}
+
+/// `file.extension_mismatch` when the name's extension is not one of the
+/// measured format's.
+fn extension_warning(path: &Path, info: &MediaInfo) -> Option<Violation> {
     let ext = path.extension().and_then(|e| e.to_str());
-    if info.format != Format::Unknown
-        && info.bytes > 0
-        && !sniff::extension_matches(info.format, ext)
+    if info.format == Format::Unknown
+        || info.bytes == 0
+        || sniff::extension_matches(info.format, ext)
     {
-        report.warnings.push(Violation::new(
-            Rule::FileExtensionMismatch,
-            ext.map(Measure::from),
-            Some(Measure::list(info.format.extensions())),
-            format!(
-                "the extension .{} does not match the content, which is {}",
-                ext.unwrap_or(""),
-                info.format.name().to_uppercase()
-            ),
-        ));
+        return None;
     }
-    FileReport::checked(path, info, report)
+    Some(Violation::new(
+        Rule::FileExtensionMismatch,
+        ext.map(Measure::from),
+        Some(Measure::list(info.format.extensions())),
+        format!(
+            "the extension .{} does not match the content, which is {}",
+            ext.unwrap_or(""),
+            info.format.name().to_uppercase()
+        ),
+    ))
 }
 
 /// The format of the file at `path` judged from its first bytes, when it
@@ -259,6 +286,16 @@ pub fn check_paths(
     profile: &Profile,
     opts: &BatchOptions,
 ) -> Result<impl Iterator<Item = FileReport>, BatchError> {
+    check_paths_against(paths, std::slice::from_ref(profile), opts)
+}
+
+/// [`check_paths`] against several profiles: each file is read and
+/// measured once, then judged by each (see [`check_path_against`]).
+pub fn check_paths_against(
+    paths: Vec<PathBuf>,
+    profiles: &[Profile],
+    opts: &BatchOptions,
+) -> Result<impl Iterator<Item = FileReport>, BatchError> {
     let filter = Filter {
         include: globset(&opts.include)?,
         exclude: globset(&opts.exclude)?,
@@ -270,7 +307,7 @@ pub fn check_paths(
             jobs: opts.jobs,
             source,
         })?;
-    let profile = Arc::new(profile.clone());
+    let profiles: Arc<[Profile]> = profiles.into();
     let limits = opts.limits.clone();
     let follow = opts.follow_links;
     let (tx, rx) = std::sync::mpsc::sync_channel::<FileReport>(1024);
@@ -280,8 +317,8 @@ pub fn check_paths(
                 .par_bridge()
                 .for_each_with(tx, |tx, item| {
                     let report = match item {
-                        Item::File(p) => check_path(&p, &profile, &limits),
-                        Item::Failed(r) => *r,
+                        Item::File(p) => check_path_against(&p, &profiles, &limits),
+                        Item::Failed(r) => r.for_profiles(profiles.iter().map(|p| p.name.as_str())),
                     };
                     // The receiver may have gone (broken pipe): stop quietly.
                     let _ = tx.send(report);

@@ -88,7 +88,10 @@ mod sniff;
 
 #[cfg(feature = "fs")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fs")))]
-pub use batch::{check_path, check_paths, count_files, BatchError, BatchOptions};
+pub use batch::{
+    check_path, check_path_against, check_paths, check_paths_against, count_files, BatchError,
+    BatchOptions,
+};
 pub use check::{check, fmt_apart, fmt_num, human_bytes, Report, Verdict, Violation};
 pub use error::{Error, LimitKind, Result};
 pub use info::{Format, Kind, MediaInfo, Rational, UnknownFormat};
@@ -100,6 +103,6 @@ pub use profile::{
     AudioLimits, ImageLimits, Profile, ProfileError, ProfileProblem, RequestLimits, VideoLimits,
 };
 pub use read::ProbeLimits;
-pub use report::{FileReport, Summary};
+pub use report::{FileReport, Judgement, ProfileSummary, Summary};
 pub use rule::{Measure, Rule, UnknownRule};
 pub use sniff::{classify as sniff, extension_matches, HEAD_LEN as SNIFF_LEN};

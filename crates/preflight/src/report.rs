@@ -26,6 +26,47 @@ pub struct FileReport {
     pub violations: Vec<Violation>,
     /// Warnings.
     pub warnings: Vec<Violation>,
+    /// The name of the profile the file was judged against (the first one
+    /// when there are several).
+    pub profile: Option<String>,
+    /// With several profiles: each one's judgement, in the order given. The
+    /// top-level `verdict` is then the worst of them, and `violations` and
+    /// `warnings` hold every distinct one. Empty with a single profile.
+    pub judgements: Vec<Judgement>,
+}
+
+/// One profile's judgement of a file, when a file is judged against several.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Judgement {
+    /// The profile's name.
+    pub profile: String,
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// The rules of this profile the file breaks.
+    pub violations: Vec<Violation>,
+    /// This profile's warnings.
+    pub warnings: Vec<Violation>,
+}
+
+/// Error outranks fail, which outranks pass.
+fn worst(a: Verdict, b: Verdict) -> Verdict {
+    let rank = |v: Verdict| match v {
+        Verdict::Pass => 0,
+        Verdict::Fail => 1,
+        Verdict::Error => 2,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+fn push_distinct(into: &mut Vec<Violation>, v: &Violation) {
+    if !into.contains(v) {
+        into.push(v.clone());
+    }
 }
 
 impl FileReport {
@@ -39,7 +80,117 @@ impl FileReport {
             info: Some(info),
             violations: report.violations,
             warnings: report.warnings,
+            profile: None,
+            judgements: Vec::new(),
         }
+    }
+
+    /// The report of a file measured once and judged against several
+    /// profiles: `reports` holds each profile's name and report, in order.
+    /// With one profile this is [`FileReport::checked`] with its name set.
+    pub fn judged(
+        path: impl Into<PathBuf>,
+        info: MediaInfo,
+        reports: Vec<(String, Report)>,
+    ) -> FileReport {
+        let mut reports = reports.into_iter();
+        let Some((name, first)) = reports.next() else {
+            return FileReport::checked(path, info, Report::default());
+        };
+        let mut out = FileReport::checked(path, info, first.clone());
+        out.profile = Some(name.clone());
+        let rest: Vec<(String, Report)> = reports.collect();
+        if rest.is_empty() {
+            return out;
+        }
+        out.judgements.push(Judgement {
+            verdict: first.verdict(),
+            profile: name,
+            violations: first.violations,
+            warnings: first.warnings,
+        });
+        for (profile, r) in rest {
+            out.verdict = worst(out.verdict, r.verdict());
+            for v in &r.violations {
+                push_distinct(&mut out.violations, v);
+            }
+            for w in &r.warnings {
+                push_distinct(&mut out.warnings, w);
+            }
+            out.judgements.push(Judgement {
+                verdict: r.verdict(),
+                profile,
+                violations: r.violations,
+                warnings: r.warnings,
+            });
+        }
+        out
+    }
+
+    /// Sets whom an error report was judged for: `profiles` names every
+    /// profile of the run (an error is an error under each).
+    pub fn for_profiles<'a>(mut self, profiles: impl IntoIterator<Item = &'a str>) -> FileReport {
+        let names: Vec<&str> = profiles.into_iter().collect();
+        self.profile = names.first().map(|n| n.to_string());
+        self.judgements.clear();
+        if names.len() > 1 {
+            for n in names {
+                self.judgements.push(Judgement {
+                    profile: n.to_string(),
+                    verdict: self.verdict,
+                    violations: self.violations.clone(),
+                    warnings: self.warnings.clone(),
+                });
+            }
+        }
+        self
+    }
+
+    /// Adds a violation found outside the profile rules (a decode that
+    /// failed, say) under every profile; `error` makes the verdict an error.
+    pub fn add_violation(&mut self, v: Violation, error: bool) {
+        let verdict = if error { Verdict::Error } else { Verdict::Fail };
+        for j in &mut self.judgements {
+            j.violations.push(v.clone());
+            j.verdict = worst(j.verdict, verdict);
+        }
+        self.violations.push(v);
+        self.verdict = worst(self.verdict, verdict);
+    }
+
+    /// Adds a warning under every profile.
+    pub fn add_warning(&mut self, w: Violation) {
+        for j in &mut self.judgements {
+            j.warnings.push(w.clone());
+        }
+        self.warnings.push(w);
+    }
+
+    /// Each profile's name and verdict: the judgements when there are
+    /// several, else the single profile (when named) and the verdict.
+    pub fn verdicts(&self) -> Vec<(&str, Verdict)> {
+        if self.judgements.is_empty() {
+            self.profile
+                .as_deref()
+                .map(|p| (p, self.verdict))
+                .into_iter()
+                .collect()
+        } else {
+            self.judgements
+                .iter()
+                .map(|j| (j.profile.as_str(), j.verdict))
+                .collect()
+        }
+    }
+
+    /// The names of the profiles under which `v` (one of `violations` or
+    /// `warnings`) applies, when there are several profiles.
+    pub fn profiles_of(&self, v: &Violation) -> Vec<&str> {
+        self.judgements
+            .iter()
+            .filter(|j| j.violations.contains(v) || j.warnings.contains(v))
+            .map(|j| j.profile.as_str())
+            .collect()
     }
 
     /// The report of a file that could not be measured (verdict
@@ -53,6 +204,8 @@ impl FileReport {
             verdict: Verdict::Error,
             violations: vec![why],
             warnings: Vec::new(),
+            profile: None,
+            judgements: Vec::new(),
         }
     }
 
@@ -122,11 +275,57 @@ impl serde::Serialize for FileReport {
                 m.serialize_entry("display_height", &i.display_height)?;
             }
         }
+        if self.judgements.is_empty() {
+            if let Some(p) = &self.profile {
+                m.serialize_entry("profile", p)?;
+            }
+        }
         m.serialize_entry("verdict", &self.verdict)?;
-        m.serialize_entry("violations", &self.violations)?;
-        m.serialize_entry("warnings", &self.warnings)?;
+        if self.judgements.is_empty() {
+            m.serialize_entry("violations", &self.violations)?;
+            m.serialize_entry("warnings", &self.warnings)?;
+        } else {
+            m.serialize_entry("verdicts", &Verdicts(self))?;
+            m.serialize_entry("violations", &tagged(self, &self.violations))?;
+            m.serialize_entry("warnings", &tagged(self, &self.warnings))?;
+        }
         m.end()
     }
+}
+
+/// `{"profile": "verdict", ...}` in the order the profiles were given.
+#[cfg(feature = "serde")]
+struct Verdicts<'a>(&'a FileReport);
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Verdicts<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.judgements.len()))?;
+        for (name, verdict) in self.0.verdicts() {
+            m.serialize_entry(name, &verdict)?;
+        }
+        m.end()
+    }
+}
+
+#[cfg(feature = "serde")]
+fn tagged<'a>(r: &'a FileReport, list: &'a [Violation]) -> Vec<Tagged<'a>> {
+    list.iter()
+        .map(|v| Tagged {
+            v,
+            profiles: r.profiles_of(v),
+        })
+        .collect()
+}
+
+/// A violation with the profiles it applies under.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize)]
+struct Tagged<'a> {
+    #[serde(flatten)]
+    v: &'a Violation,
+    profiles: Vec<&'a str>,
 }
 
 /// Counts over a run.
@@ -146,11 +345,71 @@ pub struct Summary {
     pub elapsed_s: f64,
     /// How many files broke each rule (violations and warnings).
     pub rules: BTreeMap<Rule, u64>,
+    /// The profiles judged against, with their source and counts, in the
+    /// order given.
+    pub profiles: Vec<ProfileSummary>,
+}
+
+/// One profile of a run: what it is, where its figures come from, and how
+/// the files fared under it.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct ProfileSummary {
+    /// The profile's name.
+    pub name: String,
+    /// Its title.
+    pub title: String,
+    /// Where its figures come from (a document's URL).
+    pub source: String,
+    /// When the figures were read.
+    pub checked: String,
+    /// Files that passed under it.
+    pub passed: u64,
+    /// Files that failed under it.
+    pub failed: u64,
+    /// Files that could not be measured.
+    pub errors: u64,
 }
 
 impl Summary {
+    /// An empty summary of a run against these profiles.
+    pub fn for_profiles(profiles: &[crate::Profile]) -> Summary {
+        Summary {
+            profiles: profiles
+                .iter()
+                .map(|p| ProfileSummary {
+                    name: p.name.clone(),
+                    title: p.title.clone(),
+                    source: p.source.clone(),
+                    checked: p.checked.clone(),
+                    ..ProfileSummary::default()
+                })
+                .collect(),
+            ..Summary::default()
+        }
+    }
+
     /// Counts one report in.
     pub fn add(&mut self, r: &FileReport) {
+        for (name, verdict) in r.verdicts() {
+            let i = match self.profiles.iter().position(|p| p.name == name) {
+                Some(i) => i,
+                None => {
+                    self.profiles.push(ProfileSummary {
+                        name: name.to_string(),
+                        ..ProfileSummary::default()
+                    });
+                    self.profiles.len() - 1
+                }
+            };
+            let p = &mut self.profiles[i];
+            match verdict {
+                Verdict::Pass => p.passed += 1,
+                Verdict::Fail => p.failed += 1,
+                Verdict::Error => p.errors += 1,
+            }
+        }
         self.files += 1;
         match r.verdict {
             Verdict::Pass => self.passed += 1,

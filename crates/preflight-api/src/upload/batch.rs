@@ -3,7 +3,7 @@
 
 use super::client::{AssetFilter, AssetStatus, Client, Payload};
 use super::manifest::{now_unix, Entry, Intent, Manifest, ManifestError};
-use super::{asset_name, hash_tag, name_has_hash, CheckedFile, UploadError};
+use super::{asset_name_within, hash_tag, name_has_hash, CheckedFile, UploadError};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -43,6 +43,11 @@ pub struct UploadOptions {
     /// without a result in the manifest) to appear in the group before
     /// they are created again. Default 30 s.
     pub intent_wait: Duration,
+    /// Most characters in a new asset's name as the client sends it: the
+    /// service's 64 less its isolation prefix (see
+    /// [`name_budget`](super::name_budget)). Default: for the assumed
+    /// 30-character prefix.
+    pub name_chars: usize,
 }
 
 impl Default for UploadOptions {
@@ -53,6 +58,7 @@ impl Default for UploadOptions {
             cancel: None,
             max_failures: 8,
             intent_wait: Duration::from_secs(30),
+            name_chars: super::name_budget(super::ASSUMED_PREFIX_CHARS),
         }
     }
 }
@@ -70,6 +76,7 @@ impl UploadOptions {
         cancel: Some(Arc<AtomicBool>);
         max_failures: u32;
         intent_wait: Duration;
+        name_chars: usize;
     }
 }
 
@@ -279,9 +286,7 @@ pub fn upload_files(
                     })
                 } else {
                     let hash = hashes_ok[i].as_str();
-                    upload_one(
-                        client, group_id, file, hash, opts.mode, &existing, &manifest,
-                    )
+                    upload_one(client, group_id, file, hash, opts, &existing, &manifest)
                 };
                 let o = Outcome {
                     path: file.path().to_path_buf(),
@@ -328,11 +333,12 @@ fn upload_one(
     group_id: &str,
     file: &CheckedFile,
     hash: &str,
-    mode: Mode,
+    opts: &UploadOptions,
     existing: &HashMap<String, (String, String, AssetStatus)>,
     manifest: &Mutex<&mut Manifest>,
 ) -> Result<Uploaded, UploadError> {
-    let name = asset_name(file.path(), hash);
+    let mode = opts.mode;
+    let name = asset_name_within(file.path(), hash, opts.name_chars);
     let (asset_id, name, source, status) = match existing.get(hash_tag(hash)) {
         Some((id, n, st)) if name_has_hash(n, hash) => {
             (id.clone(), n.clone(), Source::Existing, st.clone())

@@ -434,6 +434,22 @@ impl Client {
         })
     }
 
+    /// How many assets match `filter` (the account's total with the
+    /// default filter), by the `TotalCount` of one one-item page; `None`
+    /// when the service does not say.
+    pub fn count_assets(&self, filter: &AssetFilter) -> Result<Option<u64>, UploadError> {
+        let body = Body::json(&json!({
+            "model": MODEL_IMAGE, "PageNumber": 1, "PageSize": 1, "Filter": filter.to_json(),
+        }));
+        let p: Page<Asset> = self.call(
+            "ListAssets",
+            &body,
+            |r| self.parse_as("ListAssets", r),
+            || Ok(None),
+        )?;
+        Ok(p.total_count)
+    }
+
     /// The asset of `group_id` named exactly `name` (`ListAssets` with
     /// `Filter.Name` and `Filter.GroupIds`).
     pub fn find_asset(&self, group_id: &str, name: &str) -> Result<Option<Asset>, UploadError> {

@@ -420,26 +420,66 @@ fn hash_reader<R: io::Read>(mut r: R) -> io::Result<String> {
     Ok(h.finalize().to_hex().to_string())
 }
 
-/// Longest stem kept in an asset name, in characters.
-const MAX_STEM_CHARS: usize = 64;
+/// Most characters in a group or asset name as the service stores it, its
+/// `[u-…]-[t-…]-` isolation prefix included (SPEC §1).
+pub const MAX_NAME_CHARS: usize = 64;
 
-/// The deterministic asset name of a file: `<stem>-<first 12 hex of hash>`.
-///
-/// The stem keeps letters, digits, `.`, `_` and `-`; anything else becomes
-/// `_`; it is cut to 64 characters, and an empty stem reads `asset`.
+/// The length of the isolation prefix assumed when the service has not
+/// shown one: `[u-` + a 10-digit user id + `]-[t-` + a 10-digit token id +
+/// `]-`. Ids seen so far are shorter, so names made to fit it fit.
+pub const ASSUMED_PREFIX_CHARS: usize = 30;
+
+/// The shortest prefix there can be (`[u-1]-[t-1]-`): a name longer than
+/// [`MAX_NAME_CHARS`] less this can never be stored.
+pub const MIN_PREFIX_CHARS: usize = 12;
+
+/// The length of the isolation prefix the service put before `chosen` to
+/// store it as `stored` (a group's name as listed); `None` when `stored`
+/// shows no prefix.
+/// ```
+/// use preflight_api::upload::prefix_chars;
+/// assert_eq!(prefix_chars("[u-7001]-[t-42]-refs", "refs"), Some(16));
+/// assert_eq!(prefix_chars("refs", "refs"), None);
+/// ```
+pub fn prefix_chars(stored: &str, chosen: &str) -> Option<usize> {
+    client::strip_group_prefix(stored)?;
+    stored
+        .strip_suffix(chosen)
+        .map(|p| p.chars().count())
+        .filter(|&n| n > 0)
+}
+
+/// Characters left for a name after a prefix of `prefix` characters.
+pub fn name_budget(prefix: usize) -> usize {
+    MAX_NAME_CHARS.saturating_sub(prefix)
+}
+
+/// The deterministic asset name of a file: `<stem>-<first 12 hex of hash>`,
+/// at most [`name_budget`]`(`[`ASSUMED_PREFIX_CHARS`]`)` characters (see
+/// [`asset_name_within`]).
 /// ```
 /// use preflight_api::upload::asset_name;
 /// let hash = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 /// assert_eq!(asset_name("clips/My shot (1).mp4".as_ref(), hash), "My_shot__1_-0123456789ab");
 /// ```
 pub fn asset_name(path: &Path, hash: &str) -> String {
+    asset_name_within(path, hash, name_budget(ASSUMED_PREFIX_CHARS))
+}
+
+/// The asset name of a file in at most `max_chars` characters (at least
+/// 14 are used): the stem keeps letters, digits, `.`, `_` and `-`; anything
+/// else becomes `_`; it is shortened so that `-` and the 12-digit hash tag
+/// always fit; an empty stem reads `asset`.
+pub fn asset_name_within(path: &Path, hash: &str, max_chars: usize) -> String {
+    let tag = hash_tag(hash);
+    let room = max_chars.saturating_sub(tag.chars().count() + 1).max(1);
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy())
         .unwrap_or_default();
     let mut clean: String = stem
         .chars()
-        .take(MAX_STEM_CHARS)
+        .take(room)
         .map(|c| {
             if c.is_alphanumeric() || matches!(c, '.' | '_' | '-') {
                 c
@@ -449,9 +489,9 @@ pub fn asset_name(path: &Path, hash: &str) -> String {
         })
         .collect();
     if clean.is_empty() {
-        clean.push_str("asset");
+        clean.push_str(&"asset"[..room.min(5)]);
     }
-    format!("{clean}-{}", hash_tag(hash))
+    format!("{clean}-{tag}")
 }
 
 /// The part of a hash used in names: its first 12 hex digits.
@@ -501,8 +541,27 @@ mod tests {
             asset_name(Path::new("a\"b\r\n.wav"), HASH),
             "a_b__-0123456789ab"
         );
+        // Long stems are cut so that the stored name, prefix included,
+        // stays within 64 characters; the hash tag always stays whole.
         let long = "x".repeat(300) + ".jpg";
-        assert_eq!(asset_name(Path::new(&long), HASH).chars().count(), 64 + 13);
+        let name = asset_name(Path::new(&long), HASH);
+        assert_eq!(name.chars().count(), MAX_NAME_CHARS - ASSUMED_PREFIX_CHARS);
+        assert!(name_has_hash(&name, HASH), "{name}");
+        let wide = "語".repeat(100) + ".png";
+        let name = asset_name_within(Path::new(&wide), HASH, 40);
+        assert_eq!(name.chars().count(), 40);
+        assert!(name.starts_with("語語") && name_has_hash(&name, HASH));
+        assert_eq!(
+            asset_name_within(Path::new("/"), HASH, 16),
+            "as-0123456789ab"
+        );
+        assert_eq!(
+            asset_name_within(Path::new("ab.jpg"), HASH, 0),
+            "a-0123456789ab"
+        );
+        assert_eq!(prefix_chars("[u-2100001]-[t-77]x", "x"), Some(18));
+        assert_eq!(prefix_chars("[u-2100001]-[t-77]x", "y"), None);
+        assert_eq!(name_budget(18), 46);
         assert!(name_has_hash("photo-0123456789ab", HASH));
         assert!(!name_has_hash("photo0123456789ab", HASH));
         assert!(!name_has_hash("-0123456789ab", HASH));

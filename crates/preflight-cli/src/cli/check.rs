@@ -6,7 +6,8 @@ use super::paths;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use preflight::{
-    check_paths, count_files, BatchOptions, FileReport, ProbeLimits, Profile, Summary, Verdict,
+    check_paths_against, count_files, BatchOptions, FileReport, ProbeLimits, Profile, Summary,
+    Verdict,
 };
 use preflight::{fmt_num, human_bytes};
 use std::io::{self, IsTerminal, Write};
@@ -36,9 +37,11 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     format: OutputFormat,
-    /// Built-in profile name or a TOML file with the same fields.
+    /// Built-in profile name or a TOML file with the same fields. Repeat it
+    /// to judge each file against several profiles in one pass (each file is
+    /// read once; the JSON report gains `verdicts`).
     #[arg(long, default_value = "seedance2", value_name = "NAME|FILE.toml")]
-    profile: String,
+    profile: Vec<String>,
     /// Worker threads: 0 is one per core; at most 1024, and never more than
     /// 8 per core or one per file named when no folder is given.
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0, value_parser = paths::parse_jobs)]
@@ -90,7 +93,7 @@ fn decoded(
                 if let Some(info) = &r.info {
                     match preflight_fix::verify_decode(&r.path, info, &limits) {
                         Ok(preflight_fix::Verified::Skipped(why)) => {
-                            r.warnings.push(preflight::Violation::new(
+                            r.add_warning(preflight::Violation::new(
                                 preflight::Rule::FileNotVerified,
                                 None,
                                 None,
@@ -98,15 +101,15 @@ fn decoded(
                             ))
                         }
                         Ok(preflight_fix::Verified::Decoded) | Ok(_) => {}
-                        Err(e) => {
-                            r.violations.push(preflight::Violation::new(
+                        Err(e) => r.add_violation(
+                            preflight::Violation::new(
                                 preflight::Rule::FileCorrupt,
                                 None,
                                 None,
                                 format!("decoding failed: {e}"),
-                            ));
-                            r.verdict = Verdict::Error;
-                        }
+                            ),
+                            true,
+                        ),
                     }
                 }
             }
@@ -116,8 +119,26 @@ fn decoded(
     rx.into_iter()
 }
 
+/// The profiles named by `--profile`, in order; a usage error when one
+/// cannot be loaded or two share a name (their verdicts would collide).
+pub(crate) fn load_profiles(names: &[String]) -> Result<Vec<Profile>, String> {
+    let mut profiles: Vec<Profile> = Vec::with_capacity(names.len());
+    for n in names {
+        let p = Profile::from_name_or_path(n).map_err(|e| e.to_string())?;
+        if profiles.iter().any(|q| q.name == p.name) {
+            return Err(format!(
+                "--profile {}: a profile named {:?} is already given",
+                sanitize(n),
+                sanitize(&p.name)
+            ));
+        }
+        profiles.push(p);
+    }
+    Ok(profiles)
+}
+
 pub fn run(args: CheckArgs) -> u8 {
-    let profile = match Profile::from_name_or_path(&args.profile) {
+    let profiles = match load_profiles(&args.profile) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("preflight: {e}");
@@ -152,7 +173,7 @@ pub fn run(args: CheckArgs) -> u8 {
         .limits(limits);
     let start = Instant::now();
     let reports: Box<dyn Iterator<Item = FileReport>> =
-        match check_paths(roots.clone(), &profile, &opts) {
+        match check_paths_against(roots.clone(), &profiles, &opts) {
             Ok(r) if args.verify == Verify::Decode => Box::new(decoded(r)),
             Ok(r) => Box::new(r),
             Err(e) => {
@@ -177,7 +198,7 @@ pub fn run(args: CheckArgs) -> u8 {
             }
         });
     }
-    let mut summary = Summary::default();
+    let mut summary = Summary::for_profiles(&profiles);
     let mut unreadable = 0u64;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
@@ -216,7 +237,7 @@ pub fn run(args: CheckArgs) -> u8 {
                 write_json_line(&mut out, &serde_json::json!({ "summary": summary }))
             }
             OutputFormat::Json => write_json_document(&mut out, &kept, &summary),
-            OutputFormat::Table => write_table(&mut out, &kept, &summary, &profile),
+            OutputFormat::Table => write_table(&mut out, &kept, &summary),
         }
         .and_then(|_| out.flush());
     }
@@ -309,12 +330,8 @@ fn describe(r: &FileReport) -> String {
 /// Paths longer than this do not widen the path column of the table.
 const MAX_PATH_COLUMN: usize = 60;
 
-fn write_table<W: Write>(
-    out: &mut W,
-    files: &[FileReport],
-    s: &Summary,
-    p: &Profile,
-) -> io::Result<()> {
+fn write_table<W: Write>(out: &mut W, files: &[FileReport], s: &Summary) -> io::Result<()> {
+    let several = s.profiles.len() > 1;
     let names: Vec<String> = files.iter().map(|r| sanitize(&r.path_str())).collect();
     let width = names
         .iter()
@@ -328,7 +345,15 @@ fn write_table<W: Write>(
             Verdict::Fail => paint(Paint::Red, "FAIL "),
             Verdict::Error => paint(Paint::Yellow, "ERROR"),
         };
-        let about = describe(r);
+        let mut about = describe(r);
+        if several {
+            let each: Vec<String> = r
+                .verdicts()
+                .iter()
+                .map(|(p, v)| format!("{} {}", sanitize(p), v.as_str()))
+                .collect();
+            about = format!("{about}  [{}]", each.join(", "));
+        }
         if about.is_empty() {
             writeln!(out, "{verdict}  {}", paint(Paint::Magenta, name))?;
         } else {
@@ -338,30 +363,67 @@ fn write_table<W: Write>(
                 paint(Paint::Magenta, &pad(name, width))
             )?;
         }
+        // With several profiles, a reason names the profiles it is theirs
+        // when it is not everyone's.
+        let whose = |v: &preflight::Violation| -> String {
+            let names = r.profiles_of(v);
+            if !several || names.len() == s.profiles.len() {
+                String::new()
+            } else {
+                format!(" [{}]", sanitize(&names.join(", ")))
+            }
+        };
         for v in &r.violations {
             let id = paint(Paint::Cyan, &v.rule.to_string());
-            writeln!(out, "       {} {id}: {}", paint(Paint::Red, "✗"), v.message)?;
+            let mark = paint(Paint::Red, "✗");
+            writeln!(out, "       {mark} {id}{}: {}", whose(v), v.message)?;
         }
         for w in &r.warnings {
             let id = paint(Paint::Cyan, &w.rule.to_string());
-            writeln!(
-                out,
-                "       {} {id}: {}",
-                paint(Paint::Yellow, "!"),
-                w.message
-            )?;
+            let mark = paint(Paint::Yellow, "!");
+            writeln!(out, "       {mark} {id}{}: {}", whose(w), w.message)?;
         }
     }
+    let names: Vec<&str> = s.profiles.iter().map(|p| p.name.as_str()).collect();
     writeln!(
         out,
         "\n{} checked against {}: {} passed, {} failed, {} in {:.2} s",
         plural(s.files, "file", "files"),
-        p.name,
+        sanitize(&names.join(" and ")),
         s.passed,
         s.failed,
         plural(s.errors, "error", "errors"),
         s.elapsed_s
     )?;
+    for p in &s.profiles {
+        let source = if p.source.is_empty() {
+            "no source given".to_string()
+        } else if p.checked.is_empty() {
+            p.source.clone()
+        } else {
+            format!("{}, read {}", p.source, p.checked)
+        };
+        if several {
+            writeln!(
+                out,
+                "{}: {} passed, {} failed, {} — {} ({})",
+                sanitize(&p.name),
+                p.passed,
+                p.failed,
+                plural(p.errors, "error", "errors"),
+                sanitize(&p.title),
+                sanitize(&source)
+            )?;
+        } else {
+            writeln!(
+                out,
+                "profile {}: {} ({})",
+                sanitize(&p.name),
+                sanitize(&p.title),
+                sanitize(&source)
+            )?;
+        }
+    }
     if !s.rules.is_empty() {
         let by_rule: Vec<String> = s.rules.iter().map(|(k, v)| format!("{k} {v}")).collect();
         writeln!(out, "by rule: {}", by_rule.join(", "))?;

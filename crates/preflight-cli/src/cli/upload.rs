@@ -17,6 +17,7 @@ use super::output::sanitize;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use preflight::{check_paths, BatchOptions, FileReport, Profile, Verdict};
+use preflight_api::upload;
 use preflight_api::upload::manifest::DEFAULT_FILE;
 use preflight_api::upload::{
     asset_uri, upload_files, Manifest, Mode, Outcome, Source, UploadError, UploadOptions,
@@ -273,6 +274,55 @@ impl Inputs {
     }
 }
 
+/// `Err` (naming the rule `asset.name_length`) when a group named `name`
+/// cannot be stored behind a prefix of `prefix` characters.
+fn group_name_fits(name: &str, prefix: usize) -> Result<(), String> {
+    let n = name.chars().count();
+    if n + prefix <= upload::MAX_NAME_CHARS {
+        return Ok(());
+    }
+    Err(format!(
+        "asset.name_length: the group name {:?} has {n} characters; behind the service's {prefix}-character [u-…]-[t-…]- prefix, names hold at most {} (choose a name of at most {} characters)",
+        sanitize(name),
+        upload::MAX_NAME_CHARS,
+        upload::name_budget(prefix)
+    ))
+}
+
+enum GroupError {
+    Api(preflight_api::upload::UploadError),
+    Name(String),
+}
+
+/// The group named `name`; one is made only when its name fits behind the
+/// assumed prefix (a group that exists has fitted).
+fn find_or_create_group(
+    client: &preflight_api::upload::Client,
+    name: &str,
+) -> Result<preflight_api::upload::Group, GroupError> {
+    if let Some(g) = client.find_group(name).map_err(GroupError::Api)? {
+        return Ok(g);
+    }
+    group_name_fits(name, upload::ASSUMED_PREFIX_CHARS).map_err(GroupError::Name)?;
+    client.find_or_create_group(name).map_err(GroupError::Api)
+}
+
+/// The service holds at most this many assets per account (SPEC §1).
+const MAX_ACCOUNT_ASSETS: u64 = 10_000;
+
+/// Warns when `adding` more assets could take the account past the
+/// service's 10,000; a count the service does not give is no warning.
+fn warn_account_limit(client: &preflight_api::upload::Client, adding: u64) {
+    let filter = preflight_api::upload::AssetFilter::new();
+    if let Ok(Some(held)) = client.count_assets(&filter) {
+        if held.saturating_add(adding) > MAX_ACCOUNT_ASSETS {
+            eprintln!(
+                "preflight: warning: the account holds {held} assets and this batch adds up to {adding}: the service keeps at most {MAX_ACCOUNT_ASSETS} per account, so uploads past it will be refused"
+            );
+        }
+    }
+}
+
 pub fn run(args: UploadArgs) -> u8 {
     let profile = match Profile::from_name_or_path(&args.profile) {
         Ok(p) => p,
@@ -292,6 +342,14 @@ pub fn run(args: UploadArgs) -> u8 {
             return exit::USAGE;
         }
     };
+    // A group name that cannot be stored, whatever the prefix, is refused
+    // before any work (asset.name_length).
+    if let Some(name) = &args.group {
+        if let Err(why) = group_name_fits(name, upload::MIN_PREFIX_CHARS) {
+            eprintln!("preflight: {why}");
+            return exit::USAGE;
+        }
+    }
     let stop = Interrupt::install();
     // 1. Check everything first.
     let opts = BatchOptions::default();
@@ -377,10 +435,16 @@ pub fn run(args: UploadArgs) -> u8 {
         Ok(m) => m,
         Err(e) => return api::fail(&e),
     };
+    // The isolation prefix the service puts before names: as a listed group
+    // shows it, else the longest assumed.
+    let mut prefix = upload::ASSUMED_PREFIX_CHARS;
     let group_id = match (&args.group_id, &args.group) {
         (Some(id), _) => id.clone(),
-        (None, Some(name)) => match client.find_or_create_group(name) {
+        (None, Some(name)) => match find_or_create_group(&client, name) {
             Ok(g) => {
+                if let Some(n) = upload::prefix_chars(&g.name, name) {
+                    prefix = n;
+                }
                 if !g.also_named.is_empty() {
                     eprintln!(
                         "preflight: {} groups are named {}: using the oldest, {} (the others: {})",
@@ -392,10 +456,15 @@ pub fn run(args: UploadArgs) -> u8 {
                 }
                 g.id
             }
-            Err(e) => return api::fail(&e),
+            Err(GroupError::Api(e)) => return api::fail(&e),
+            Err(GroupError::Name(why)) => {
+                eprintln!("preflight: {why}");
+                return exit::USAGE;
+            }
         },
         (None, None) => return api::usage(api::Usage("give --group NAME or --group-id ID".into())),
     };
+    warn_account_limit(&client, files.len() as u64);
     // 3. Upload.
     let bar = progress_bar(args.quiet, files.len() as u64);
     let (created, reused, failed) = (AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0));
@@ -440,6 +509,7 @@ pub fn run(args: UploadArgs) -> u8 {
         .jobs(args.jobs.max(1))
         .max_failures(args.max_failures)
         .intent_wait(intent_wait())
+        .name_chars(upload::name_budget(prefix))
         .cancel(Arc::clone(&stop.cancel));
     TOTAL.store(files.len() as u64, Ordering::SeqCst);
     PHASE.store(UPLOADING, Ordering::SeqCst);

@@ -718,6 +718,12 @@ fn parse_multipart(body: &[u8], boundary: &str) -> (Value, Option<Upload>) {
     (Value::Object(fields), upload)
 }
 
+/// The service's rule: a name with its isolation prefix holds at most 64
+/// characters (SPEC §1).
+fn too_long(name: &str) -> bool {
+    PREFIX.chars().count() + name.chars().count() > 64
+}
+
 fn bad(msg: &str) -> (u16, String) {
     (400, error_body("InvalidParameter", msg))
 }
@@ -775,6 +781,9 @@ fn process(st: &mut State, action: &str, body: &Value, upload: Option<Upload>) -
             if name.is_empty() {
                 return bad("Name is required");
             }
+            if too_long(&name) {
+                return bad("Name is too long");
+            }
             st.next_id += 1;
             let id = format!("group-{:010}", st.next_id);
             st.groups.push(Group {
@@ -802,6 +811,9 @@ fn process(st: &mut State, action: &str, body: &Value, upload: Option<Upload>) -
                 if !m.starts_with(&ty.to_ascii_lowercase()) {
                     return bad(&format!("content {m} is not {ty}"));
                 }
+            }
+            if too_long(&s("Name")) {
+                return bad("Name is too long");
             }
             st.next_id += 1;
             let id = format!("asset-{:010}", st.next_id);
