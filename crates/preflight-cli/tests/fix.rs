@@ -357,6 +357,14 @@ fn every_repairable_fixture_is_repaired_and_passes() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let profile = Profile::seedance2();
+    let dry = fix_paths(
+        &dirs,
+        &out,
+        &profile,
+        &FixOptions::default(),
+        &FixRunOptions::default().dry_run(true),
+    )
+    .unwrap();
     let reports = fix_paths(
         &dirs,
         &out,
@@ -366,6 +374,23 @@ fn every_repairable_fixture_is_repaired_and_passes() {
     )
     .unwrap();
     assert_eq!(tree_hash(&testdata), before, "an input fixture was touched");
+    // Issue 12: `--dry-run` printed the plan the real run applied, on every
+    // fixture (videos included), and the output is what the steps say.
+    assert_eq!(dry.len(), reports.len());
+    for (d, r) in dry.iter().zip(&reports) {
+        assert_eq!(d.path, r.path);
+        assert_eq!(
+            serde_json::to_value(&d.plan).unwrap(),
+            serde_json::to_value(&r.plan).unwrap(),
+            "{}",
+            d.path.display()
+        );
+        if let (Some(o), Some(plan)) = (&r.output, &r.plan) {
+            if r.status == FixStatus::Repaired {
+                output_satisfies_steps(o, plan);
+            }
+        }
+    }
     let mut repaired = 0;
     for r in &reports {
         let rel = r
@@ -529,6 +554,44 @@ mod applied_plans {
     use proptest::prelude::*;
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(16))]
+
+        /// Issue 12: on synthetic files of random size and type, under a
+        /// profile from the catalogue and random options, `--dry-run`'s plan
+        /// equals the plan the real run reports, and the output satisfies
+        /// every step.
+        #[test]
+        fn dry_run_plan_is_the_applied_plan(
+            w in 40u32..2400, h in 40u32..2400,
+            fmt in prop::sample::select(vec![ImageFormat::Png, ImageFormat::Jpeg, ImageFormat::Bmp, ImageFormat::Gif]),
+            profile in prop::sample::select(vec!["seedance2", "sora2", "kling-i2v", "runway-gen4", "vidu", "wan2.6"]),
+            crop in any::<bool>(),
+        ) {
+            let tmp = tempfile::tempdir().unwrap();
+            let inp = tmp.path().join("in");
+            std::fs::create_dir_all(&inp).unwrap();
+            let ext = fmt.extensions_str()[0];
+            write_image(&inp, &format!("p.{ext}"), &picture(w, h), fmt);
+            let profile = Profile::builtin(profile).unwrap();
+            let opts = FixOptions::new().aspect(if crop { AspectMode::Crop } else { AspectMode::Pad });
+            let out = tmp.path().join("out");
+            let dry = fix_paths(&[inp.clone()], &out, &profile, &opts, &FixRunOptions::new().dry_run(true)).unwrap();
+            let real = fix_paths(&[inp], &out, &profile, &opts, &FixRunOptions::new()).unwrap();
+            prop_assert_eq!(dry.len(), 1);
+            prop_assert_eq!(real.len(), 1);
+            prop_assert_eq!(
+                serde_json::to_value(&dry[0].plan).unwrap(),
+                serde_json::to_value(&real[0].plan).unwrap()
+            );
+            if real[0].status == FixStatus::Repaired {
+                output_satisfies_steps(real[0].output.as_ref().unwrap(), real[0].plan.as_ref().unwrap());
+                let after = check_path(real[0].output.as_ref().unwrap(), &profile, &ProbeLimits::default());
+                prop_assert_eq!(after.verdict, Verdict::Pass, "{:?}", after.violations);
+            }
+        }
+    }
+
+    proptest! {
         // Each case decodes, resizes and encodes a real picture: keep it modest.
         #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -627,6 +690,19 @@ fn hostile_files_end_in_a_report_each() {
     )
     .unwrap();
     drop(sparse);
+    // 100,000 frames of 1×1 on a 299×299 canvas (2.3 MB): kept as full
+    // canvases, 36 GB.
+    let mut gif = b"GIF89a".to_vec();
+    gif.extend_from_slice(&[
+        0x2b, 0x01, 0x2b, 0x01, 0x80, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff,
+    ]);
+    gif.extend_from_slice(b"\x21\xff\x0bNETSCAPE2.0\x03\x01\0\0\0");
+    for _ in 0..100_000 {
+        gif.extend_from_slice(b"\x21\xf9\x04\x00\x02\x00\x00\x00");
+        gif.extend_from_slice(b"\x2c\0\0\0\0\x01\0\x01\0\0\x02\x02\x44\x01\x00");
+    }
+    gif.push(0x3b);
+    std::fs::write(input.join("gif_100000f_299x299.gif"), &gif).unwrap();
     // File names that ffmpeg would read as a protocol or an option.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
@@ -676,6 +752,7 @@ fn hostile_files_end_in_a_report_each() {
         ("gif_40f_6500x6500.gif", "megapixels of animation frames"),
         ("sparse.jpg", "to read (limit 1.0 GB)"),
         ("wav_rate_4ghz_short.wav", "to decode (limit"),
+        ("gif_100000f_299x299.gif", "megapixels of animation frames"),
     ] {
         let r = by_name(name);
         assert_eq!(r["status"], "not_repaired", "{name}: {r:#}");
@@ -746,6 +823,45 @@ fn hostile_files_end_in_a_report_each() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+}
+
+/// The output of a repair is what the plan's steps say: its format, its
+/// final size (after orientation, crop, resize and pad) and, for a trim or
+/// a pad of audio, its duration.
+fn output_satisfies_steps(output: &Path, plan: &preflight_fix::FixPlan) {
+    use preflight_fix::Step;
+    let info = probe_path(output, &ProbeLimits::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", output.display()));
+    if let Some(f) = plan.output {
+        assert_eq!(info.format, f, "{}: {plan:?}", output.display());
+    }
+    let mut size: Option<(u32, u32)> = None;
+    let mut duration: Option<f64> = None;
+    for s in &plan.steps {
+        match s {
+            Step::Crop { rect, .. } => size = Some((rect.w, rect.h)),
+            Step::Resize { to, .. } | Step::Pad { to, .. } => size = Some((to.w, to.h)),
+            Step::ReencodeVideo { size: Some(to), .. } => size = Some((to.w, to.h)),
+            Step::Trim { to_s, .. } | Step::PadAudio { to_s, .. } => duration = Some(*to_s),
+            _ => {}
+        }
+    }
+    if let Some((w, h)) = size {
+        assert_eq!(
+            (info.width, info.height),
+            (Some(w), Some(h)),
+            "{}: {plan:?}",
+            output.display()
+        );
+    }
+    if let (Some(want), Some(got)) = (duration, info.duration_s) {
+        // A cut lands on a frame or packet boundary.
+        assert!(
+            (got - want).abs() < 0.1,
+            "{}: {got} s, not {want} s",
+            output.display()
+        );
+    }
 }
 
 /// `--dry-run` prints the plan that the real run applies, on every fixture.
@@ -994,4 +1110,216 @@ fn fix_reports_special_files_and_exits_as_check_does() {
     assert_eq!(check.status.code(), Some(2));
     assert_eq!(fix.status.code(), check.status.code());
     assert!(String::from_utf8_lossy(&fix.stdout).contains("1 file:"));
+}
+
+/// The MD5 of a file's video packets as stored (no decode): equal for two
+/// files exactly when the video stream was copied, not re-encoded.
+fn video_packets_md5(ff: &Ffmpeg, path: &Path) -> String {
+    let o = Command::new(&ff.path)
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-map", "0:v:0", "-c", "copy", "-f", "md5", "-"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap().trim().to_string()
+}
+
+/// Issue 11: a video with Opus audio fails `video.audio_codec`, and `fix`
+/// re-encodes the audio only: the video packets are copied as they were.
+#[test]
+fn opus_audio_in_a_video_is_reencoded_alone() {
+    let Some(ff) = Ffmpeg::find() else {
+        eprintln!("skipped: ffmpeg is not on PATH");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let clip = tmp.path().join("opus.mp4");
+    let o = Command::new(&ff.path)
+        .args([
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=640x640:rate=25:duration=3",
+        ])
+        .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=3"])
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ])
+        .args(["-c:a", "libopus", "-b:a", "32k", "-shortest"])
+        .arg(&clip)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bin = env!("CARGO_BIN_EXE_preflight");
+    let v: serde_json::Value = serde_json::from_slice(
+        &Command::new(bin)
+            .args(["check", "--format", "json"])
+            .arg(&clip)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let f = &v["files"][0];
+    assert_eq!(f["verdict"], "fail", "{f}");
+    assert_eq!(f["audio_codec"], "opus", "{f}");
+    assert_eq!(f["violations"][0]["rule"], "video.audio_codec", "{f}");
+
+    let out = tmp.path().join("out");
+    let o = Command::new(bin)
+        .args(["fix", "--format", "json", "--out"])
+        .arg(&out)
+        .arg(&clip)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
+    let f = &v["files"][0];
+    assert_eq!(f["status"], "repaired", "{v:#}");
+    let actions = f["actions"].to_string();
+    assert!(
+        actions.contains("audio track opus → AAC (video stream copy)"),
+        "{actions}"
+    );
+    assert!(
+        !actions.contains("H.264"),
+        "the video was not re-encoded: {actions}"
+    );
+    let fixed = PathBuf::from(f["output"].as_str().unwrap());
+    let after = check_path(&fixed, &Profile::seedance2(), &ProbeLimits::default());
+    assert_eq!(after.verdict, Verdict::Pass, "{:?}", after.violations);
+    assert!(
+        after.info.as_ref().unwrap().audio_codec.as_deref() == Some("aac"),
+        "{:?}",
+        after.info
+    );
+    assert_eq!(video_packets_md5(ff, &clip), video_packets_md5(ff, &fixed));
+}
+
+/// Issue 11: Sora takes only pictures of the requested size: `fix --profile
+/// sora2` scales and crops (or pads) to exactly 1280×720 or 720×1280.
+#[test]
+fn fix_for_sora_gives_exactly_the_requested_size() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inp = tmp.path().join("in");
+    std::fs::create_dir_all(&inp).unwrap();
+    write_image(&inp, "wide.jpg", &picture(1920, 1000), ImageFormat::Jpeg);
+    write_image(&inp, "tall.png", &picture(600, 1300), ImageFormat::Png);
+    write_image(&inp, "exact.jpg", &picture(1280, 720), ImageFormat::Jpeg);
+    let bin = env!("CARGO_BIN_EXE_preflight");
+    for (aspect, out) in [("crop", "out-crop"), ("pad", "out-pad")] {
+        let out = tmp.path().join(out);
+        let o = Command::new(bin)
+            .args([
+                "fix",
+                "--profile",
+                "sora2",
+                "--aspect",
+                aspect,
+                "--format",
+                "json",
+                "--out",
+            ])
+            .arg(&out)
+            .arg(&inp)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
+        assert_eq!(o.status.code(), Some(0), "{v:#}");
+        let sora = Profile::builtin("sora2").unwrap();
+        for f in v["files"].as_array().unwrap() {
+            let name = f["path"].as_str().unwrap();
+            if name.ends_with("exact.jpg") {
+                assert_eq!(f["status"], "passed", "{f}");
+                continue;
+            }
+            assert_eq!(f["status"], "repaired", "{f}");
+            let fixed = PathBuf::from(f["output"].as_str().unwrap());
+            let r = check_path(&fixed, &sora, &ProbeLimits::default());
+            assert_eq!(r.verdict, Verdict::Pass, "{name}: {:?}", r.violations);
+            let i = r.info.unwrap();
+            let want = if name.ends_with("wide.jpg") {
+                (1280, 720)
+            } else {
+                (720, 1280)
+            };
+            assert_eq!((i.width, i.height), (Some(want.0), Some(want.1)), "{name}");
+        }
+    }
+}
+
+/// Issue 14: `fix --format ndjson` streams one object per file as it
+/// finishes, then the summary.
+#[test]
+fn fix_ndjson_streams_a_line_per_file_then_the_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inp = tmp.path().join("in");
+    std::fs::create_dir_all(&inp).unwrap();
+    for i in 0..4 {
+        write_image(
+            &inp,
+            &format!("p{i}.png"),
+            &picture(200, 200),
+            ImageFormat::Png,
+        );
+    }
+    write_image(&inp, "fine.png", &picture(800, 600), ImageFormat::Png);
+    let o = Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .args(["fix", "--format", "ndjson", "--out"])
+        .arg(tmp.path().join("out"))
+        .arg(&inp)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 6, "{lines:?}");
+    let statuses: Vec<&str> = lines[..5]
+        .iter()
+        .map(|l| l["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == "repaired").count(), 4);
+    assert_eq!(statuses.iter().filter(|s| **s == "passed").count(), 1);
+    assert_eq!(lines[5]["summary"]["files"], 5);
+    assert_eq!(lines[5]["summary"]["repaired"], 4);
+}
+
+/// Issue 14, item 8: `fix clips --out photo.jpg` (a file where the output
+/// folder should be) is a usage error before any repair.
+#[test]
+fn fix_out_that_is_a_file_is_refused_before_any_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inp = tmp.path().join("in");
+    std::fs::create_dir_all(&inp).unwrap();
+    write_image(&inp, "small.png", &picture(200, 200), ImageFormat::Png);
+    let photo = tmp.path().join("photo.jpg");
+    std::fs::write(&photo, b"not a folder").unwrap();
+    for dry in [false, true] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_preflight"));
+        cmd.args(["fix", "--out"]).arg(&photo).arg(&inp);
+        if dry {
+            cmd.arg("--dry-run");
+        }
+        let o = cmd.output().unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("is not a folder"));
+        assert!(
+            o.stdout.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+    assert_eq!(std::fs::read(&photo).unwrap(), b"not a folder");
 }

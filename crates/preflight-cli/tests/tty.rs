@@ -55,3 +55,38 @@ fn no_color_and_color_never_are_honoured_on_a_terminal() {
         assert!(!text.contains('\x1b'), "{args:?} {env:?}: {text:?}");
     }
 }
+
+/// Issue 14: `fix` prints each file as it finishes with a progress line on
+/// a terminal, and none with `-q`.
+#[test]
+fn fix_shows_progress_on_a_terminal_unless_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let inp = dir.path().join("in");
+    std::fs::create_dir_all(&inp).unwrap();
+    for i in 0..6 {
+        image::RgbImage::from_pixel(200, 200, image::Rgb([i * 40, 90, 200]))
+            .save(inp.join(format!("small-{i}.png")))
+            .unwrap();
+    }
+    let out = dir.path().join("out");
+    let args = |quiet: bool, out: &str| {
+        let mut a = vec!["fix", "--color", "never", inp.to_str().unwrap(), "--out"];
+        a.push(out);
+        if quiet {
+            a.push("-q");
+        }
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let loud = args(false, out.to_str().unwrap());
+    let loud: Vec<&str> = loud.iter().map(String::as_str).collect();
+    let text = on_a_terminal(&loud, &[]);
+    assert_eq!(text.matches("REPAIRED  ").count(), 6, "{text:?}");
+    assert!(text.contains("files repaired ("), "{text:?}");
+    assert!(text.contains("6 files: 6 repaired"), "{text:?}");
+    let out2 = dir.path().join("out2");
+    let quiet = args(true, out2.to_str().unwrap());
+    let quiet: Vec<&str> = quiet.iter().map(String::as_str).collect();
+    let text = on_a_terminal(&quiet, &[]);
+    assert_eq!(text.matches("REPAIRED  ").count(), 6, "{text:?}");
+    assert!(!text.contains("files repaired ("), "{text:?}");
+}

@@ -2448,3 +2448,51 @@ fn cli_upload_warns_before_passing_the_account_limit() {
         "{err}"
     );
 }
+
+/// Issue 14, item 8: a manifest that cannot be written (its folder missing
+/// or read-only, or a folder in its place) is refused before any file is
+/// checked, repaired or sent.
+#[cfg(unix)]
+#[test]
+fn cli_upload_refuses_an_unwritable_manifest_before_any_work() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = FakeServer::start();
+    let d = tmp();
+    copy_fixtures(d.path(), &["audio/ok_wav_2.0s.wav"]);
+    let ro = d.path().join("ro");
+    std::fs::create_dir_all(&ro).unwrap();
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+    // Root ignores folder permissions: only then is the read-only case moot.
+    let root_writes = std::fs::write(ro.join("probe"), b"").is_ok();
+    let _ = std::fs::remove_file(ro.join("probe"));
+    let mut cases = vec![
+        ("nosuch/dir/m.json", "cannot write the manifest"),
+        ("in", "is a folder"),
+    ];
+    if !root_writes {
+        cases.push(("ro/m.json", "cannot write the manifest"));
+    }
+    for (manifest, says) in cases {
+        let (code, out, err) = preflight(
+            Some(&s),
+            d.path(),
+            &[
+                "upload",
+                "in",
+                "--group",
+                "g",
+                "--fix",
+                "--manifest",
+                manifest,
+            ],
+        );
+        assert_eq!(code, 2, "{manifest}: {out}{err}");
+        assert!(err.contains(says), "{manifest}: {err}");
+        assert!(s.seen().is_empty(), "{manifest}: a request was made");
+        assert!(
+            !d.path().join("preflight-fixed").exists(),
+            "{manifest}: work was done"
+        );
+    }
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
+}

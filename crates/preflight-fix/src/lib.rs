@@ -801,6 +801,20 @@ pub fn fix_paths(
     opts: &FixOptions,
     run: &FixRunOptions,
 ) -> Result<Vec<FixReport>, FixPathsError> {
+    fix_paths_each(paths, out, profile, opts, run, &|_| {})
+}
+
+/// [`fix_paths`], calling `on_done` with each report as soon as its file is
+/// finished (from the worker threads, in no particular order), so that a
+/// caller can stream progress; the reports are also returned in input order.
+pub fn fix_paths_each(
+    paths: &[PathBuf],
+    out: &Path,
+    profile: &Profile,
+    opts: &FixOptions,
+    run: &FixRunOptions,
+    on_done: &(dyn Fn(&FixReport) + Sync),
+) -> Result<Vec<FixReport>, FixPathsError> {
     check_out_dir(paths, out)?;
     if !run.dry_run {
         refuse_links_in(out).map_err(|_| FixPathsError::OutLink(out.to_path_buf()))?;
@@ -831,12 +845,15 @@ pub fn fix_paths(
         entries
             .into_par_iter()
             .map(|e| {
-                if e.error.is_some() {
-                    return walk_failure(e);
-                }
-                // Two inputs may map to one output (a.png → a.jpg beside a.jpg): claim names.
-                let target = claim(&claimed, &out.join(&e.relative), &inputs);
-                fix_one(&e.path, &target, profile, opts, run, guard.as_ref())
+                let r = if e.error.is_some() {
+                    walk_failure(e)
+                } else {
+                    // Two inputs may map to one output (a.png → a.jpg beside a.jpg): claim names.
+                    let target = claim(&claimed, &out.join(&e.relative), &inputs);
+                    fix_one(&e.path, &target, profile, opts, run, guard.as_ref())
+                };
+                on_done(&r);
+                r
             })
             .collect()
     });

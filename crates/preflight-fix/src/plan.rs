@@ -245,6 +245,12 @@ pub enum Step {
         /// Output container.
         to: Format,
     },
+    /// Re-encode only a video's audio track as AAC; the video stream is
+    /// copied (ffmpeg `-c:v copy -c:a aac`).
+    ReencodeAudio {
+        /// The audio track's codec before (`opus`, `ac-3`, …).
+        from: String,
+    },
     /// Re-encode a video as H.264 yuv420p MP4 with AAC audio, through ffmpeg.
     ReencodeVideo {
         /// Output size (even).
@@ -335,6 +341,9 @@ impl fmt::Display for Step {
                 write!(f, "pad with silence {} → {}", fmt_s(*from_s), fmt_s(*to_s))
             }
             Step::Remux { from, to } => write!(f, "remux {} → {}", up(from), up(to)),
+            Step::ReencodeAudio { from } => {
+                write!(f, "re-encode the audio track {from} → AAC (video copied)")
+            }
             Step::ReencodeVideo {
                 size,
                 fps,
@@ -870,6 +879,71 @@ pub fn plan(info: &MediaInfo, profile: &Profile, opts: &FixOptions) -> FixPlan {
     }
 }
 
+/// Plans how to bring a `w × h` picture to exactly one of `sizes` (a
+/// provider that takes only the output size, such as Sora): the size whose
+/// aspect ratio is nearest the picture's (then the nearest in area), reached
+/// by cropping or padding the aspect and scaling. A picture already of one
+/// of the sizes is left as it is.
+pub(crate) fn fit_exact(w: u32, h: u32, sizes: &[[u32; 2]], mode: AspectMode) -> Option<Geometry> {
+    if w == 0 || h == 0 {
+        return None;
+    }
+    let a = w as f64 / h as f64;
+    let area = w as f64 * h as f64;
+    let key = |&[tw, th]: &[u32; 2]| {
+        let aspect = ((tw as f64 / th as f64) / a).ln().abs();
+        let scale = ((tw as f64 * th as f64) / area).ln().abs();
+        (aspect, scale)
+    };
+    let [tw, th] = *sizes
+        .iter()
+        .filter(|[tw, th]| *tw > 0 && *th > 0)
+        .min_by(|x, y| {
+            key(x)
+                .partial_cmp(&key(y))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })?;
+    let input = Size::new(w, h);
+    let target = Size::new(tw, th);
+    let ta = tw as f64 / th as f64;
+    // Built directly, not through `fit`: a crop rounded to whole pixels
+    // rarely has the exact aspect, and the last fraction of a pixel is
+    // taken up by the scale to the exact size.
+    let g = match mode {
+        AspectMode::Crop => {
+            let (cw, ch) = if a > ta {
+                (((h as f64 * ta).round() as u32).clamp(1, w), h)
+            } else {
+                (w, ((w as f64 / ta).round() as u32).clamp(1, h))
+            };
+            let crop = (cw, ch) != (w, h);
+            Geometry {
+                input,
+                crop: crop.then(|| Rect {
+                    x: (w - cw) / 2,
+                    y: (h - ch) / 2,
+                    w: cw,
+                    h: ch,
+                }),
+                scaled: target,
+                canvas: target,
+            }
+        }
+        AspectMode::Pad => {
+            let k = (tw as f64 / w as f64).min(th as f64 / h as f64);
+            let sw = ((w as f64 * k).round() as u32).clamp(1, tw);
+            let sh = ((h as f64 * k).round() as u32).clamp(1, th);
+            Geometry {
+                input,
+                crop: None,
+                scaled: Size::new(sw, sh),
+                canvas: target,
+            }
+        }
+    };
+    Some(g)
+}
+
 fn plan_image(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
     let report = check(info, p);
     let needs_convert = !info.format.is_supported() || !accepted(&p.image.formats, info.format);
@@ -920,7 +994,12 @@ fn plan_image(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
         });
     }
     if let (Some(w), Some(h)) = (info.width, info.height) {
-        match fit(w, h, &Bounds::image(p), opts.aspect) {
+        let g = if p.image.sizes.is_empty() {
+            fit(w, h, &Bounds::image(p), opts.aspect)
+        } else {
+            fit_exact(w, h, &p.image.sizes, opts.aspect)
+        };
+        match g {
             Some(g) => steps.extend(g.steps(opts.pad_color)),
             None => return FixPlan::not_repairable(info, NotRepairable::ImageBoundsUnreachable),
         }
@@ -1039,6 +1118,7 @@ fn plan_video(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
     let l = &p.video;
     let report = check(info, p);
     let bad_codec = report.has(preflight::Rule::VideoCodec);
+    let bad_audio = report.has(preflight::Rule::VideoAudioCodec);
     if report.violations.is_empty() && !bad_codec {
         return FixPlan {
             kind: info.kind,
@@ -1137,10 +1217,15 @@ fn plan_video(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
         size = Some(g.canvas);
     }
     if reencode {
+        // The re-encode writes AAC audio: a bad audio track is mended with it.
         steps.push(Step::ReencodeVideo {
             size,
             fps,
             max_bitrate,
+        });
+    } else if bad_audio {
+        steps.push(Step::ReencodeAudio {
+            from: info.audio_codec.clone().unwrap_or_default(),
         });
     }
     if steps.is_empty() {
@@ -1152,6 +1237,61 @@ fn plan_video(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
         output: Some(if reencode { Format::Mp4 } else { info.format }),
         steps,
         needs_ffmpeg: true,
+    }
+}
+
+#[cfg(test)]
+mod exact_tests {
+    use super::*;
+
+    /// Every picture, in either aspect mode, comes out at exactly one of the
+    /// sizes: the one of nearest aspect.
+    #[test]
+    fn fit_exact_reaches_the_nearest_size_exactly() {
+        let sizes = [[1280, 720], [720, 1280]];
+        for (w, h) in [
+            (1920, 1080),
+            (640, 480),
+            (8000, 6000),
+            (1000, 1001),
+            (1001, 1000),
+            (300, 2000),
+            (1279, 721),
+            (7, 3),
+            (1, 5000),
+        ] {
+            for mode in [AspectMode::Crop, AspectMode::Pad] {
+                let g = fit_exact(w, h, &sizes, mode).unwrap_or_else(|| panic!("{w}x{h} {mode:?}"));
+                let want = if w >= h {
+                    Size::new(1280, 720)
+                } else {
+                    Size::new(720, 1280)
+                };
+                if w == 1000 && h == 1001 {
+                    assert_eq!(g.canvas, Size::new(720, 1280));
+                } else if w == 1001 && h == 1000 {
+                    assert_eq!(g.canvas, Size::new(1280, 720));
+                } else {
+                    assert_eq!(g.canvas, want, "{w}x{h} {mode:?}");
+                }
+                // Crop keeps no bars; pad keeps the whole picture.
+                match mode {
+                    AspectMode::Crop => assert_eq!(g.scaled, g.canvas, "{w}x{h}"),
+                    AspectMode::Pad => assert!(g.crop.is_none(), "{w}x{h}"),
+                }
+            }
+        }
+        for mode in [AspectMode::Crop, AspectMode::Pad] {
+            let g = fit_exact(1280, 720, &sizes, mode).unwrap();
+            assert!(g.steps([0, 0, 0]).is_empty(), "{g:?}");
+        }
+        let g = fit_exact(1280, 720, &sizes, AspectMode::Pad).unwrap();
+        assert_eq!(
+            (g.crop, g.scaled, g.canvas),
+            (None, Size::new(1280, 720), Size::new(1280, 720))
+        );
+        assert!(fit_exact(0, 10, &sizes, AspectMode::Pad).is_none());
+        assert!(fit_exact(10, 10, &[], AspectMode::Pad).is_none());
     }
 }
 

@@ -5,6 +5,9 @@
 //! - Only too long, H.264/HEVC: stream copy with `-t` (no re-encode). The
 //!   clip keeps its start, so the cut needs no keyframe: packets from the
 //!   limit on are dropped.
+//! - Only an audio track the service does not take (Opus, AC-3, PCM…):
+//!   the audio is re-encoded as AAC and every other stream copied
+//!   (`-c copy -c:a aac`), with the trim when the clip is also too long.
 //! - Anything else (pixel count, sides, aspect, frame rate, container,
 //!   codec, size): re-encode as H.264 yuv420p MP4 (`libx264`, CRF 20, capped
 //!   bit rate when the size limit is the problem) with AAC audio, with the
@@ -158,6 +161,10 @@ pub(crate) fn repair(
         } => Some((*fps, *max_bitrate)),
         _ => None,
     });
+    let audio_only = plan.steps.iter().find_map(|s| match s {
+        Step::ReencodeAudio { from } => Some(from.clone()),
+        _ => None,
+    });
     let mut a: Vec<OsString> = Vec::new();
     if let Some((_, to)) = trim {
         a.extend(args(&["-t".as_ref(), format!("{to}").as_ref()]));
@@ -165,13 +172,25 @@ pub(crate) fn repair(
     let out_fmt = plan.output.unwrap_or(Format::Mp4);
     match reencode {
         None => {
-            // Only trimming: copy the streams.
+            // Trimming and the audio track only: copy the other streams.
             a.extend(args(&[
                 "-map".as_ref(),
                 "0".as_ref(),
                 "-c".as_ref(),
                 "copy".as_ref(),
             ]));
+            if let Some(from) = &audio_only {
+                a.extend(args(&[
+                    "-c:a".as_ref(),
+                    "aac".as_ref(),
+                    "-b:a".as_ref(),
+                    "128k".as_ref(),
+                ]));
+                actions.push(format!(
+                    "re-encoded the audio track {} → AAC (video stream copy)",
+                    if from.is_empty() { "?" } else { from }
+                ));
+            }
         }
         Some((fps, max_bitrate)) => {
             let g = Geometry::from_steps(&plan.steps);
@@ -262,7 +281,7 @@ pub(crate) fn repair(
     // destination is never a name that ffmpeg opened.
     std::fs::rename(&written, output)?;
     if let Some((from, to)) = trim {
-        let how = if reencode.is_none() {
+        let how = if reencode.is_none() && audio_only.is_none() {
             " (stream copy)"
         } else {
             ""

@@ -41,3 +41,52 @@ data = b"\0\1" * 4000
 wav = b"RIFF" + struct.pack("<I", 0xFFFFFFF0) + b"WAVE"
 wav += b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", 0xFFFFFFF0) + data
 open("wav_data_claims_4g_short.wav", "wb").write(wav)
+
+# An 1800 s, 8-channel, 192 kHz FLAC of silence: 2.8 billion samples (11 GB
+# as 32-bit) in a file of a few hundred kilobytes. Every frame is 65,535
+# samples of CONSTANT subframes (the format allows it outside the streamable
+# subset). The repair must bound the decoded samples whichever decoder runs.
+def crc8(data):
+    c = 0
+    for b in data:
+        c ^= b
+        for _ in range(8):
+            c = ((c << 1) ^ 0x07) & 0xFF if c & 0x80 else (c << 1) & 0xFF
+    return c
+
+def crc16(data):
+    c = 0
+    for b in data:
+        c ^= b << 8
+        for _ in range(8):
+            c = ((c << 1) ^ 0x8005) & 0xFFFF if c & 0x8000 else (c << 1) & 0xFFFF
+    return c
+
+def utf8_number(n):
+    if n < 0x80:
+        return bytes([n])
+    out, lead_bits, first_max = [], 0x80, 0x3F
+    while n > first_max:
+        out.insert(0, 0x80 | (n & 0x3F))
+        n >>= 6
+        lead_bits = (lead_bits >> 1) | 0x80
+        first_max >>= 1
+    return bytes([lead_bits | n]) + bytes(out)
+
+rate, channels, seconds, block = 192_000, 8, 1800, 65535
+total = rate * seconds
+info = struct.pack(">HH", block, block) + b"\0\0\0" + b"\0\0\0"
+packed = (rate << 44) | ((channels - 1) << 41) | (15 << 36) | total
+info += packed.to_bytes(8, "big") + b"\0" * 16
+flac = b"fLaC" + bytes([0x80]) + len(info).to_bytes(3, "big") + info
+frames = []
+done, n = 0, 0
+while done < total:
+    size = min(block, total - done)
+    head = b"\xff\xf8" + bytes([0x70, 0x78]) + utf8_number(n) + struct.pack(">H", size - 1)
+    head += bytes([crc8(head)])
+    body = head + b"\x00\x00\x00" * channels
+    frames.append(body + struct.pack(">H", crc16(body)))
+    done += size
+    n += 1
+open("flac_1800s_8ch_192k_silence.flac", "wb").write(flac + b"".join(frames))

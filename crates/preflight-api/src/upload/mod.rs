@@ -552,7 +552,7 @@ mod tests {
         assert_eq!(name.chars().count(), 40);
         assert!(name.starts_with("語語") && name_has_hash(&name, HASH));
         assert_eq!(
-            asset_name_within(Path::new("/"), HASH, 16),
+            asset_name_within(Path::new("/"), HASH, 15),
             "as-0123456789ab"
         );
         assert_eq!(

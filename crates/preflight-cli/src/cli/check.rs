@@ -260,13 +260,21 @@ pub fn run(args: CheckArgs) -> u8 {
 }
 
 fn progress_bar(quiet: bool) -> ProgressBar {
+    spinner(quiet, "files checked")
+}
+
+/// A spinner counting files on stderr when it is a terminal (hidden with
+/// `quiet` or when stderr is not a terminal).
+pub(crate) fn spinner(quiet: bool, what: &str) -> ProgressBar {
     if quiet || !io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {pos} files checked ({per_sec}) {elapsed}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} {{pos}} {what} ({{per_sec}}) {{elapsed}}"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     bar.enable_steady_tick(Duration::from_millis(100));
     bar

@@ -5,7 +5,8 @@ use super::output::{is_broken_pipe, plural, sanitize};
 use clap::{Args, ValueEnum};
 use preflight::Profile;
 use preflight_fix::{
-    fix_paths, AspectMode, FixOptions, FixReport, FixRunOptions, FixStatus, ImageTarget, TrimMode,
+    fix_paths_each, AspectMode, FixOptions, FixReport, FixRunOptions, FixStatus, ImageTarget,
+    TrimMode,
 };
 use serde::Serialize;
 use std::io::{self, Write};
@@ -14,10 +15,12 @@ use std::time::Instant;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FixFormat {
-    /// One block per file, then a summary.
+    /// One block per file as it finishes, then a summary.
     Table,
-    /// One JSON document.
+    /// One JSON document, files in input order.
     Json,
+    /// One JSON object per file as it finishes, then a summary object.
+    Ndjson,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -66,6 +69,9 @@ pub struct FixArgs {
     /// Built-in profile name or a TOML file with the same fields.
     #[arg(long, default_value = "seedance2", value_name = "NAME|FILE.toml")]
     profile: String,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    quiet: bool,
     /// Aspect ratio out of bounds: letterbox (pad) or centre crop.
     #[arg(long, value_enum, default_value_t = Aspect::Pad)]
     aspect: Aspect,
@@ -158,6 +164,13 @@ pub fn run(args: FixArgs) -> u8 {
         .all(args.all)
         .dry_run(args.dry_run)
         .jobs(args.jobs);
+    if args.out.exists() && !args.out.is_dir() {
+        eprintln!(
+            "preflight: --out {} is not a folder: choose a folder for the repaired copies",
+            sanitize(&args.out.to_string_lossy())
+        );
+        return exit::USAGE;
+    }
     for p in &args.paths {
         if std::fs::symlink_metadata(p).is_err() {
             eprintln!(
@@ -175,13 +188,41 @@ pub fn run(args: FixArgs) -> u8 {
         std::process::exit(130);
     });
     let start = Instant::now();
-    let reports = match fix_paths(&args.paths, &args.out, &profile, &opts, &run) {
+    let bar = super::check::spinner(args.quiet, "files repaired");
+    // Table and NDJSON stream a record per file as it finishes; the JSON
+    // document waits for all, in input order. A closed stdout stops the
+    // stream's output (not the repairs in flight).
+    let stream = io::stdout();
+    let failed_write = std::sync::Mutex::new(None::<io::Error>);
+    let on_done = |r: &FixReport| {
+        bar.inc(1);
+        let mut buf = Vec::new();
+        let wrote = match args.format {
+            FixFormat::Table => write_entry(&mut buf, r),
+            FixFormat::Ndjson => serde_json::to_writer(&mut buf, r)
+                .map_err(io::Error::from)
+                .and_then(|_| buf.write_all(b"\n")),
+            FixFormat::Json => return,
+        };
+        let mut slot = failed_write.lock().unwrap_or_else(|e| e.into_inner());
+        if wrote.is_ok() && slot.is_none() {
+            bar.suspend(|| {
+                let mut out = stream.lock();
+                if let Err(e) = out.write_all(&buf).and_then(|_| out.flush()) {
+                    *slot = Some(e);
+                }
+            });
+        }
+    };
+    let reports = match fix_paths_each(&args.paths, &args.out, &profile, &opts, &run, &on_done) {
         Ok(r) => r,
         Err(e) => {
+            bar.finish_and_clear();
             eprintln!("preflight: {e}");
             return exit::USAGE;
         }
     };
+    bar.finish_and_clear();
     let mut s = FixSummary::default();
     for r in &reports {
         s.files += 1;
@@ -194,18 +235,25 @@ pub fn run(args: FixArgs) -> u8 {
         }
     }
     s.elapsed_s = start.elapsed().as_secs_f64();
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    let written = match args.format {
-        FixFormat::Json => serde_json::to_writer(
-            &mut out,
-            &serde_json::json!({ "files": reports, "summary": s }),
-        )
-        .map_err(io::Error::from)
-        .and_then(|_| out.write_all(b"\n")),
-        FixFormat::Table => write_table(&mut out, &reports, &s, args.dry_run),
-    }
-    .and_then(|_| out.flush());
+    let mut out = io::BufWriter::new(stream.lock());
+    let written = match failed_write.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        Some(e) => Err(e),
+        None => match args.format {
+            FixFormat::Json => serde_json::to_writer(
+                &mut out,
+                &serde_json::json!({ "files": reports, "summary": s }),
+            )
+            .map_err(io::Error::from)
+            .and_then(|_| out.write_all(b"\n")),
+            FixFormat::Ndjson => {
+                serde_json::to_writer(&mut out, &serde_json::json!({ "summary": s }))
+                    .map_err(io::Error::from)
+                    .and_then(|_| out.write_all(b"\n"))
+            }
+            FixFormat::Table => write_summary(&mut out, &s, args.dry_run),
+        }
+        .and_then(|_| out.flush()),
+    };
     if let Err(e) = written {
         if !is_broken_pipe(&e) {
             eprintln!("preflight: cannot write output: {e}");
@@ -224,45 +272,40 @@ pub fn run(args: FixArgs) -> u8 {
     exit::for_batch(s.files, unreadable, s.not_repaired)
 }
 
-fn write_table<W: Write>(
-    out: &mut W,
-    reports: &[FixReport],
-    s: &FixSummary,
-    dry_run: bool,
-) -> io::Result<()> {
-    for r in reports {
-        let path = sanitize(&r.path.to_string_lossy());
-        let dest = r
-            .output
-            .as_ref()
-            .map(|o| format!(" → {}", sanitize(&o.to_string_lossy())))
-            .unwrap_or_default();
-        match r.status {
-            FixStatus::Passed => {
-                writeln!(out, "PASS      {path}  (already passes; --all copies it)")?
+/// One file's block of the table.
+fn write_entry<W: Write>(out: &mut W, r: &FixReport) -> io::Result<()> {
+    let path = sanitize(&r.path.to_string_lossy());
+    let dest = r
+        .output
+        .as_ref()
+        .map(|o| format!(" → {}", sanitize(&o.to_string_lossy())))
+        .unwrap_or_default();
+    match r.status {
+        FixStatus::Passed => writeln!(out, "PASS      {path}  (already passes; --all copies it)"),
+        FixStatus::Copied => writeln!(out, "COPIED    {path}{dest}"),
+        FixStatus::Repaired => {
+            writeln!(out, "REPAIRED  {path}{dest}")?;
+            writeln!(out, "          {}", sanitize(&r.actions.join("; ")))
+        }
+        FixStatus::Planned => {
+            writeln!(out, "PLAN      {path}{dest}")?;
+            writeln!(out, "          {}", sanitize(&r.actions.join("; ")))
+        }
+        FixStatus::NotRepaired => {
+            writeln!(out, "NOT REPAIRED  {path}")?;
+            if !r.rules.is_empty() {
+                writeln!(out, "          fails: {}", r.rules.join(", "))?;
             }
-            FixStatus::Copied => writeln!(out, "COPIED    {path}{dest}")?,
-            FixStatus::Repaired => {
-                writeln!(out, "REPAIRED  {path}{dest}")?;
-                writeln!(out, "          {}", r.actions.join("; "))?;
-            }
-            FixStatus::Planned => {
-                writeln!(out, "PLAN      {path}{dest}")?;
-                writeln!(out, "          {}", r.actions.join("; "))?;
-            }
-            FixStatus::NotRepaired => {
-                writeln!(out, "NOT REPAIRED  {path}")?;
-                if !r.rules.is_empty() {
-                    writeln!(out, "          fails: {}", r.rules.join(", "))?;
-                }
-                writeln!(
-                    out,
-                    "          {}",
-                    r.reason.as_deref().unwrap_or("unknown reason")
-                )?;
-            }
+            writeln!(
+                out,
+                "          {}",
+                sanitize(r.reason.as_deref().unwrap_or("unknown reason"))
+            )
         }
     }
+}
+
+fn write_summary<W: Write>(out: &mut W, s: &FixSummary, dry_run: bool) -> io::Result<()> {
     let verb = if dry_run {
         "would be repaired"
     } else {

@@ -217,6 +217,21 @@ impl Inputs {
                 ));
             }
         }
+        // The manifest must be writable where it is named: found now, not
+        // after the files were checked, repaired and uploaded.
+        if args.manifest.is_dir() {
+            return Err(format!(
+                "--manifest {} is a folder: name a file (e.g. --manifest {}/{DEFAULT_FILE})",
+                sanitize(&args.manifest.to_string_lossy()),
+                sanitize(&args.manifest.to_string_lossy())
+            ));
+        }
+        if let Err(e) = preflight::fs::AtomicFile::create(&args.manifest) {
+            return Err(format!(
+                "cannot write the manifest {}: {e} (choose a writable place with --manifest FILE)",
+                sanitize(&args.manifest.to_string_lossy())
+            ));
+        }
         let manifest = resolve(&args.manifest);
         let mut lock = manifest.clone().into_os_string();
         lock.push(".lock");
