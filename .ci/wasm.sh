@@ -19,8 +19,10 @@ at "the CLI the tests compare with"
 cargo build --locked -p preflight-cli
 at "the package (wasm-bindgen-cli installed on first use)"
 bash bindings/wasm/build.sh
-at "npm ci (playwright-core, no browser download)"
+at "npm ci (playwright-core with no browser download, typescript)"
 (cd bindings/wasm && npm ci --no-audit --no-fund --loglevel=error)
+at "the generated TypeScript types (tsc --strict over tests/types.ts)"
+(cd bindings/wasm && npx tsc -p tsconfig.json)
 at "node --test"
 cd bindings/wasm
 # One 50 MB MP4 for both tests (each makes its own when run alone).

@@ -107,11 +107,12 @@ export interface ProfileInfo {
 
 /** One reference of a request: an asset `id` (`asset://` is added) or a
  *  `url` taken as it is, and its type (`kind` as in a Report, or the API's
- *  `type`). A checked file's Report plus an `id` is an item. */
+ *  `type`). A checked file's Report plus an `id` is an item (`request`
+ *  throws on kind `unknown`: such a file never passes a check). */
 export interface RequestItem {
   id?: string;
   url?: string;
-  kind?: "image" | "video" | "audio";
+  kind?: "image" | "video" | "audio" | "unknown";
   type?: "Image" | "Video" | "Audio";
   duration_s?: number | null;
 }
