@@ -10,7 +10,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-target="${CARGO_TARGET_DIR:-$root/target}"
+target="$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
 
 ver="$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' "$root/Cargo.lock")"
 [ -n "$ver" ] || { echo "build.sh: no wasm-bindgen in Cargo.lock" >&2; exit 1; }
@@ -18,10 +19,13 @@ tools="${PREFLIGHT_TOOLS:-$HOME/.cache/preflight-tools}/wasm-bindgen-$ver"
 bindgen="$tools/bin/wasm-bindgen"
 if ! [ -x "$bindgen" ] || [ "$("$bindgen" --version)" != "wasm-bindgen $ver" ]; then
   echo "installing wasm-bindgen-cli $ver into $tools"
-  # The CLI's own lock file first; if the registry lacks one of its locked
-  # versions, the newest compatible ones.
-  cargo install --quiet wasm-bindgen-cli --version "=$ver" --locked --root "$tools" \
-    || cargo install --quiet wasm-bindgen-cli --version "=$ver" --root "$tools"
+  # Built in a throwaway target dir (not the workspace's). The CLI's own lock
+  # file first; if the registry lacks one of its locked versions, the newest
+  # compatible ones.
+  scratch="$(mktemp -d)"
+  trap 'rm -rf "$scratch"' EXIT
+  CARGO_TARGET_DIR="$scratch" cargo install --quiet wasm-bindgen-cli --version "=$ver" --locked --root "$tools" \
+    || CARGO_TARGET_DIR="$scratch" cargo install --quiet wasm-bindgen-cli --version "=$ver" --root "$tools"
 fi
 
 rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
