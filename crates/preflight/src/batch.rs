@@ -1,14 +1,12 @@
 //! Checking files and folders: one file at a time ([`check_path`]) or many in
 //! parallel, streamed as they finish ([`check_paths`]).
 
-use crate::check::{self, Violation};
-use crate::error::Error;
-use crate::info::{Format, MediaInfo};
+use crate::check::Violation;
 use crate::probe::probe_reader;
 use crate::profile::Profile;
 use crate::read::ProbeLimits;
 use crate::report::FileReport;
-use crate::rule::{Measure, Rule};
+use crate::rule::Rule;
 use crate::sniff;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
@@ -107,24 +105,20 @@ pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileR
 /// all, a file that can be measured passes.
 pub fn check_path_against(path: &Path, profiles: &[Profile], limits: &ProbeLimits) -> FileReport {
     let names = profiles.iter().map(|p| p.name.as_str());
-    let info = match measure_path(path, limits) {
-        Ok(info) => info,
-        Err(report) => return report.for_profiles(names),
-    };
-    let mismatch = extension_warning(path, &info);
-    let reports = profiles
-        .iter()
-        .map(|p| {
-            let mut r = check::check(&info, p);
-            r.warnings.extend(mismatch.iter().cloned());
-            (p.name.clone(), r)
-        })
-        .collect();
-    FileReport::judged(path, info, reports)
+    match open_for_probe(path) {
+        Ok((file, len)) => {
+            let probed = probe_reader(file, Some(len), limits);
+            // On an error, the first bytes tell what the file is (SPEC §4).
+            let head = probed.is_err().then(|| head_of(path)).flatten();
+            FileReport::probed_against(path, len, probed, head.as_deref(), profiles)
+        }
+        Err(report) => report.for_profiles(names),
+    }
 }
 
-/// Reads and measures one file; an error report when it cannot be.
-fn measure_path(path: &Path, limits: &ProbeLimits) -> Result<MediaInfo, FileReport> {
+/// Opens a regular file for probing, with its length; an error report
+/// when it cannot be.
+fn open_for_probe(path: &Path) -> Result<(File, u64), FileReport> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) => {
@@ -149,57 +143,20 @@ fn measure_path(path: &Path, limits: &ProbeLimits) -> Result<MediaInfo, FileRepo
             format!("cannot check: {what}"),
         ));
     }
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) => {
-            return Err(error_report(
-                path,
-                Some(meta.len()),
-                Rule::FileUnreadable,
-                format!("cannot open: {e}"),
-            ))
-        }
-    };
-    probe_reader(file, Some(meta.len()), limits).map_err(|e| {
-        let rule = e.rule();
-        let msg = match &e {
-            Error::Io(io) => format!("cannot read: {io}"),
-            Error::Unsupported { .. } => format!("cannot be measured: {e}"),
-            Error::Limit { .. } | Error::Incomplete { .. } => e.to_string(),
-            other => format!("headers could not be parsed: {other}"),
-        };
-        let mut report = error_report(path, Some(meta.len()), rule, msg);
-        // What the file is stays known though it could not be measured (SPEC §4).
-        report.format = sniff_path(path);
-        report
-    })
-}
-
-/// `file.extension_mismatch` when the name's extension is not one of the
-/// measured format's.
-fn extension_warning(path: &Path, info: &MediaInfo) -> Option<Violation> {
-    let ext = path.extension().and_then(|e| e.to_str());
-    if info.format == Format::Unknown
-        || info.bytes == 0
-        || sniff::extension_matches(info.format, ext)
-    {
-        return None;
+    match File::open(path) {
+        Ok(f) => Ok((f, meta.len())),
+        Err(e) => Err(error_report(
+            path,
+            Some(meta.len()),
+            Rule::FileUnreadable,
+            format!("cannot open: {e}"),
+        )),
     }
-    Some(Violation::new(
-        Rule::FileExtensionMismatch,
-        ext.map(Measure::from),
-        Some(Measure::list(info.format.extensions())),
-        format!(
-            "the extension .{} does not match the content, which is {}",
-            ext.unwrap_or(""),
-            info.format.name().to_uppercase()
-        ),
-    ))
 }
 
-/// The format of the file at `path` judged from its first bytes, when it
-/// can be read and is recognised.
-fn sniff_path(path: &Path) -> Option<Format> {
+/// The first bytes of the file at `path` (as many as the sniffer looks
+/// at), when it can be read.
+fn head_of(path: &Path) -> Option<Vec<u8>> {
     use std::io::Read;
     let mut head = Vec::with_capacity(sniff::HEAD_LEN);
     File::open(path)
@@ -207,7 +164,7 @@ fn sniff_path(path: &Path) -> Option<Format> {
         .take(sniff::HEAD_LEN as u64)
         .read_to_end(&mut head)
         .ok()?;
-    Some(sniff::classify(&head)).filter(|f| *f != Format::Unknown)
+    Some(head)
 }
 
 fn globset(globs: &[String]) -> Result<Option<GlobSet>, BatchError> {

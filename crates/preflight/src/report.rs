@@ -1,8 +1,11 @@
 //! Per-file reports and the run summary, in the JSON shape of SPEC §4.
 
-use crate::check::{Report, Verdict, Violation};
+use crate::check::{self, Report, Verdict, Violation};
+use crate::error::Error;
 use crate::info::{Format, MediaInfo};
-use crate::rule::Rule;
+use crate::profile::Profile;
+use crate::rule::{Measure, Rule};
+use crate::sniff;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -47,6 +50,28 @@ pub struct Judgement {
     pub violations: Vec<Violation>,
     /// This profile's warnings.
     pub warnings: Vec<Violation>,
+}
+
+/// `file.extension_mismatch` when the name's extension is not one of the
+/// measured format's.
+fn extension_warning(path: &Path, info: &MediaInfo) -> Option<Violation> {
+    let ext = path.extension().and_then(|e| e.to_str());
+    if info.format == Format::Unknown
+        || info.bytes == 0
+        || sniff::extension_matches(info.format, ext)
+    {
+        return None;
+    }
+    Some(Violation::new(
+        Rule::FileExtensionMismatch,
+        ext.map(Measure::from),
+        Some(Measure::list(info.format.extensions())),
+        format!(
+            "the extension .{} does not match the content, which is {}",
+            ext.unwrap_or(""),
+            info.format.name().to_uppercase()
+        ),
+    ))
 }
 
 /// Error outranks fail, which outranks pass.
@@ -207,6 +232,69 @@ impl FileReport {
             profile: None,
             judgements: Vec::new(),
         }
+    }
+
+    /// The report of one probe's outcome, as `preflight check` gives it for
+    /// a file of `bytes` bytes found at `path`: a measurement is checked
+    /// against `profile` (with the `file.extension_mismatch` warning when
+    /// the extension of `path` does not fit the content); an error becomes
+    /// verdict [`Verdict::Error`] under the rule that says why.
+    ///
+    /// For an error, `head` (the first [`SNIFF_LEN`](crate::SNIFF_LEN)
+    /// bytes, when the caller has them) names the format judged from the
+    /// first bytes; `None` leaves it unknown.
+    ///
+    /// The one place that turns a probe into a report: the folder walk
+    /// (feature `fs`) and the browser binding both call it, so that their
+    /// reports are the same for the same file.
+    pub fn probed(
+        path: impl Into<PathBuf>,
+        bytes: u64,
+        probed: crate::error::Result<MediaInfo>,
+        head: Option<&[u8]>,
+        profile: &Profile,
+    ) -> FileReport {
+        FileReport::probed_against(path, bytes, probed, head, std::slice::from_ref(profile))
+    }
+
+    /// [`FileReport::probed`] judged against several profiles (see
+    /// [`FileReport::judgements`]): the file is measured once.
+    pub fn probed_against(
+        path: impl Into<PathBuf>,
+        bytes: u64,
+        probed: crate::error::Result<MediaInfo>,
+        head: Option<&[u8]>,
+        profiles: &[Profile],
+    ) -> FileReport {
+        let path = path.into();
+        let names = profiles.iter().map(|p| p.name.as_str());
+        let info = match probed {
+            Ok(info) => info,
+            Err(e) => {
+                let rule = e.rule();
+                let msg = match &e {
+                    Error::Io(io) => format!("cannot read: {io}"),
+                    Error::Unsupported { .. } => format!("cannot be measured: {e}"),
+                    Error::Limit { .. } | Error::Incomplete { .. } => e.to_string(),
+                    other => format!("headers could not be parsed: {other}"),
+                };
+                let mut report =
+                    FileReport::error(&path, Some(bytes), Violation::new(rule, None, None, msg));
+                // What the file is stays known though it could not be measured (SPEC §4).
+                report.format = head.map(sniff::classify).filter(|f| *f != Format::Unknown);
+                return report.for_profiles(names);
+            }
+        };
+        let mismatch = extension_warning(&path, &info);
+        let reports = profiles
+            .iter()
+            .map(|p| {
+                let mut r = check::check(&info, p);
+                r.warnings.extend(mismatch.iter().cloned());
+                (p.name.clone(), r)
+            })
+            .collect();
+        FileReport::judged(path, info, reports)
     }
 
     /// The path as text for reports (lossy for non-UTF-8 names).
