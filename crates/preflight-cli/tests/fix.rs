@@ -575,7 +575,7 @@ mod applied_plans {
             let profile = Profile::builtin(profile).unwrap();
             let opts = FixOptions::new().aspect(if crop { AspectMode::Crop } else { AspectMode::Pad });
             let out = tmp.path().join("out");
-            let dry = fix_paths(&[inp.clone()], &out, &profile, &opts, &FixRunOptions::new().dry_run(true)).unwrap();
+            let dry = fix_paths(std::slice::from_ref(&inp), &out, &profile, &opts, &FixRunOptions::new().dry_run(true)).unwrap();
             let real = fix_paths(&[inp], &out, &profile, &opts, &FixRunOptions::new()).unwrap();
             prop_assert_eq!(dry.len(), 1);
             prop_assert_eq!(real.len(), 1);

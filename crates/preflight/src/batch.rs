@@ -118,16 +118,16 @@ pub fn check_path_against(path: &Path, profiles: &[Profile], limits: &ProbeLimit
 
 /// Opens a regular file for probing, with its length; an error report
 /// when it cannot be.
-fn open_for_probe(path: &Path) -> Result<(File, u64), FileReport> {
+fn open_for_probe(path: &Path) -> Result<(File, u64), Box<FileReport>> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) => {
-            return Err(error_report(
+            return Err(Box::new(error_report(
                 path,
                 None,
                 Rule::FileUnreadable,
                 format!("cannot read: {e}"),
-            ))
+            )))
         }
     };
     if !meta.is_file() {
@@ -136,21 +136,21 @@ fn open_for_probe(path: &Path) -> Result<(File, u64), FileReport> {
         } else {
             "not a regular file (FIFO, socket or device)"
         };
-        return Err(error_report(
+        return Err(Box::new(error_report(
             path,
             None,
             Rule::FileUnreadable,
             format!("cannot check: {what}"),
-        ));
+        )));
     }
     match File::open(path) {
         Ok(f) => Ok((f, meta.len())),
-        Err(e) => Err(error_report(
+        Err(e) => Err(Box::new(error_report(
             path,
             Some(meta.len()),
             Rule::FileUnreadable,
             format!("cannot open: {e}"),
-        )),
+        ))),
     }
 }
 
