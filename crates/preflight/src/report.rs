@@ -62,6 +62,55 @@ impl FileReport {
     }
 }
 
+/// The report of a file of `bytes` bytes whose probe gave `result`: checked
+/// against `profile` with the extension `ext` compared to the content, or
+/// the error report that says why it could not be measured (`sniffed` tells
+/// what the file is from its first bytes, SPEC §4). [`check_path`] is this
+/// on a local file; remote readers call it with a URL for the path.
+pub fn check_probed(
+    path: &Path,
+    ext: Option<&str>,
+    bytes: u64,
+    result: crate::Result<crate::MediaInfo>,
+    sniffed: impl FnOnce() -> Option<Format>,
+    profile: &crate::Profile,
+) -> FileReport {
+    let info = match result {
+        Ok(info) => info,
+        Err(e) => {
+            let rule = e.rule();
+            let msg = match &e {
+                crate::Error::Io(io) => format!("cannot read: {io}"),
+                crate::Error::Unsupported { .. } => format!("cannot be measured: {e}"),
+                crate::Error::Limit { .. } | crate::Error::Incomplete { .. } => e.to_string(),
+                other => format!("headers could not be parsed: {other}"),
+            };
+            let mut report =
+                FileReport::error(path, Some(bytes), Violation::new(rule, None, None, msg));
+            // What the file is stays known though it could not be measured (SPEC §4).
+            report.format = sniffed();
+            return report;
+        }
+    };
+    let mut report = crate::check::check(&info, profile);
+    if info.format != Format::Unknown
+        && info.bytes > 0
+        && !crate::sniff::extension_matches(info.format, ext)
+    {
+        report.warnings.push(Violation::new(
+            Rule::FileExtensionMismatch,
+            ext.map(crate::rule::Measure::from),
+            Some(crate::rule::Measure::list(info.format.extensions())),
+            format!(
+                "the extension .{} does not match the content, which is {}",
+                ext.unwrap_or(""),
+                info.format.name().to_uppercase()
+            ),
+        ));
+    }
+    FileReport::checked(path, info, report)
+}
+
 #[cfg(feature = "serde")]
 fn round(v: f64, places: i32) -> f64 {
     let m = 10f64.powi(places);
