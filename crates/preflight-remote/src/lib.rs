@@ -160,6 +160,9 @@ pub struct FetchStats {
     pub retries: u32,
     /// Body bytes received.
     pub bytes: u64,
+    /// Bytes the prober held at the end: what the core read of the object
+    /// (the rest of [`FetchStats::bytes`] is rounding and merging).
+    pub held: u64,
     /// The server ignored `Range`: the object was streamed from its start.
     pub streamed: bool,
     /// The object's ETag, when the server gave one.

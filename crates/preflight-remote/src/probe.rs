@@ -145,9 +145,10 @@ async fn run(
     let mut prober = Prober::new(Some(total), opts.limits.clone());
     let mut held = Held::default();
     held.add(start..start + bytes.len() as u64);
-    let mut step = prober.feed(start, &bytes)?;
+    let mut step = prober.feed(start, &bytes);
     loop {
-        let (offset, len) = match step {
+        stats.held = prober.bytes_held();
+        let (offset, len) = match step? {
             Step::Done(info) => return Ok(info),
             Step::NeedRange { offset, len } => (offset, len),
             _ => return Err(unexpected_step()),
@@ -181,7 +182,7 @@ async fn run(
                     .into());
                 }
                 held.add(start..start + bytes.len() as u64);
-                step = prober.feed(start, &bytes)?;
+                step = prober.feed(start, &bytes);
             }
             Got::Whole { .. } => return Err(FetchError::Protocol(
                 "the server answered a range with the whole object after answering one with a part"
@@ -261,6 +262,7 @@ async fn streamed(
         if ended && total.is_none() {
             step = prober.feed(pos, &[])?;
         }
+        stats.held = prober.bytes_held();
         let (offset, len) = match step {
             Step::Done(info) => return Ok(info),
             Step::NeedRange { offset, len } => (offset, len),

@@ -9,8 +9,10 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
@@ -235,4 +237,78 @@ pub fn pad_mdat(src: &[u8], pad: usize) -> Vec<u8> {
         }
     }
     out
+}
+
+// ---- moto_server, the S3-compatible server of the S3 tests ----
+
+pub struct Moto(Child);
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn moto_binary() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("PREFLIGHT_MOTO_SERVER") {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join("moto_server"))
+        .find(|p| p.is_file())
+}
+
+/// Starts moto_server on a free 127.0.0.1 port; `None` (with the reason
+/// printed) when it is not installed and not required.
+pub fn start_moto() -> Option<(Moto, String)> {
+    let required = std::env::var("PREFLIGHT_REQUIRE_MOTO").is_ok_and(|v| v == "1");
+    let Some(bin) = moto_binary() else {
+        assert!(
+            !required,
+            "PREFLIGHT_REQUIRE_MOTO=1 but moto_server is not on PATH (run .ci/remote.sh)"
+        );
+        println!(
+            "SKIPPED: moto_server not found (pip install 'moto[server]', or run .ci/remote.sh)"
+        );
+        return None;
+    };
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let child = Command::new(&bin)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+    let moto = Moto(child);
+    let addr = format!("127.0.0.1:{port}");
+    let start = Instant::now();
+    while TcpStream::connect(&addr).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "moto_server did not listen on {addr} within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some((moto, format!("http://{addr}")))
+}
+
+/// Credentials for moto (it accepts any); set, they keep object_store from
+/// asking an instance-metadata endpoint.
+pub const MOTO_ENV: [(&str, &str); 4] = [
+    ("AWS_ACCESS_KEY_ID", "testing"),
+    ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ("AWS_DEFAULT_REGION", "us-east-1"),
+    ("AWS_REGION", "us-east-1"),
+];
+
+/// Sets [`MOTO_ENV`] in this process.
+pub fn set_credentials() {
+    for (k, v) in MOTO_ENV {
+        std::env::set_var(k, v);
+    }
 }
