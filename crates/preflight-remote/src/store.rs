@@ -67,7 +67,14 @@ impl Stores {
 
     /// The store serving `url`'s bucket, built on first use.
     pub fn store(&self, url: &Url) -> Result<Arc<dyn ObjectStore>, RemoteError> {
-        let key = format!("{}://{}", url.scheme(), url.host_str().unwrap_or(""));
+        // The bucket (or container, and for abfss://container@account… the
+        // account too): one store each.
+        let key = format!(
+            "{}://{}@{}",
+            url.scheme(),
+            url.username(),
+            url.host_str().unwrap_or("")
+        );
         let mut map = self
             .stores
             .lock()

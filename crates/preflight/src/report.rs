@@ -65,7 +65,7 @@ impl FileReport {
 /// The report of a file of `bytes` bytes whose probe gave `result`: checked
 /// against `profile` with the extension `ext` compared to the content, or
 /// the error report that says why it could not be measured (`sniffed` tells
-/// what the file is from its first bytes, SPEC §4). [`check_path`] is this
+/// what the file is from its first bytes, SPEC §4). `check_path` is this
 /// on a local file; remote readers call it with a URL for the path.
 pub fn check_probed(
     path: &Path,
