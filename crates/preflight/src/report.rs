@@ -54,8 +54,7 @@ pub struct Judgement {
 
 /// `file.extension_mismatch` when the name's extension is not one of the
 /// measured format's.
-fn extension_warning(path: &Path, info: &MediaInfo) -> Option<Violation> {
-    let ext = path.extension().and_then(|e| e.to_str());
+fn extension_warning(ext: Option<&str>, info: &MediaInfo) -> Option<Violation> {
     if info.format == Format::Unknown
         || info.bytes == 0
         || sniff::extension_matches(info.format, ext)
@@ -267,40 +266,79 @@ impl FileReport {
         profiles: &[Profile],
     ) -> FileReport {
         let path = path.into();
-        let names = profiles.iter().map(|p| p.name.as_str());
-        let info = match probed {
-            Ok(info) => info,
-            Err(e) => {
-                let rule = e.rule();
-                let msg = match &e {
-                    Error::Io(io) => format!("cannot read: {io}"),
-                    Error::Unsupported { .. } => format!("cannot be measured: {e}"),
-                    Error::Limit { .. } | Error::Incomplete { .. } => e.to_string(),
-                    other => format!("headers could not be parsed: {other}"),
-                };
-                let mut report =
-                    FileReport::error(&path, Some(bytes), Violation::new(rule, None, None, msg));
-                // What the file is stays known though it could not be measured (SPEC §4).
-                report.format = head.map(sniff::classify).filter(|f| *f != Format::Unknown);
-                return report.for_profiles(names);
-            }
-        };
-        let mismatch = extension_warning(&path, &info);
-        let reports = profiles
-            .iter()
-            .map(|p| {
-                let mut r = check::check(&info, p);
-                r.warnings.extend(mismatch.iter().cloned());
-                (p.name.clone(), r)
-            })
-            .collect();
-        FileReport::judged(path, info, reports)
+        let ext = path.extension().and_then(|e| e.to_str());
+        let sniffed = || head.map(sniff::classify).filter(|f| *f != Format::Unknown);
+        check_probed_against(&path, ext, bytes, probed, sniffed, profiles)
     }
 
     /// The path as text for reports (lossy for non-UTF-8 names).
     pub fn path_str(&self) -> String {
         self.path.to_string_lossy().into_owned()
     }
+}
+
+/// The report of a file of `bytes` bytes whose probe gave `result`: checked
+/// against `profile` with the extension `ext` compared to the content, or
+/// the error report that says why it could not be measured (`sniffed` tells
+/// what the file is from its first bytes, SPEC §4; it is called only then).
+/// `check_path` is this on a local file; remote readers call it with a URL
+/// for the path and the extension of the URL's path.
+pub fn check_probed(
+    path: &Path,
+    ext: Option<&str>,
+    bytes: u64,
+    result: crate::Result<MediaInfo>,
+    sniffed: impl FnOnce() -> Option<Format>,
+    profile: &Profile,
+) -> FileReport {
+    check_probed_against(
+        path,
+        ext,
+        bytes,
+        result,
+        sniffed,
+        std::slice::from_ref(profile),
+    )
+}
+
+/// [`check_probed`] judged against several profiles (see
+/// [`FileReport::judgements`]): the one place a probe becomes a report.
+pub fn check_probed_against(
+    path: &Path,
+    ext: Option<&str>,
+    bytes: u64,
+    result: crate::Result<MediaInfo>,
+    sniffed: impl FnOnce() -> Option<Format>,
+    profiles: &[Profile],
+) -> FileReport {
+    let names = profiles.iter().map(|p| p.name.as_str());
+    let info = match result {
+        Ok(info) => info,
+        Err(e) => {
+            let rule = e.rule();
+            let msg = match &e {
+                Error::Io(io) => format!("cannot read: {io}"),
+                Error::Unsupported { .. } => format!("cannot be measured: {e}"),
+                Error::Limit { .. } | Error::Incomplete { .. } => e.to_string(),
+                other => format!("headers could not be parsed: {other}"),
+            };
+            let mut report =
+                FileReport::error(path, Some(bytes), Violation::new(rule, None, None, msg));
+            // What the file is stays known though it could not be measured (SPEC §4).
+            report.format = sniffed();
+            return report.for_profiles(names);
+        }
+    };
+    let mismatch = extension_warning(ext, &info);
+    let reports = profiles
+        .iter()
+        .map(|p| {
+            let mut r = check::check(&info, p);
+            r.warnings.extend(mismatch.iter().cloned());
+            (p.name.clone(), r)
+        })
+        .collect();
+    FileReport::judged(path, info, reports)
 }
 
 #[cfg(feature = "serde")]

@@ -60,6 +60,12 @@ rules! {
     /// `--verify decode` could not decode the file here (a decoder this
     /// build or machine lacks), so only its headers were judged (warning).
     FileNotVerified = "file.not_verified",
+    /// A remote server ignored `Range`, so the file was read as a stream
+    /// from its start until its headers ended (warning).
+    FileStreamed = "file.streamed",
+    /// A figure is an estimate, not a measurement: an MP3's duration from
+    /// its bitrate with `--mp3-scan estimate` (warning).
+    FileEstimated = "file.estimated",
     /// Image format not accepted by the profile.
     ImageFormat = "image.format",
     /// Image size in bytes.

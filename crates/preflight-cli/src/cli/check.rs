@@ -68,6 +68,8 @@ pub struct CheckArgs {
     /// `file.corrupt`.
     #[arg(long, value_enum, default_value_t = Verify::Headers)]
     verify: Verify,
+    #[command(flatten)]
+    remote: super::remote::RemoteArgs,
 }
 
 /// How far `check` goes.
@@ -162,6 +164,9 @@ pub fn run(args: CheckArgs) -> u8 {
             }
         }
     }
+    // URLs (https://, s3://, gs://, az://) are read remotely, by range.
+    let (urls, roots) = super::remote::split(roots);
+    let has_remote = !urls.is_empty();
     let filtered = !args.include.is_empty() || !args.exclude.is_empty();
     let roots = paths::dedupe_roots(roots, filtered);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -181,8 +186,12 @@ pub fn run(args: CheckArgs) -> u8 {
                 return exit::USAGE;
             }
         };
+    let remote_opts = super::remote::options(&args.remote, opts.limits.clone(), args.jobs);
+    let decode = args.verify == Verify::Decode;
+    let reports = super::remote::chain(reports, urls, &profiles, remote_opts, decode);
     let bar = progress_bar(args.quiet);
-    if !bar.is_hidden() {
+    // With remote inputs the bar counts objects as they finish (no total).
+    if !bar.is_hidden() && !has_remote {
         // Count in the background so that checking starts at once; the bar
         // gets its length (and so an ETA) when the count is done.
         let (bar, paths, opts) = (bar.clone(), roots.clone(), opts.clone());

@@ -25,7 +25,8 @@ pub const EXAMPLES: &[(&[&str], &str)] = &[
         "preflight check photo.jpg clips/ sounds/
   preflight check --format ndjson media/ | jq .
   preflight check --profile strict.toml -j 4 media/
-  fd -e jpg -0 | preflight check --files-from -",
+  fd -e jpg -0 | preflight check --files-from -
+  preflight check https://cdn.example.com/clip.mp4 s3://bucket/refs/ --jobs 128",
     ),
     (
         &["fix"],

@@ -12,6 +12,7 @@ mod help;
 mod output;
 mod paths;
 mod profiles;
+mod remote;
 mod request;
 mod task;
 mod upload;

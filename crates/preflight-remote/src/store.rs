@@ -1,0 +1,244 @@
+//! From URLs to sources: one HTTP client, one object store per bucket
+//! (built from the usual environment of each cloud), listings of prefixes.
+
+use crate::fetch::{store_message, Source};
+use crate::{RemoteError, RemoteOptions};
+use futures::stream::{self, BoxStream, StreamExt};
+use object_store::aws::AmazonS3Builder;
+use object_store::azure::MicrosoftAzureBuilder;
+use object_store::gcp::GoogleCloudStorageBuilder;
+use object_store::path::Path as StorePath;
+use object_store::{BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt, RetryConfig};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use url::Url;
+
+/// The schemes read from an object store, by the cloud that serves them.
+const S3: &[&str] = &["s3", "s3a"];
+const GCS: &[&str] = &["gs"];
+const AZURE: &[&str] = &["az", "adl", "azure", "abfs", "abfss"];
+
+/// `Some(url)` when `input` is a URL this crate reads (`http://`,
+/// `https://`, `s3://`, `gs://`, `az://`, …), `None` for a local path (a
+/// Windows drive letter is not a scheme).
+pub fn is_remote(input: &str) -> Option<Url> {
+    let url = Url::parse(input).ok()?;
+    let s = url.scheme();
+    let known = s == "http" || s == "https" || [S3, GCS, AZURE].iter().any(|l| l.contains(&s));
+    (known && url.host_str().is_some_and(|h| !h.is_empty())).then_some(url)
+}
+
+/// The URL of the object `key` in the bucket of `base` (same scheme and
+/// bucket).
+pub fn object_url(base: &Url, key: &str) -> Url {
+    let mut u = base.clone();
+    u.set_query(None);
+    u.set_fragment(None);
+    u.set_path(&format!("/{key}"));
+    u
+}
+
+/// The HTTP client and the object stores met so far (one per bucket).
+pub struct Stores {
+    opts: RemoteOptions,
+    http: reqwest::Client,
+    stores: Mutex<HashMap<String, Arc<dyn ObjectStore>>>,
+}
+
+type Listing = BoxStream<'static, Result<(Url, u64), (Url, String)>>;
+
+impl Stores {
+    /// Sets up the HTTP client (rustls with `ring`).
+    pub fn new(opts: &RemoteOptions) -> Result<Stores, RemoteError> {
+        crate::install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("preflight/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(opts.timeout)
+            .read_timeout(opts.timeout)
+            .pool_max_idle_per_host(opts.concurrency.max(1))
+            .build()
+            .map_err(|e| RemoteError::Url(format!("cannot set up HTTP: {e}")))?;
+        Ok(Stores {
+            opts: opts.clone(),
+            http,
+            stores: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The store serving `url`'s bucket, built on first use.
+    pub fn store(&self, url: &Url) -> Result<Arc<dyn ObjectStore>, RemoteError> {
+        // The bucket (or container, and for abfss://container@account… the
+        // account too): one store each.
+        let key = format!(
+            "{}://{}@{}",
+            url.scheme(),
+            url.username(),
+            url.host_str().unwrap_or("")
+        );
+        let mut map = self
+            .stores
+            .lock()
+            .map_err(|_| RemoteError::Url("store cache poisoned".into()))?;
+        if let Some(s) = map.get(&key) {
+            return Ok(s.clone());
+        }
+        let store = self.build(url)?;
+        map.insert(key, store.clone());
+        Ok(store)
+    }
+
+    fn build(&self, url: &Url) -> Result<Arc<dyn ObjectStore>, RemoteError> {
+        let o = &self.opts;
+        let retry = RetryConfig {
+            backoff: BackoffConfig::default(),
+            max_retries: o.retries as usize,
+            retry_timeout: o.timeout * (o.retries + 1),
+        };
+        let allow_http = o.allow_http
+            || o.endpoint_url
+                .as_deref()
+                .is_some_and(|e| e.starts_with("http://"));
+        let client = ClientOptions::new()
+            .with_connect_timeout(o.timeout)
+            .with_timeout(o.timeout)
+            .with_allow_http(allow_http);
+        let bucket_url = format!("{}://{}", url.scheme(), url.host_str().unwrap_or(""));
+        let s = url.scheme();
+        let err = |e: object_store::Error| RemoteError::Url(store_message(&e));
+        let store: Arc<dyn ObjectStore> = if S3.contains(&s) {
+            let mut b = AmazonS3Builder::from_env()
+                .with_url(bucket_url)
+                .with_retry(retry)
+                .with_client_options(client);
+            if let Some(e) = &o.endpoint_url {
+                b = b.with_endpoint(e).with_allow_http(allow_http);
+            }
+            Arc::new(b.build().map_err(err)?)
+        } else if GCS.contains(&s) {
+            Arc::new(
+                GoogleCloudStorageBuilder::from_env()
+                    .with_url(bucket_url)
+                    .with_retry(retry)
+                    .with_client_options(client)
+                    .build()
+                    .map_err(err)?,
+            )
+        } else if AZURE.contains(&s) {
+            let mut b = MicrosoftAzureBuilder::from_env()
+                .with_url(url.as_str())
+                .with_retry(retry)
+                .with_client_options(client);
+            if let Some(e) = &o.endpoint_url {
+                b = b.with_endpoint(e.clone()).with_allow_http(allow_http);
+            }
+            Arc::new(b.build().map_err(err)?)
+        } else {
+            return Err(RemoteError::Url(format!(
+                "{s}:// is not an object store URL"
+            )));
+        };
+        Ok(store)
+    }
+
+    /// Where the object at `url` is read from.
+    pub(crate) fn source(&self, url: &Url, size: Option<u64>) -> Result<Source, RemoteError> {
+        match url.scheme() {
+            "http" | "https" => Ok(Source::Http {
+                client: self.http.clone(),
+                url: url.clone(),
+            }),
+            _ => Ok(Source::Store {
+                store: self.store(url)?,
+                path: key_of(url)?,
+                size,
+            }),
+        }
+    }
+
+    /// `Some(listing)` when `url` names a prefix of a store (a bucket, a
+    /// path ending in `/`, or a key that is no object but prefixes some);
+    /// `None` for one object or an HTTP URL.
+    pub(crate) fn listing(&self, url: &Url) -> Result<Option<Listing>, RemoteError> {
+        if matches!(url.scheme(), "http" | "https") {
+            return Ok(None);
+        }
+        let store = self.store(url)?;
+        let key = key_of(url)?;
+        let base = url.clone();
+        let is_prefix = url.path().is_empty() || url.path().ends_with('/');
+        if is_prefix {
+            return Ok(Some(list(store, key, base)));
+        }
+        // One object, or a prefix written without its slash: a HEAD tells.
+        let one = stream::once(async move {
+            match store.head(&key).await {
+                Ok(meta) => stream::iter([Ok((base, meta.size))]).boxed(),
+                Err(object_store::Error::NotFound { .. }) => list(store, key, base),
+                Err(e) => stream::iter([Err((base, store_message(&e)))]).boxed(),
+            }
+        })
+        .flatten()
+        .boxed();
+        Ok(Some(one))
+    }
+}
+
+/// The object key of a store URL (percent-decoded, without the bucket).
+fn key_of(url: &Url) -> Result<StorePath, RemoteError> {
+    let p = url.path().trim_start_matches('/');
+    StorePath::from_url_path(p).map_err(|e| RemoteError::Url(format!("bad object key: {e}")))
+}
+
+fn list(store: Arc<dyn ObjectStore>, prefix: StorePath, base: Url) -> Listing {
+    let prefix = (!prefix.as_ref().is_empty()).then_some(prefix);
+    let at = base.clone();
+    store
+        .list(prefix.as_ref())
+        .map(move |r| match r {
+            Ok(meta) => Ok((object_url(&base, meta.location.as_ref()), meta.size)),
+            Err(e) => Err((at.clone(), format!("cannot list: {}", store_message(&e)))),
+        })
+        .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_inputs() {
+        for s in [
+            "https://h/a.mp4",
+            "http://127.0.0.1:8080/x",
+            "s3://bucket/prefix/",
+            "gs://b/k.jpg",
+            "az://container/k",
+        ] {
+            assert!(is_remote(s).is_some(), "{s}");
+        }
+        for s in [
+            "clip.mp4",
+            "/tmp/a.jpg",
+            "C:\\media\\a.jpg",
+            "file:///tmp/a",
+            "s3:/x",
+            "dir/s3://x",
+        ] {
+            assert!(is_remote(s).is_none(), "{s}");
+        }
+    }
+
+    #[test]
+    fn object_urls_and_keys() {
+        let base = Url::parse("s3://bucket/pre/").unwrap();
+        let u = object_url(&base, "pre/a b.mp4");
+        assert_eq!(u.as_str(), "s3://bucket/pre/a%20b.mp4");
+        assert_eq!(key_of(&u).unwrap().as_ref(), "pre/a b.mp4");
+        assert_eq!(
+            key_of(&Url::parse("s3://bucket").unwrap())
+                .unwrap()
+                .as_ref(),
+            ""
+        );
+    }
+}
