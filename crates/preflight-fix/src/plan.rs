@@ -211,7 +211,10 @@ pub enum Step {
         color: [u8; 3],
     },
     /// Encode the picture; JPEG quality is stepped down until the file is
-    /// under `max_bytes`, never below `min_quality`.
+    /// under `max_bytes`, never below `min_quality`. A lossless format
+    /// whose size cannot be known before encoding (PNG, WebP lossless,
+    /// TIFF) and that comes out over `max_bytes` is written as JPEG instead
+    /// when the picture has no transparency; the report's actions say so.
     Reencode {
         /// Output format.
         format: Format,
@@ -1004,6 +1007,34 @@ fn plan_image(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
             None => return FixPlan::not_repairable(info, NotRepairable::ImageBoundsUnreachable),
         }
     }
+    // An uncompressed BMP's size is known before it is written: one that
+    // cannot fit under the limit is planned as JPEG, as the encoder would
+    // otherwise decide on its own (the plan says what is applied).
+    let mut output = output;
+    if output == Format::Bmp {
+        if let Some((w, h)) = final_size(info, &steps) {
+            let row = (u64::from(w) * 3).div_ceil(4) * 4;
+            if 54 + row * u64::from(h) >= p.image.max_bytes
+                && accepted(&p.image.formats, Format::Jpeg)
+            {
+                match steps.iter_mut().find_map(|s| match s {
+                    Step::Convert { to, .. } => Some(to),
+                    _ => None,
+                }) {
+                    Some(to) => *to = Format::Jpeg,
+                    None => steps.insert(
+                        0,
+                        Step::Convert {
+                            from: info.format,
+                            to: Format::Jpeg,
+                            png_if_alpha: false,
+                        },
+                    ),
+                }
+                output = Format::Jpeg;
+            }
+        }
+    }
     steps.push(Step::Reencode {
         format: output,
         quality: opts.quality.clamp(1, 100),
@@ -1017,6 +1048,20 @@ fn plan_image(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
         steps,
         needs_ffmpeg,
     }
+}
+
+/// The picture's size after the plan's geometry steps (its displayed size
+/// when there are none).
+fn final_size(info: &MediaInfo, steps: &[Step]) -> Option<(u32, u32)> {
+    let mut size = info.width.zip(info.height);
+    for s in steps {
+        match s {
+            Step::Crop { rect, .. } => size = Some((rect.w, rect.h)),
+            Step::Resize { to, .. } | Step::Pad { to, .. } => size = Some((to.w, to.h)),
+            _ => {}
+        }
+    }
+    size
 }
 
 fn plan_audio(info: &MediaInfo, p: &Profile, opts: &FixOptions) -> FixPlan {
