@@ -1,14 +1,13 @@
 //! Checking files and folders: one file at a time ([`check_path`]) or many in
 //! parallel, streamed as they finish ([`check_paths`]).
 
-use crate::check::{self, Violation};
-use crate::error::Error;
+use crate::check::Violation;
 use crate::info::Format;
 use crate::probe::probe_reader;
 use crate::profile::Profile;
 use crate::read::ProbeLimits;
 use crate::report::FileReport;
-use crate::rule::{Measure, Rule};
+use crate::rule::Rule;
 use crate::sniff;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
@@ -134,40 +133,9 @@ pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileR
             )
         }
     };
-    let info = match probe_reader(file, Some(meta.len()), limits) {
-        Ok(info) => info,
-        Err(e) => {
-            let rule = e.rule();
-            let msg = match &e {
-                Error::Io(io) => format!("cannot read: {io}"),
-                Error::Unsupported { .. } => format!("cannot be measured: {e}"),
-                Error::Limit { .. } | Error::Incomplete { .. } => e.to_string(),
-                other => format!("headers could not be parsed: {other}"),
-            };
-            let mut report = error_report(path, Some(meta.len()), rule, msg);
-            // What the file is stays known though it could not be measured (SPEC §4).
-            report.format = sniff_path(path);
-            return report;
-        }
-    };
-    let mut report = check::check(&info, profile);
-    let ext = path.extension().and_then(|e| e.to_str());
-    if info.format != Format::Unknown
-        && info.bytes > 0
-        && !sniff::extension_matches(info.format, ext)
-    {
-        report.warnings.push(Violation::new(
-            Rule::FileExtensionMismatch,
-            ext.map(Measure::from),
-            Some(Measure::list(info.format.extensions())),
-            format!(
-                "the extension .{} does not match the content, which is {}",
-                ext.unwrap_or(""),
-                info.format.name().to_uppercase()
-            ),
-        ));
-    }
-    FileReport::checked(path, info, report)
+    let probed = probe_reader(file, Some(meta.len()), limits);
+    // What the file is stays known though it could not be measured (SPEC §4).
+    FileReport::from_probe(path, Some(meta.len()), probed, profile, || sniff_path(path))
 }
 
 /// The format of the file at `path` judged from its first bytes, when it
@@ -275,16 +243,17 @@ pub fn check_paths(
     let follow = opts.follow_links;
     let (tx, rx) = std::sync::mpsc::sync_channel::<FileReport>(1024);
     std::thread::spawn(move || {
-        pool.install(|| {
+        let _stopped_early = pool.install(|| {
             walk(paths, follow, filter)
                 .par_bridge()
-                .for_each_with(tx, |tx, item| {
+                .try_for_each_with(tx, |tx, item| {
                     let report = match item {
                         Item::File(p) => check_path(&p, &profile, &limits),
                         Item::Failed(r) => *r,
                     };
-                    // The receiver may have gone (broken pipe): stop quietly.
-                    let _ = tx.send(report);
+                    // The receiver may have gone (a broken pipe, an iterator
+                    // dropped half-way): the error stops the walk and the workers.
+                    tx.send(report).map_err(drop)
                 })
         });
     });

@@ -1,8 +1,11 @@
 //! Per-file reports and the run summary, in the JSON shape of SPEC §4.
 
 use crate::check::{Report, Verdict, Violation};
+use crate::error::Error;
 use crate::info::{Format, MediaInfo};
-use crate::rule::Rule;
+use crate::profile::Profile;
+use crate::rule::{Measure, Rule};
+use crate::sniff;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -54,6 +57,59 @@ impl FileReport {
             violations: vec![why],
             warnings: Vec::new(),
         }
+    }
+
+    /// The report of one probe's outcome, as `preflight check` gives it for
+    /// a file named `path` of `len` bytes: a measurement is checked against
+    /// `profile` (with the `file.extension_mismatch` warning when the
+    /// extension of `path` does not fit the content; an empty path has none),
+    /// a probe error becomes an error report under [`Error::rule`], and
+    /// `sniffed` (called only then) gives the format judged from the first
+    /// bytes, which the report keeps.
+    ///
+    /// Every way of checking — a path, bytes, a reader, a [`Prober`](crate::Prober)
+    /// fed ranges — ends here, so that they all give the same report.
+    pub fn from_probe(
+        path: impl Into<PathBuf>,
+        len: Option<u64>,
+        probed: Result<MediaInfo, Error>,
+        profile: &Profile,
+        sniffed: impl FnOnce() -> Option<Format>,
+    ) -> FileReport {
+        let path = path.into();
+        let info = match probed {
+            Ok(info) => info,
+            Err(e) => {
+                let msg = match &e {
+                    Error::Io(io) => format!("cannot read: {io}"),
+                    Error::Unsupported { .. } => format!("cannot be measured: {e}"),
+                    Error::Limit { .. } | Error::Incomplete { .. } => e.to_string(),
+                    other => format!("headers could not be parsed: {other}"),
+                };
+                let why = Violation::new(e.rule(), None, None, msg);
+                let mut report = FileReport::error(&path, len, why);
+                report.format = sniffed();
+                return report;
+            }
+        };
+        let mut report = crate::check::check(&info, profile);
+        let ext = path.extension().and_then(|e| e.to_str());
+        if info.format != Format::Unknown
+            && info.bytes > 0
+            && !sniff::extension_matches(info.format, ext)
+        {
+            report.warnings.push(Violation::new(
+                Rule::FileExtensionMismatch,
+                ext.map(Measure::from),
+                Some(Measure::list(info.format.extensions())),
+                format!(
+                    "the extension .{} does not match the content, which is {}",
+                    ext.unwrap_or(""),
+                    info.format.name().to_uppercase()
+                ),
+            ));
+        }
+        FileReport::checked(path, info, report)
     }
 
     /// The path as text for reports (lossy for non-UTF-8 names).
