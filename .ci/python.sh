@@ -9,6 +9,7 @@ target="${CARGO_TARGET_DIR:-$PWD/target}"
 venv="$target/python-ci-venv"
 rm -rf "$venv"
 python3 -m venv "$venv"
+export PATH="$venv/bin:$PATH"   # maturin, for pip's build
 "$venv/bin/pip" install -q --disable-pip-version-check -r bindings/python/requirements-ci.txt
 
 # The CLI the tests compare with (a debug build: `cargo test` reuses it).
