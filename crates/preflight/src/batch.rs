@@ -269,16 +269,17 @@ pub fn check_paths_against(
     let follow = opts.follow_links;
     let (tx, rx) = std::sync::mpsc::sync_channel::<FileReport>(1024);
     std::thread::spawn(move || {
-        pool.install(|| {
+        let _stopped_early = pool.install(|| {
             walk(paths, follow, filter)
                 .par_bridge()
-                .for_each_with(tx, |tx, item| {
+                .try_for_each_with(tx, |tx, item| {
                     let report = match item {
                         Item::File(p) => check_path_against(&p, &profiles, &limits),
                         Item::Failed(r) => r.for_profiles(profiles.iter().map(|p| p.name.as_str())),
                     };
-                    // The receiver may have gone (broken pipe): stop quietly.
-                    let _ = tx.send(report);
+                    // The receiver may have gone (a broken pipe, an iterator
+                    // dropped half-way): the error stops the walk and the workers.
+                    tx.send(report).map_err(drop)
                 })
         });
     });

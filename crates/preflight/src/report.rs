@@ -256,6 +256,30 @@ impl FileReport {
         FileReport::probed_against(path, bytes, probed, head, std::slice::from_ref(profile))
     }
 
+    /// The report of one probe's outcome for a file named `path` of `len`
+    /// bytes (`None` for a stream of unknown length), against `profile`;
+    /// `sniffed` (called only on an error) gives the format judged from the
+    /// first bytes. The same as [`FileReport::probed`], for callers that
+    /// sniff lazily (the Python binding's streams).
+    pub fn from_probe(
+        path: impl Into<PathBuf>,
+        len: Option<u64>,
+        probed: Result<MediaInfo, Error>,
+        profile: &Profile,
+        sniffed: impl FnOnce() -> Option<Format>,
+    ) -> FileReport {
+        let path = path.into();
+        let ext = path.extension().and_then(|e| e.to_str());
+        report_of_probe(
+            &path,
+            ext,
+            len,
+            probed,
+            sniffed,
+            std::slice::from_ref(profile),
+        )
+    }
+
     /// [`FileReport::probed`] judged against several profiles (see
     /// [`FileReport::judgements`]): the file is measured once.
     pub fn probed_against(
@@ -301,12 +325,11 @@ pub fn check_probed(
     )
 }
 
-/// [`check_probed`] judged against several profiles (see
-/// [`FileReport::judgements`]): the one place a probe becomes a report.
-pub fn check_probed_against(
+/// [`check_probed_against`] with a length that may be unknown (a stream).
+fn report_of_probe(
     path: &Path,
     ext: Option<&str>,
-    bytes: u64,
+    bytes: Option<u64>,
     result: crate::Result<MediaInfo>,
     sniffed: impl FnOnce() -> Option<Format>,
     profiles: &[Profile],
@@ -322,8 +345,7 @@ pub fn check_probed_against(
                 Error::Limit { .. } | Error::Incomplete { .. } => e.to_string(),
                 other => format!("headers could not be parsed: {other}"),
             };
-            let mut report =
-                FileReport::error(path, Some(bytes), Violation::new(rule, None, None, msg));
+            let mut report = FileReport::error(path, bytes, Violation::new(rule, None, None, msg));
             // What the file is stays known though it could not be measured (SPEC §4).
             report.format = sniffed();
             return report.for_profiles(names);
@@ -339,6 +361,19 @@ pub fn check_probed_against(
         })
         .collect();
     FileReport::judged(path, info, reports)
+}
+
+/// [`check_probed`] judged against several profiles (see
+/// [`FileReport::judgements`]): the one place a probe becomes a report.
+pub fn check_probed_against(
+    path: &Path,
+    ext: Option<&str>,
+    bytes: u64,
+    result: crate::Result<MediaInfo>,
+    sniffed: impl FnOnce() -> Option<Format>,
+    profiles: &[Profile],
+) -> FileReport {
+    report_of_probe(path, ext, Some(bytes), result, sniffed, profiles)
 }
 
 #[cfg(feature = "serde")]

@@ -1,0 +1,1042 @@
+//! The Python module `preflight._preflight`: a thin layer over the core
+//! crate `preflight` and `preflight-fix`. Every report is the core's
+//! [`FileReport`] serialized as `preflight check --format json` writes it,
+//! so a report from Python equals the command line's.
+//!
+//! The GIL is released around every probe, check and repair.
+
+use preflight::bundle::{AssetType, Bundle, Item, Mode};
+use preflight::ProfileError as CoreProfileError;
+use preflight::{
+    BatchOptions, FileReport, Format, MediaInfo, ProbeLimits, Prober, Profile, Step, Verdict,
+    MIN_RANGE, SNIFF_LEN,
+};
+use pyo3::create_exception;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyMemoryView, PyString};
+use serde_json::{Map, Value};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+create_exception!(
+    preflight,
+    ProfileError,
+    PyValueError,
+    "A profile could not be loaded: unknown name, unreadable file, invalid TOML \
+     (the message and `.line`/`.column` say where) or values that cannot hold."
+);
+create_exception!(
+    preflight,
+    ProbeError,
+    PyValueError,
+    "`probe()` could not measure the file; `.rule` is the rule id a check \
+     reports for it (`file.corrupt`, `file.incomplete`, `file.limit`, \
+     `file.unreadable`, `file.unsupported_type`)."
+);
+
+/// A `ProfileError` with `.line`, `.column` (1-based, or `None`) and `.path`.
+fn profile_error(py: Python<'_>, e: &CoreProfileError) -> PyErr {
+    let err = ProfileError::new_err(e.to_string());
+    let (line, column, path) = match e {
+        CoreProfileError::Parse {
+            line, column, path, ..
+        } => (*line, *column, path.clone()),
+        CoreProfileError::Io { path, .. } => (None, None, Some(path.clone())),
+        CoreProfileError::Invalid { path, .. } => (None, None, path.clone()),
+        _ => (None, None, None),
+    };
+    let value = err.value(py);
+    // Setting attributes on a fresh exception instance cannot fail in
+    // practice; if it did, the message still says it all.
+    let _ = value.setattr("line", line);
+    let _ = value.setattr("column", column);
+    let _ = value.setattr("path", path.map(|p| p.to_string_lossy().into_owned()));
+    err
+}
+
+fn probe_error(py: Python<'_>, e: &preflight::Error) -> PyErr {
+    let err = ProbeError::new_err(e.to_string());
+    let _ = err.value(py).setattr("rule", e.rule().id());
+    err
+}
+
+/// The limits of one service (a built-in profile or a TOML file with the
+/// same fields).
+#[pyclass(frozen, skip_from_py_object, module = "preflight", name = "Profile")]
+#[derive(Clone)]
+struct PyProfile {
+    inner: Profile,
+}
+
+#[pymethods]
+impl PyProfile {
+    /// A built-in profile by name (`Profile.names()` lists them).
+    #[staticmethod]
+    fn builtin(py: Python<'_>, name: &str) -> PyResult<PyProfile> {
+        Profile::builtin(name)
+            .map(|inner| PyProfile { inner })
+            .ok_or_else(|| {
+                profile_error(
+                    py,
+                    &CoreProfileError::Unknown {
+                        name: name.to_string(),
+                    },
+                )
+            })
+    }
+
+    /// A profile from TOML text; fields left out keep the `seedance2` values.
+    #[staticmethod]
+    fn from_toml(py: Python<'_>, text: &str) -> PyResult<PyProfile> {
+        Profile::from_toml(text)
+            .map(|inner| PyProfile { inner })
+            .map_err(|e| profile_error(py, &e))
+    }
+
+    /// A profile from a TOML file.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<PyProfile> {
+        Profile::load(&path)
+            .map(|inner| PyProfile { inner })
+            .map_err(|e| profile_error(py, &e))
+    }
+
+    /// The names of the built-in profiles.
+    #[staticmethod]
+    fn names() -> Vec<&'static str> {
+        Profile::BUILTIN.to_vec()
+    }
+
+    /// The profile's name, as reports show it.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// What the profile is for.
+    #[getter]
+    fn title(&self) -> &str {
+        &self.inner.title
+    }
+
+    /// Every field, as a dict (the TOML file's tables).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(pythonize::pythonize(py, &self.inner)?)
+    }
+
+    /// The profile as a TOML file (`Profile.from_toml` reads it back).
+    fn to_toml(&self, py: Python<'_>) -> PyResult<String> {
+        self.inner.to_toml().map_err(|e| profile_error(py, &e))
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<PyProfile>()
+            .is_ok_and(|o| o.get().inner == self.inner)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Profile({:?})", self.inner.name)
+    }
+
+    /// Pickles as its TOML text (Ray and multiprocessing ship profiles so).
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let py = slf.py();
+        let toml = slf
+            .get()
+            .inner
+            .to_toml()
+            .map_err(|e| profile_error(py, &e))?;
+        Ok((slf.getattr("from_toml")?, (toml,)))
+    }
+}
+
+/// A profile argument: a `Profile`, a built-in name, or a path to a TOML file.
+fn resolve_profile(py: Python<'_>, p: Option<&Bound<'_, PyAny>>) -> PyResult<Profile> {
+    let Some(p) = p.filter(|p| !p.is_none()) else {
+        return Ok(Profile::seedance2());
+    };
+    if let Ok(p) = p.cast::<PyProfile>() {
+        return Ok(p.get().inner.clone());
+    }
+    let name: PathBuf = p.extract().map_err(|_| {
+        PyTypeError::new_err("profile must be a Profile, a built-in name or a path to a .toml file")
+    })?;
+    let name = name.to_string_lossy().into_owned();
+    py.detach(|| Profile::from_name_or_path(&name))
+        .map_err(|e| profile_error(py, &e))
+}
+
+fn to_py(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
+    Ok(pythonize::pythonize(py, v)?.unbind())
+}
+
+fn get(py: Python<'_>, map: &Map<String, Value>, key: &str) -> PyResult<Py<PyAny>> {
+    match map.get(key) {
+        Some(v) => to_py(py, v),
+        None => Ok(py.None()),
+    }
+}
+
+/// The JSON object of a report, as `preflight check --format json` writes it.
+fn report_map(r: &FileReport) -> Map<String, Value> {
+    match serde_json::to_value(r) {
+        Ok(Value::Object(m)) => m,
+        // FileReport serializes to a map, always.
+        _ => Map::new(),
+    }
+}
+
+/// The keys of a report that are not the measurement.
+const NOT_INFO: [&str; 4] = ["path", "verdict", "violations", "warnings"];
+
+/// What a probe found: the fields of the JSON report (`None` where unknown).
+#[pyclass(frozen, module = "preflight", name = "MediaInfo")]
+struct MediaInfoPy {
+    map: Map<String, Value>,
+}
+
+macro_rules! fields {
+    ($ty:ident { $($(#[$doc:meta])* $name:ident),* $(,)? } $($rest:tt)*) => {
+        #[pymethods]
+        impl $ty {
+            $(
+                $(#[$doc])*
+                #[getter]
+                fn $name(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                    get(py, &self.map, stringify!($name))
+                }
+            )*
+            $($rest)*
+        }
+    };
+}
+
+fields!(MediaInfoPy {
+    /// `image`, `video`, `audio` or `unknown`.
+    kind,
+    /// Format by content (`jpeg`, `mp4`, `mp3`, …).
+    format,
+    /// Size in bytes.
+    bytes,
+    /// Displayed width in pixels (after rotation).
+    width,
+    /// Displayed height in pixels.
+    height,
+    /// Rotation in degrees.
+    rotation,
+    /// Duration in seconds.
+    duration_s,
+    /// MP3: the duration decoders play (encoder delay and padding removed).
+    duration_gapless_s,
+    /// Average frame rate.
+    fps,
+    /// Lowest frame rate of a variable-frame-rate track.
+    fps_min,
+    /// Highest frame rate.
+    fps_max,
+    /// Whether the frame rate varies.
+    vfr,
+    /// Frame count.
+    frames,
+    /// Codec (`h264`, `hevc`, …).
+    codec,
+    /// A video's audio codec.
+    audio_codec,
+    /// Audio sample rate in Hz.
+    sample_rate,
+    /// Audio channels.
+    channels,
+    /// Sample aspect ratio (`"4:3"`) when not square.
+    sar,
+    /// The width a player shows (non-square pixels).
+    display_width,
+    /// The height a player shows.
+    display_height,
+}
+    /// The fields as a dict, as in the JSON report.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(pythonize::pythonize(py, &self.map)?)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("MediaInfo({})", Value::Object(self.map.clone()))
+    }
+);
+
+fn media_info(map: &Map<String, Value>) -> MediaInfoPy {
+    let map = map
+        .iter()
+        .filter(|(k, _)| !NOT_INFO.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    MediaInfoPy { map }
+}
+
+/// One broken rule or one warning.
+#[pyclass(frozen, module = "preflight")]
+struct Violation {
+    map: Map<String, Value>,
+}
+
+fields!(Violation {
+    /// The value found (number, text, list, or `None`).
+    actual,
+    /// The bound it was judged against.
+    limit,
+    /// A sentence for people.
+    message,
+}
+    /// The stable rule id (`image.width`, `file.corrupt`, …).
+    #[getter]
+    fn rule(&self) -> &str {
+        self.map.get("rule").and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// `{"rule", "actual", "limit", "message"}`.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(pythonize::pythonize(py, &self.map)?)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Violation({:?}, {})",
+            self.rule(),
+            self.map
+                .get("message")
+                .cloned()
+                .unwrap_or(Value::Null)
+        )
+    }
+);
+
+fn violations(list: Option<&Value>) -> Vec<Violation> {
+    list.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_object().cloned())
+                .map(|map| Violation { map })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The outcome of checking one file: pass, fail or error (the file could
+/// not be measured), with every broken rule and warning.
+#[pyclass(frozen, module = "preflight")]
+struct Report {
+    map: Map<String, Value>,
+    verdict: Verdict,
+    measured: bool,
+}
+
+impl Report {
+    fn new(r: &FileReport) -> Report {
+        Report {
+            map: report_map(r),
+            verdict: r.verdict,
+            measured: r.info.is_some(),
+        }
+    }
+}
+
+fields!(Report {
+    /// The path checked (the `name` given for bytes and streams, else `""`).
+    path,
+    /// `image`, `video`, `audio` or `unknown`.
+    kind,
+    /// Format by content, also when the file could not be measured.
+    format,
+    /// Size in bytes, when known.
+    bytes,
+}
+    /// Whether the file passes (warnings allowed).
+    #[getter]
+    fn ok(&self) -> bool {
+        self.verdict == Verdict::Pass
+    }
+
+    /// `"pass"`, `"fail"` or `"error"`.
+    #[getter]
+    fn verdict(&self) -> &'static str {
+        self.verdict.as_str()
+    }
+
+    /// The measurement, or `None` when the file could not be measured.
+    #[getter]
+    fn info(&self) -> Option<MediaInfoPy> {
+        self.measured.then(|| media_info(&self.map))
+    }
+
+    /// Broken rules (for an error: the `file.*` rule that says why).
+    #[getter]
+    fn violations(&self) -> Vec<Violation> {
+        violations(self.map.get("violations"))
+    }
+
+    /// Warnings (they do not fail the file).
+    #[getter]
+    fn warnings(&self) -> Vec<Violation> {
+        violations(self.map.get("warnings"))
+    }
+
+    /// The rule ids of the violations.
+    #[getter]
+    fn rules(&self) -> Vec<String> {
+        rule_ids(&self.map)
+    }
+
+    /// The report as a dict, equal to the object `preflight check --format json` prints.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(pythonize::pythonize(py, &self.map)?)
+    }
+
+    /// The report as JSON text (one line).
+    fn to_json(&self) -> String {
+        Value::Object(self.map.clone()).to_string()
+    }
+
+    fn __bool__(&self) -> bool {
+        self.ok()
+    }
+
+    fn __repr__(&self) -> String {
+        let path = self.map.get("path").and_then(Value::as_str).unwrap_or("");
+        format!(
+            "Report({path:?}, verdict={:?}, rules={:?})",
+            self.verdict.as_str(),
+            rule_ids(&self.map)
+        )
+    }
+);
+
+fn rule_ids(map: &Map<String, Value>) -> Vec<String> {
+    map.get("violations")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.get("rule").and_then(Value::as_str))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Where the bytes of a `src` come from.
+enum Source<'py> {
+    Path(PathBuf),
+    Bytes(Bound<'py, PyBytes>),
+    /// A byte view (memoryview, bytearray) read range by range.
+    View(Bound<'py, PyAny>),
+    /// A binary file-like object with `read` and `seek`.
+    Stream(Bound<'py, PyAny>),
+}
+
+impl<'py> Source<'py> {
+    fn of(src: &Bound<'py, PyAny>) -> PyResult<Source<'py>> {
+        if let Ok(b) = src.cast::<PyBytes>() {
+            return Ok(Source::Bytes(b.clone()));
+        }
+        if src.is_instance_of::<PyByteArray>() {
+            return Ok(Source::View(PyMemoryView::from(src)?.into_any()));
+        }
+        if src.is_instance_of::<PyMemoryView>() {
+            // One byte per item, whatever the view's format (C-contiguous only).
+            let flat = src.call_method1("cast", ("B",)).map_err(|_| {
+                PyTypeError::new_err("a memoryview must be C-contiguous to be checked")
+            })?;
+            return Ok(Source::View(flat));
+        }
+        if src.is_instance_of::<PyString>() {
+            return Ok(Source::Path(src.extract()?));
+        }
+        if src.hasattr("read")? && src.hasattr("seek")? {
+            return Ok(Source::Stream(src.clone()));
+        }
+        if let Ok(p) = src.extract::<PathBuf>() {
+            return Ok(Source::Path(p));
+        }
+        Err(PyTypeError::new_err(
+            "src must be a path, bytes, a memoryview/bytearray, or a binary file object with read() and seek()",
+        ))
+    }
+}
+
+/// Feeds a [`Prober`] the ranges it asks for, read by `fetch(offset, len)`
+/// (which may give fewer bytes; none means the data ended there). Python
+/// errors raised by `fetch` propagate; probe errors are the inner `Err`.
+fn drive(
+    py: Python<'_>,
+    total: u64,
+    limits: &ProbeLimits,
+    head: &mut Vec<u8>,
+    mut fetch: impl FnMut(u64, u64) -> PyResult<Vec<u8>>,
+) -> PyResult<Result<MediaInfo, preflight::Error>> {
+    let mut prober = Prober::new(Some(total), limits.clone());
+    let (mut offset, mut len) = (0u64, MIN_RANGE);
+    let mut fed_empty = false;
+    loop {
+        let want = len.max(MIN_RANGE).min(total.saturating_sub(offset));
+        let chunk = if want == 0 {
+            Vec::new()
+        } else {
+            fetch(offset, want)?
+        };
+        if chunk.is_empty() && (offset < total || fed_empty) {
+            // The data ended before the length it claimed (or the prober
+            // asks past the end again): never loop, never guess.
+            return Ok(Err(preflight::Error::Incomplete { offset }));
+        }
+        fed_empty |= chunk.is_empty();
+        if offset == 0 {
+            head.extend_from_slice(&chunk[..chunk.len().min(SNIFF_LEN)]);
+        }
+        match py.detach(|| prober.feed(offset, &chunk)) {
+            Ok(Step::Done(info)) => return Ok(Ok(info)),
+            Ok(Step::NeedRange { offset: o, len: l }) => (offset, len) = (o, l),
+            Ok(_) => {
+                return Ok(Err(preflight::Error::Incomplete { offset }));
+            }
+            Err(e) => return Ok(Err(e)),
+        }
+    }
+}
+
+fn as_vec(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(b.as_bytes().to_vec());
+    }
+    if let Ok(b) = obj.cast::<PyByteArray>() {
+        return Ok(b.to_vec());
+    }
+    Err(PyTypeError::new_err(
+        "read() must return bytes: open the file in binary mode ('rb')",
+    ))
+}
+
+/// Probes a source; `Err(PyErr)` for Python errors (a bad argument, an
+/// exception from a stream), `Ok(Err)` for a file that could not be measured.
+fn probe_source(
+    py: Python<'_>,
+    src: &Source<'_>,
+    limits: &ProbeLimits,
+    head: &mut Vec<u8>,
+) -> PyResult<(Option<u64>, Result<MediaInfo, preflight::Error>)> {
+    match src {
+        Source::Path(p) => py.detach(|| {
+            use std::io::Read;
+            let len = std::fs::metadata(p).ok().map(|m| m.len());
+            let probed = preflight::probe_path(p, limits);
+            if probed.is_err() {
+                // The format by content, for the error report.
+                if let Ok(f) = std::fs::File::open(p) {
+                    let _ = f.take(SNIFF_LEN as u64).read_to_end(head);
+                }
+            }
+            Ok((len, probed))
+        }),
+        Source::Bytes(b) => {
+            let data = b.as_bytes();
+            head.extend_from_slice(&data[..data.len().min(SNIFF_LEN)]);
+            Ok((
+                Some(data.len() as u64),
+                py.detach(|| preflight::probe_bytes(data, limits)),
+            ))
+        }
+        Source::View(v) => {
+            let total = v.len()? as u64;
+            let r = drive(py, total, limits, head, |o, l| {
+                let end = o.saturating_add(l).min(total);
+                as_vec(
+                    &v.get_item(pyo3::types::PySlice::new(py, o as isize, end as isize, 1))?
+                        .call_method0("tobytes")?,
+                )
+            })?;
+            Ok((Some(total), r))
+        }
+        Source::Stream(f) => {
+            let start = f.call_method0("tell")?;
+            f.call_method1("seek", (0, 2))?;
+            // `tell`, not seek's return value: not every file object returns the position.
+            let total: u64 = f.call_method0("tell")?.extract()?;
+            let r = drive(py, total, limits, head, |o, l| {
+                f.call_method1("seek", (o,))?;
+                as_vec(&f.call_method1("read", (l,))?)
+            });
+            // Leave the stream where it was, whatever happened.
+            f.call_method1("seek", (start,))?;
+            Ok((Some(total), r?))
+        }
+    }
+}
+
+fn sniffed(head: &[u8]) -> Option<Format> {
+    Some(preflight::sniff(head)).filter(|f| *f != Format::Unknown)
+}
+
+/// The name a source goes by in its report: `name`, else the path, else a
+/// file object's `.name` when it is text, else `""`.
+fn source_name(src: &Source<'_>, name: Option<PathBuf>) -> PathBuf {
+    if let Some(n) = name {
+        return n;
+    }
+    match src {
+        Source::Path(p) => p.clone(),
+        Source::Stream(f) => f
+            .getattr("name")
+            .ok()
+            .and_then(|n| n.extract::<String>().ok())
+            .map(PathBuf::from)
+            .unwrap_or_default(),
+        _ => PathBuf::new(),
+    }
+}
+
+fn limits(max_read: Option<u64>) -> ProbeLimits {
+    match max_read {
+        Some(m) => ProbeLimits::default().max_bytes_read(m),
+        None => ProbeLimits::default(),
+    }
+}
+
+/// Reads the headers of `src` (a path, bytes, a memoryview or bytearray, or
+/// a binary file object with `read` and `seek`) and returns what it is.
+/// Raises `ProbeError` (with `.rule`) when it cannot be measured.
+#[pyfunction]
+#[pyo3(signature = (src, *, max_read=None))]
+fn probe(py: Python<'_>, src: &Bound<'_, PyAny>, max_read: Option<u64>) -> PyResult<MediaInfoPy> {
+    let source = Source::of(src)?;
+    let mut head = Vec::new();
+    let (_, probed) = probe_source(py, &source, &limits(max_read), &mut head)?;
+    let info = probed.map_err(|e| probe_error(py, &e))?;
+    let r = FileReport::checked(
+        source_name(&source, None),
+        info,
+        preflight::Report::default(),
+    );
+    Ok(media_info(&report_map(&r)))
+}
+
+/// Checks `src` against `profile` (a `Profile`, a built-in name or a TOML
+/// file; default `seedance2`). A file that cannot be read or parsed is a
+/// report with verdict `error`, not an exception.
+#[pyfunction]
+#[pyo3(signature = (src, profile=None, *, name=None, max_read=None))]
+fn check(
+    py: Python<'_>,
+    src: &Bound<'_, PyAny>,
+    profile: Option<&Bound<'_, PyAny>>,
+    name: Option<PathBuf>,
+    max_read: Option<u64>,
+) -> PyResult<Report> {
+    let profile = resolve_profile(py, profile)?;
+    let source = Source::of(src)?;
+    let limits = limits(max_read);
+    if let (Source::Path(p), None) = (&source, &name) {
+        let r = py.detach(|| preflight::check_path(p, &profile, &limits));
+        return Ok(Report::new(&r));
+    }
+    let mut head = Vec::new();
+    let (len, probed) = probe_source(py, &source, &limits, &mut head)?;
+    let name = source_name(&source, name);
+    let r = py.detach(|| FileReport::from_probe(name, len, probed, &profile, || sniffed(&head)));
+    Ok(Report::new(&r))
+}
+
+type Reports = Box<dyn Iterator<Item = FileReport> + Send>;
+
+/// Reports as the checks finish (parallel in Rust; not in input order).
+#[pyclass(module = "preflight")]
+struct ReportIter {
+    inner: Mutex<Reports>,
+}
+
+#[pymethods]
+impl ReportIter {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> Option<Report> {
+        let next = py.detach(|| match self.inner.lock() {
+            Ok(mut it) => it.next(),
+            Err(poisoned) => poisoned.into_inner().next(),
+        });
+        next.as_ref().map(Report::new)
+    }
+}
+
+fn paths_of(paths: &Bound<'_, PyAny>) -> PyResult<Vec<PathBuf>> {
+    if paths.is_instance_of::<PyString>() {
+        return Ok(vec![paths.extract()?]);
+    }
+    let mut out = Vec::new();
+    for p in paths.try_iter()? {
+        out.push(p?.extract::<PathBuf>()?);
+    }
+    Ok(out)
+}
+
+/// Checks files and folders (recursively) in parallel and yields each
+/// report as it finishes.
+#[pyfunction]
+#[pyo3(signature = (paths, profile=None, *, jobs=None, max_read=None))]
+fn check_many(
+    py: Python<'_>,
+    paths: &Bound<'_, PyAny>,
+    profile: Option<&Bound<'_, PyAny>>,
+    jobs: Option<usize>,
+    max_read: Option<u64>,
+) -> PyResult<ReportIter> {
+    let profile = resolve_profile(py, profile)?;
+    let paths = paths_of(paths)?;
+    let opts = BatchOptions::new()
+        .jobs(jobs.unwrap_or(0))
+        .limits(limits(max_read));
+    let it = preflight::check_paths(paths, &profile, &opts)
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok(ReportIter {
+        inner: Mutex::new(Box::new(it)),
+    })
+}
+
+/// The flat columns of `check_table` (SPEC §4 names), in this order.
+const COLUMNS: [&str; 14] = [
+    "path",
+    "kind",
+    "format",
+    "bytes",
+    "width",
+    "height",
+    "rotation",
+    "duration_s",
+    "fps",
+    "codec",
+    "sample_rate",
+    "channels",
+    "verdict",
+    "rules",
+];
+
+/// Checks each path (files; folders walked when `walk`) and returns the
+/// report columns as a dict of lists: in input order without `walk`, one
+/// row per path; ordered by path with it.
+#[pyfunction]
+#[pyo3(signature = (paths, profile=None, *, jobs=None, walk=false, max_read=None))]
+fn _check_columns<'py>(
+    py: Python<'py>,
+    paths: &Bound<'py, PyAny>,
+    profile: Option<&Bound<'py, PyAny>>,
+    jobs: Option<usize>,
+    walk: bool,
+    max_read: Option<u64>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let profile = resolve_profile(py, profile)?;
+    let paths = paths_of(paths)?;
+    let limits = limits(max_read);
+    let jobs = jobs.unwrap_or(0);
+    let maps: Vec<Map<String, Value>> = py.detach(|| -> PyResult<_> {
+        let reports: Vec<FileReport> = if walk {
+            let opts = BatchOptions::new().jobs(jobs).limits(limits.clone());
+            let mut all: Vec<FileReport> = preflight::check_paths(paths, &profile, &opts)
+                .map_err(|e| PyValueError::new_err(e.to_string()))?
+                .collect();
+            all.sort_by(|a, b| a.path.cmp(&b.path));
+            all
+        } else {
+            use rayon::prelude::*;
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(jobs)
+                .build()
+                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+            pool.install(|| {
+                paths
+                    .par_iter()
+                    .map(|p| preflight::check_path(p, &profile, &limits))
+                    .collect()
+            })
+        };
+        use rayon::prelude::*;
+        Ok(reports.par_iter().map(report_map).collect())
+    })?;
+    let out = PyDict::new(py);
+    for col in COLUMNS {
+        let list = PyList::empty(py);
+        for m in &maps {
+            if col == "rules" {
+                list.append(rule_ids(m))?;
+            } else {
+                list.append(get(py, m, col)?)?;
+            }
+        }
+        out.set_item(col, list)?;
+    }
+    Ok(out)
+}
+
+/// The outcome of `check_request`: the request rules' verdict and the
+/// ordered `content` array.
+#[pyclass(frozen, module = "preflight")]
+struct RequestReport {
+    map: Map<String, Value>,
+    ok: bool,
+}
+
+#[pymethods]
+impl RequestReport {
+    /// Whether the bundle breaks no request rule.
+    #[getter]
+    fn ok(&self) -> bool {
+        self.ok
+    }
+
+    /// `"pass"` or `"fail"`.
+    #[getter]
+    fn verdict(&self) -> &'static str {
+        if self.ok {
+            "pass"
+        } else {
+            "fail"
+        }
+    }
+
+    /// Broken request rules.
+    #[getter]
+    fn violations(&self) -> Vec<Violation> {
+        violations(self.map.get("violations"))
+    }
+
+    /// Warnings (an unknown duration, …).
+    #[getter]
+    fn warnings(&self) -> Vec<Violation> {
+        violations(self.map.get("warnings"))
+    }
+
+    /// The request's `content` array in the service's order.
+    #[getter]
+    fn content(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        get(py, &self.map, "content")
+    }
+
+    /// `{"verdict", "violations", "warnings", "content"}`.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(pythonize::pythonize(py, &self.map)?)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "RequestReport(verdict={:?}, rules={:?})",
+            self.verdict(),
+            rule_ids(&self.map)
+        )
+    }
+}
+
+/// One request item from Python: a `Report`, a path, or a dict.
+fn request_item(py: Python<'_>, obj: &Bound<'_, PyAny>, profile: &Profile) -> PyResult<Item> {
+    let from_report = |map: &Map<String, Value>| -> PyResult<Item> {
+        let path = map.get("path").and_then(Value::as_str).unwrap_or("");
+        let kind = map.get("kind").and_then(Value::as_str).unwrap_or("unknown");
+        let t = AssetType::parse(kind).ok_or_else(|| {
+            PyValueError::new_err(format!("{path:?}: not an image, a video or audio ({kind})"))
+        })?;
+        let mut item = Item::asset(path, t, map.get("duration_s").and_then(Value::as_f64));
+        // A local file stands for the asset it will become.
+        item.url = path.to_string();
+        Ok(item)
+    };
+    if let Ok(r) = obj.cast::<Report>() {
+        return from_report(&r.get().map);
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        let t: String = d
+            .get_item("type")?
+            .ok_or_else(|| PyValueError::new_err("a request item dict needs \"type\""))?
+            .extract()?;
+        let t = AssetType::parse(t.trim_end_matches("_url")).ok_or_else(|| {
+            PyValueError::new_err(format!("unknown item type {t:?} (image, video or audio)"))
+        })?;
+        let url: String = match (d.get_item("url")?, d.get_item("id")?) {
+            (Some(u), _) => u.extract()?,
+            (None, Some(id)) => {
+                preflight::bundle::asset_uri(id.extract::<String>()?.trim_start_matches("asset://"))
+            }
+            (None, None) => {
+                return Err(PyValueError::new_err(
+                    "a request item dict needs \"url\" or \"id\"",
+                ))
+            }
+        };
+        let duration: Option<f64> = match d.get_item("duration_s")? {
+            Some(v) if !v.is_none() => Some(v.extract()?),
+            _ => None,
+        };
+        let mut item = Item::asset("", t, duration);
+        item.url = url;
+        return Ok(item);
+    }
+    let path: PathBuf = obj.extract().map_err(|_| {
+        PyTypeError::new_err("a request item is a Report, a path, or a dict with type and url/id")
+    })?;
+    let r = py.detach(|| preflight::check_path(&path, profile, &ProbeLimits::default()));
+    from_report(&report_map(&r))
+}
+
+/// Checks one generation request's references against the request rules
+/// of `profile` (counts, total durations, mode, body size) and gives the
+/// ordered `content` array. Items are `Report`s, paths (checked first), or
+/// dicts `{"type": "image"|"video"|"audio", "url" or "id", "duration_s"}`.
+/// `mode`: `reference`, `first-frame` or `first-last`.
+#[pyfunction]
+#[pyo3(signature = (items, mode="reference", *, text=None, profile=None))]
+fn check_request(
+    py: Python<'_>,
+    items: &Bound<'_, PyAny>,
+    mode: &str,
+    text: Option<String>,
+    profile: Option<&Bound<'_, PyAny>>,
+) -> PyResult<RequestReport> {
+    let profile = resolve_profile(py, profile)?;
+    let mode: Mode = mode
+        .replace('_', "-")
+        .parse()
+        .map_err(PyValueError::new_err)?;
+    let mut bundle = Bundle::new(text);
+    for obj in items.try_iter()? {
+        bundle.push(request_item(py, &obj?, &profile)?);
+    }
+    bundle.set_mode(mode);
+    let report = bundle.check(&profile.request);
+    let ok = report.violations.is_empty();
+    let mut map = Map::new();
+    map.insert(
+        "verdict".into(),
+        Value::from(if ok { "pass" } else { "fail" }),
+    );
+    map.insert(
+        "violations".into(),
+        serde_json::to_value(&report.violations).unwrap_or(Value::Null),
+    );
+    map.insert(
+        "warnings".into(),
+        serde_json::to_value(&report.warnings).unwrap_or(Value::Null),
+    );
+    map.insert("content".into(), bundle.content());
+    Ok(RequestReport { map, ok })
+}
+
+/// What `fix` did to one file.
+#[pyclass(frozen, module = "preflight")]
+struct FixResult {
+    map: Map<String, Value>,
+}
+
+fields!(FixResult {
+    /// The input file.
+    path,
+    /// `passed`, `copied`, `repaired`, `planned` or `not_repaired`.
+    status,
+    /// The file written, if any.
+    output,
+    /// Rule ids the input broke.
+    rules,
+    /// What was done (`resized 8000×6000 → 6000×4500`, …).
+    actions,
+    /// Why it was not repaired.
+    reason,
+    /// Rule ids the output still broke, when its re-check failed.
+    output_rules,
+}
+    /// Whether the file ends up accepted (passed, copied, repaired or planned).
+    #[getter]
+    fn ok(&self) -> bool {
+        self.map.get("status").and_then(Value::as_str) != Some("not_repaired")
+    }
+
+    /// The report as a dict, as `preflight fix --format json` prints it.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(pythonize::pythonize(py, &self.map)?)
+    }
+
+    fn __repr__(&self) -> String {
+        let s = |k: &str| self.map.get(k).cloned().unwrap_or(Value::Null);
+        format!("FixResult({}, status={})", s("path"), s("status"))
+    }
+);
+
+/// Repairs `src` (a file or a folder, recursively) into `out_dir`, as
+/// `preflight fix SRC --out OUT_DIR` does: a repaired copy of every file
+/// that fails but can be repaired, re-checked; inputs are never modified.
+#[pyfunction]
+#[pyo3(signature = (src, out_dir, profile=None, *, all=false, dry_run=false, aspect="pad", jobs=None))]
+#[allow(clippy::too_many_arguments)]
+fn fix(
+    py: Python<'_>,
+    src: &Bound<'_, PyAny>,
+    out_dir: PathBuf,
+    profile: Option<&Bound<'_, PyAny>>,
+    all: bool,
+    dry_run: bool,
+    aspect: &str,
+    jobs: Option<usize>,
+) -> PyResult<Vec<FixResult>> {
+    let profile = resolve_profile(py, profile)?;
+    let paths = paths_of(src)?;
+    let aspect = match aspect {
+        "pad" => preflight_fix::AspectMode::Pad,
+        "crop" => preflight_fix::AspectMode::Crop,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "aspect must be \"pad\" or \"crop\", not {other:?}"
+            )))
+        }
+    };
+    for p in &paths {
+        if std::fs::symlink_metadata(p).is_err() {
+            return Err(PyValueError::new_err(format!(
+                "{}: no such file or folder",
+                p.display()
+            )));
+        }
+    }
+    let opts = preflight_fix::FixOptions::new().aspect(aspect);
+    let run = preflight_fix::FixRunOptions::new()
+        .all(all)
+        .dry_run(dry_run)
+        .jobs(jobs.unwrap_or(0));
+    let reports = py
+        .detach(|| preflight_fix::fix_paths(&paths, &out_dir, &profile, &opts, &run))
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok(reports
+        .iter()
+        .map(|r| FixResult {
+            map: match serde_json::to_value(r) {
+                Ok(Value::Object(m)) => m,
+                _ => Map::new(),
+            },
+        })
+        .collect())
+}
+
+#[pymodule]
+fn _preflight(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("ProfileError", py.get_type::<ProfileError>())?;
+    m.add("ProbeError", py.get_type::<ProbeError>())?;
+    m.add_class::<PyProfile>()?;
+    m.add_class::<MediaInfoPy>()?;
+    m.add_class::<Violation>()?;
+    m.add_class::<Report>()?;
+    m.add_class::<ReportIter>()?;
+    m.add_class::<RequestReport>()?;
+    m.add_class::<FixResult>()?;
+    m.add_function(wrap_pyfunction!(probe, m)?)?;
+    m.add_function(wrap_pyfunction!(check, m)?)?;
+    m.add_function(wrap_pyfunction!(check_many, m)?)?;
+    m.add_function(wrap_pyfunction!(_check_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(check_request, m)?)?;
+    m.add_function(wrap_pyfunction!(fix, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
