@@ -12,8 +12,10 @@ python3 -m venv "$venv"
 export PATH="$venv/bin:$PATH"   # maturin, for pip's build
 "$venv/bin/pip" install -q --disable-pip-version-check -r bindings/python/requirements-ci.txt
 
-# The CLI the tests compare with (a debug build: `cargo test` reuses it).
-cargo build --locked -q -p preflight-cli
+# The CLI the tests compare with: `cargo test --no-run` builds it with the
+# features the final `cargo test` uses (a plain `cargo build -p preflight-cli`
+# resolves features differently and would compile the workspace again).
+cargo test --locked -q --no-run
 # The extension, built by maturin through pip. A dev-profile build: it shares
 # the CLI's compiled dependencies (a release build adds minutes for nothing
 # the tests check; the benchmark uses one).
