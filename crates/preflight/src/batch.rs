@@ -99,11 +99,54 @@ fn error_report(path: &Path, bytes: Option<u64>, rule: Rule, message: String) ->
 /// Checks one file. Never panics and never fails: an unreadable or corrupt
 /// file is a report with verdict [`Verdict::Error`](crate::Verdict::Error) and the rule that says why.
 pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileReport {
-    let meta = match std::fs::metadata(path) {
+    check_file(path.to_path_buf(), false, profile, limits)
+}
+
+/// How much of a file [`check_file`] reads in one go before probing: the
+/// whole of most pictures and short clips, and the headers of most others
+/// (a Prober's [`MIN_RANGE`](crate::MIN_RANGE)).
+const HEAD_READ: usize = 64 << 10;
+
+thread_local! {
+    /// The head buffer of each worker, allocated once.
+    static HEAD: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// [`check_path`] with what the walker knows: `walked_file` says the folder
+/// listing showed a regular file, so the path is opened without a `stat`
+/// before (a FIFO or a device is never opened: opening one may block or act).
+///
+/// The file is opened once, its size taken from the open file, and its first
+/// 64 KiB (or all of it) read in one call into a buffer the thread keeps; the
+/// probe reads from that buffer and asks the file only for what lies beyond.
+fn check_file(
+    path: PathBuf,
+    walked_file: bool,
+    profile: &Profile,
+    limits: &ProbeLimits,
+) -> FileReport {
+    if !walked_file {
+        if let Some(report) = not_a_file(&path) {
+            return report;
+        }
+    }
+    let file = match File::open(&path) {
+        Ok(f) => f,
+        Err(e) => {
+            let size = std::fs::metadata(&path).ok().map(|m| m.len());
+            return error_report(
+                &path,
+                size,
+                Rule::FileUnreadable,
+                format!("cannot open: {e}"),
+            );
+        }
+    };
+    let meta = match file.metadata() {
         Ok(m) => m,
         Err(e) => {
             return error_report(
-                path,
+                &path,
                 None,
                 Rule::FileUnreadable,
                 format!("cannot read: {e}"),
@@ -111,45 +154,95 @@ pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileR
         }
     };
     if !meta.is_file() {
-        let what = if meta.is_dir() {
-            "a directory"
-        } else {
-            "not a regular file (FIFO, socket or device)"
+        // Replaced since it was listed.
+        return error_report(&path, None, Rule::FileUnreadable, not_a_file_message(&meta));
+    }
+    let len = meta.len();
+    HEAD.with(|cell| {
+        // A re-entrant call (none today) gets a buffer of its own.
+        let mut own = Vec::new();
+        let mut borrowed = cell.try_borrow_mut();
+        let buf = match borrowed.as_deref_mut() {
+            Ok(b) => b,
+            Err(_) => &mut own,
         };
-        return error_report(
+        let want = len.min(HEAD_READ as u64).min(limits.max_bytes_read) as usize;
+        if buf.len() < want {
+            buf.resize(want, 0);
+        }
+        let got = match read_head(&file, &mut buf[..want]) {
+            Ok(n) => n,
+            Err(e) => {
+                return error_report(
+                    &path,
+                    Some(len),
+                    Rule::FileUnreadable,
+                    format!("cannot read: {e}"),
+                )
+            }
+        };
+        let head = &buf[..got];
+        let reader = HeadThenFile {
+            head,
+            file: &file,
+            pos: 0,
+            len,
+        };
+        match probe_reader(reader, Some(len), limits) {
+            Ok(info) => checked(path, info, profile),
+            Err(e) => {
+                let mut report = probe_error(&path, len, &e);
+                // What the file is stays known though it could not be measured (SPEC §4).
+                let sniffed = &head[..head.len().min(sniff::HEAD_LEN)];
+                report.format = Some(sniff::classify(sniffed)).filter(|f| *f != Format::Unknown);
+                report
+            }
+        }
+    })
+}
+
+/// The report of a path that is not a regular file (or cannot be looked
+/// at), or `None` for a regular file.
+fn not_a_file(path: &Path) -> Option<FileReport> {
+    match std::fs::metadata(path) {
+        Err(e) => Some(error_report(
             path,
             None,
             Rule::FileUnreadable,
-            format!("cannot check: {what}"),
-        );
+            format!("cannot read: {e}"),
+        )),
+        Ok(m) if !m.is_file() => Some(error_report(
+            path,
+            None,
+            Rule::FileUnreadable,
+            not_a_file_message(&m),
+        )),
+        Ok(_) => None,
     }
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) => {
-            return error_report(
-                path,
-                Some(meta.len()),
-                Rule::FileUnreadable,
-                format!("cannot open: {e}"),
-            )
-        }
+}
+
+fn not_a_file_message(meta: &std::fs::Metadata) -> String {
+    let what = if meta.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file (FIFO, socket or device)"
     };
-    let info = match probe_reader(file, Some(meta.len()), limits) {
-        Ok(info) => info,
-        Err(e) => {
-            let rule = e.rule();
-            let msg = match &e {
-                Error::Io(io) => format!("cannot read: {io}"),
-                Error::Unsupported { .. } => format!("cannot be measured: {e}"),
-                Error::Limit { .. } | Error::Incomplete { .. } => e.to_string(),
-                other => format!("headers could not be parsed: {other}"),
-            };
-            let mut report = error_report(path, Some(meta.len()), rule, msg);
-            // What the file is stays known though it could not be measured (SPEC §4).
-            report.format = sniff_path(path);
-            return report;
-        }
+    format!("cannot check: {what}")
+}
+
+fn probe_error(path: &Path, len: u64, e: &Error) -> FileReport {
+    let msg = match e {
+        Error::Io(io) => format!("cannot read: {io}"),
+        Error::Unsupported { .. } => format!("cannot be measured: {e}"),
+        Error::Limit { .. } | Error::Incomplete { .. } => e.to_string(),
+        other => format!("headers could not be parsed: {other}"),
     };
+    error_report(path, Some(len), e.rule(), msg)
+}
+
+/// The report of a measured file: the profile's rules, and a warning when
+/// the extension does not match the content.
+fn checked(path: PathBuf, info: crate::info::MediaInfo, profile: &Profile) -> FileReport {
     let mut report = check::check(&info, profile);
     let ext = path.extension().and_then(|e| e.to_str());
     if info.format != Format::Unknown
@@ -170,17 +263,81 @@ pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileR
     FileReport::checked(path, info, report)
 }
 
-/// The format of the file at `path` judged from its first bytes, when it
-/// can be read and is recognised.
-fn sniff_path(path: &Path) -> Option<Format> {
-    use std::io::Read;
-    let mut head = Vec::with_capacity(sniff::HEAD_LEN);
-    File::open(path)
-        .ok()?
-        .take(sniff::HEAD_LEN as u64)
-        .read_to_end(&mut head)
-        .ok()?;
-    Some(sniff::classify(&head)).filter(|f| *f != Format::Unknown)
+/// Fills `buf` from the start of `file` (fewer bytes only at its end).
+fn read_head(file: &File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match read_at(file, &mut buf[got..], got as u64) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+/// One positioned read (`pread`): no seek, and no shared file position.
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+}
+
+#[cfg(not(any(unix, windows)))]
+fn read_at(mut file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    use std::io::{Read, Seek, SeekFrom};
+    file.seek(SeekFrom::Start(offset))?;
+    file.read(buf)
+}
+
+/// A file whose first bytes are already in memory: reads inside `head` are
+/// copies, reads past it are positioned reads of the file, seeks are free.
+struct HeadThenFile<'a> {
+    head: &'a [u8],
+    file: &'a File,
+    pos: u64,
+    /// The file's size when it was opened (what `SeekFrom::End` is from).
+    len: u64,
+}
+
+impl std::io::Read for HeadThenFile<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = match usize::try_from(self.pos) {
+            Ok(at) if at < self.head.len() => {
+                let n = buf.len().min(self.head.len() - at);
+                buf[..n].copy_from_slice(&self.head[at..at + n]);
+                n
+            }
+            _ => read_at(self.file, buf, self.pos)?,
+        };
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for HeadThenFile<'_> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        let target = match to {
+            std::io::SeekFrom::Start(p) => Some(p),
+            std::io::SeekFrom::End(d) => self.len.checked_add_signed(d),
+            std::io::SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        match target {
+            Some(p) => {
+                self.pos = p;
+                Ok(p)
+            }
+            None => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "seek before the start of the file",
+            )),
+        }
+    }
 }
 
 fn globset(globs: &[String]) -> Result<Option<GlobSet>, BatchError> {
@@ -202,7 +359,8 @@ fn globset(globs: &[String]) -> Result<Option<GlobSet>, BatchError> {
 
 /// One unit of work found while walking: a file to check, or a walk error.
 enum Item {
-    File(PathBuf),
+    /// A path, and whether the folder listing showed a regular file.
+    File(PathBuf, bool),
     Failed(Box<FileReport>),
 }
 
@@ -233,7 +391,7 @@ fn walk(
             err.to_string(),
         )))),
         // A path named directly is always checked, whatever the filters say.
-        None if e.named || filter.keep(&e.path) => Some(Item::File(e.path)),
+        None if e.named || filter.keep(&e.path) => Some(Item::File(e.path, e.is_file)),
         None => None,
     })
 }
@@ -280,7 +438,7 @@ pub fn check_paths(
                 .par_bridge()
                 .for_each_with(tx, |tx, item| {
                     let report = match item {
-                        Item::File(p) => check_path(&p, &profile, &limits),
+                        Item::File(p, is_file) => check_file(p, is_file, &profile, &limits),
                         Item::Failed(r) => *r,
                     };
                     // The receiver may have gone (broken pipe): stop quietly.

@@ -67,6 +67,10 @@ pub struct WalkEntry {
     /// The path was given as a root, not found inside a folder (filters
     /// such as `--include` do not apply to it).
     pub named: bool,
+    /// The folder listing showed a regular file (of the link's target when
+    /// links are followed): it can be opened without looking first. False
+    /// for a path named directly, whose type is not known.
+    pub is_file: bool,
     /// Set when the entry could not be walked (it is still reported, so
     /// that nothing given is silently dropped).
     pub error: Option<WalkError>,
@@ -92,6 +96,7 @@ pub fn walk(roots: Vec<PathBuf>, opts: &WalkOptions) -> impl Iterator<Item = Wal
                     path: root,
                     relative: base,
                     named: true,
+                    is_file: false,
                     error: None,
                 }));
             }
@@ -105,10 +110,12 @@ pub fn walk(roots: Vec<PathBuf>, opts: &WalkOptions) -> impl Iterator<Item = Wal
                 Ok(e) if e.path_is_symlink() && !follow => None,
                 Ok(e) => {
                     let relative = base.join(e.path().strip_prefix(&root).unwrap_or(e.path()));
+                    let is_file = e.file_type().is_file();
                     Some(WalkEntry {
                         path: e.into_path(),
                         relative,
                         named: false,
+                        is_file,
                         error: None,
                     })
                 }
@@ -128,6 +135,7 @@ pub fn walk(roots: Vec<PathBuf>, opts: &WalkOptions) -> impl Iterator<Item = Wal
                         path,
                         relative,
                         named: false,
+                        is_file: false,
                         error: Some(error),
                     })
                 }
