@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// How a batch is run.
 #[derive(Debug, Clone, Default)]
@@ -433,20 +434,50 @@ pub fn check_paths(
     let profile = Arc::new(profile.clone());
     let limits = opts.limits.clone();
     let follow = opts.follow_links;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<FileReport>(1024);
+    // Reports travel in small batches: one channel hand-over (and at most one
+    // wake-up of the reader) for many files. A batch goes when it is full or
+    // when its first report has waited REPORT_WAIT, so a report reaches the
+    // reader no later than that after the next file its worker finishes.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<FileReport>>(64);
     std::thread::spawn(move || {
+        let tx = &tx;
         pool.install(|| {
             walk(paths, follow, filter)
                 .par_bridge()
-                .for_each_with(tx, |tx, item| {
+                .fold(Batch::default, |mut batch, item| {
                     let report = match item {
                         Item::File(p, is_file) => check_file(p, is_file, &profile, &limits),
                         Item::Failed(r) => *r,
                     };
-                    // The receiver may have gone (broken pipe): stop quietly.
-                    let _ = tx.send(report);
+                    if batch.reports.is_empty() {
+                        batch.since = Some(Instant::now());
+                    }
+                    batch.reports.push(report);
+                    let waited = batch.since.is_some_and(|t| t.elapsed() >= REPORT_WAIT);
+                    if batch.reports.len() >= REPORT_BATCH || waited {
+                        // The receiver may have gone (broken pipe): stop quietly.
+                        let _ = tx.send(std::mem::take(&mut batch.reports));
+                    }
+                    batch
+                })
+                .for_each(|batch| {
+                    if !batch.reports.is_empty() {
+                        let _ = tx.send(batch.reports);
+                    }
                 })
         });
     });
-    Ok(rx.into_iter())
+    Ok(rx.into_iter().flatten())
+}
+
+/// Reports handed to the reader at once, at most.
+const REPORT_BATCH: usize = 32;
+/// How long a finished report may wait for its batch to fill.
+const REPORT_WAIT: Duration = Duration::from_millis(20);
+
+/// The reports a worker has finished and not yet handed over.
+#[derive(Default)]
+struct Batch {
+    reports: Vec<FileReport>,
+    since: Option<Instant>,
 }
