@@ -3,7 +3,7 @@
 //! faster than this on the same folder; bench/compare.sh reports the ratio.
 //!
 //! Built by bench/compare.sh with `rustc -O` (std only).
-//! Usage: floor DIR
+//! Usage: floor DIR [THREADS]   (THREADS defaults to one per core)
 
 use std::fs::File;
 use std::io::Read;
@@ -23,12 +23,16 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn main() {
-    let dir = std::env::args().nth(1).expect("usage: floor DIR");
+    let mut args = std::env::args().skip(1);
+    let dir = args.next().expect("usage: floor DIR [THREADS]");
     let mut files = Vec::new();
     walk(Path::new(&dir), &mut files);
     let next = AtomicUsize::new(0);
     let bytes = AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let threads = match args.next() {
+        Some(n) => n.parse().expect("THREADS is a number"),
+        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+    };
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {

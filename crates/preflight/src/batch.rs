@@ -2,6 +2,7 @@
 //! parallel, streamed as they finish ([`check_paths`]).
 
 use crate::check::Violation;
+use crate::info::Format;
 use crate::probe::probe_reader;
 use crate::profile::Profile;
 use crate::read::ProbeLimits;
@@ -13,6 +14,7 @@ use rayon::prelude::*;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// How a batch is run.
 #[derive(Debug, Clone, Default)]
@@ -104,67 +106,225 @@ pub fn check_path(path: &Path, profile: &Profile, limits: &ProbeLimits) -> FileR
 /// then judged by each (see [`FileReport::judgements`]). With no profile at
 /// all, a file that can be measured passes.
 pub fn check_path_against(path: &Path, profiles: &[Profile], limits: &ProbeLimits) -> FileReport {
-    let names = profiles.iter().map(|p| p.name.as_str());
-    match open_for_probe(path) {
-        Ok((file, len)) => {
-            let probed = probe_reader(file, Some(len), limits);
-            // On an error, the first bytes tell what the file is (SPEC §4).
-            let head = probed.is_err().then(|| head_of(path)).flatten();
-            FileReport::probed_against(path, len, probed, head.as_deref(), profiles)
-        }
-        Err(report) => report.for_profiles(names),
+    check_file(path.to_path_buf(), false, profiles, limits)
+}
+
+/// How much of a file [`check_file`] reads in one go before probing: the
+/// whole of most pictures and short clips, and the headers of most others
+/// (a Prober's [`MIN_RANGE`](crate::MIN_RANGE)).
+const HEAD_READ: usize = 64 << 10;
+
+thread_local! {
+    /// The head buffer of each worker, allocated once.
+    static HEAD: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// [`check_path`] with what the walker knows: `walked_file` says the folder
+/// listing showed a regular file, so the path is opened without a `stat`
+/// before (a FIFO or a device is never opened: opening one may block or act).
+///
+/// The file is opened once, its size taken from the open file, and its first
+/// 64 KiB (or all of it) read in one call into a buffer the thread keeps; the
+/// probe reads from that buffer and asks the file only for what lies beyond.
+fn check_file(
+    path: PathBuf,
+    walked_file: bool,
+    profiles: &[Profile],
+    limits: &ProbeLimits,
+) -> FileReport {
+    let report = measure_and_judge(path, walked_file, profiles, limits);
+    if report.profile.is_none() {
+        // A file that could not be opened or read is an error under each.
+        report.for_profiles(profiles.iter().map(|p| p.name.as_str()))
+    } else {
+        report
     }
 }
 
-/// Opens a regular file for probing, with its length; an error report
-/// when it cannot be.
-fn open_for_probe(path: &Path) -> Result<(File, u64), Box<FileReport>> {
-    let meta = match std::fs::metadata(path) {
+fn measure_and_judge(
+    path: PathBuf,
+    walked_file: bool,
+    profiles: &[Profile],
+    limits: &ProbeLimits,
+) -> FileReport {
+    if !walked_file {
+        if let Some(report) = not_a_file(&path) {
+            return report;
+        }
+    }
+    let file = match File::open(&path) {
+        Ok(f) => f,
+        Err(e) => {
+            let size = std::fs::metadata(&path).ok().map(|m| m.len());
+            return error_report(
+                &path,
+                size,
+                Rule::FileUnreadable,
+                format!("cannot open: {e}"),
+            );
+        }
+    };
+    let meta = match file.metadata() {
         Ok(m) => m,
         Err(e) => {
-            return Err(Box::new(error_report(
-                path,
+            return error_report(
+                &path,
                 None,
                 Rule::FileUnreadable,
                 format!("cannot read: {e}"),
-            )))
+            )
         }
     };
     if !meta.is_file() {
-        let what = if meta.is_dir() {
-            "a directory"
-        } else {
-            "not a regular file (FIFO, socket or device)"
+        // Replaced since it was listed.
+        return error_report(&path, None, Rule::FileUnreadable, not_a_file_message(&meta));
+    }
+    let len = meta.len();
+    HEAD.with(|cell| {
+        // A re-entrant call (none today) gets a buffer of its own.
+        let mut own = Vec::new();
+        let mut borrowed = cell.try_borrow_mut();
+        let buf = match borrowed.as_deref_mut() {
+            Ok(b) => b,
+            Err(_) => &mut own,
         };
-        return Err(Box::new(error_report(
+        let want = len.min(HEAD_READ as u64).min(limits.max_bytes_read) as usize;
+        if buf.len() < want {
+            buf.resize(want, 0);
+        }
+        let got = match read_head(&file, &mut buf[..want]) {
+            Ok(n) => n,
+            Err(e) => {
+                return error_report(
+                    &path,
+                    Some(len),
+                    Rule::FileUnreadable,
+                    format!("cannot read: {e}"),
+                )
+            }
+        };
+        let head = &buf[..got];
+        let reader = HeadThenFile {
+            head,
+            file: &file,
+            pos: 0,
+            len,
+        };
+        let result = probe_reader(reader, Some(len), limits);
+        // On an error, what the file is stays known from its first bytes (SPEC §4).
+        let sniffed = || {
+            let first = &head[..head.len().min(sniff::HEAD_LEN)];
+            Some(sniff::classify(first)).filter(|f| *f != Format::Unknown)
+        };
+        let ext = path.extension().and_then(|e| e.to_str());
+        crate::report::check_probed_against(&path, ext, len, result, sniffed, profiles)
+    })
+}
+
+/// The report of a path that is not a regular file (or cannot be looked
+/// at), or `None` for a regular file.
+fn not_a_file(path: &Path) -> Option<FileReport> {
+    match std::fs::metadata(path) {
+        Err(e) => Some(error_report(
             path,
             None,
             Rule::FileUnreadable,
-            format!("cannot check: {what}"),
-        )));
-    }
-    match File::open(path) {
-        Ok(f) => Ok((f, meta.len())),
-        Err(e) => Err(Box::new(error_report(
+            format!("cannot read: {e}"),
+        )),
+        Ok(m) if !m.is_file() => Some(error_report(
             path,
-            Some(meta.len()),
+            None,
             Rule::FileUnreadable,
-            format!("cannot open: {e}"),
-        ))),
+            not_a_file_message(&m),
+        )),
+        Ok(_) => None,
     }
 }
 
-/// The first bytes of the file at `path` (as many as the sniffer looks
-/// at), when it can be read.
-fn head_of(path: &Path) -> Option<Vec<u8>> {
-    use std::io::Read;
-    let mut head = Vec::with_capacity(sniff::HEAD_LEN);
-    File::open(path)
-        .ok()?
-        .take(sniff::HEAD_LEN as u64)
-        .read_to_end(&mut head)
-        .ok()?;
-    Some(head)
+fn not_a_file_message(meta: &std::fs::Metadata) -> String {
+    let what = if meta.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file (FIFO, socket or device)"
+    };
+    format!("cannot check: {what}")
+}
+
+/// Fills `buf` from the start of `file` (fewer bytes only at its end).
+fn read_head(file: &File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match read_at(file, &mut buf[got..], got as u64) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+/// One positioned read (`pread`): no seek, and no shared file position.
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+}
+
+#[cfg(not(any(unix, windows)))]
+fn read_at(mut file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    use std::io::{Read, Seek, SeekFrom};
+    file.seek(SeekFrom::Start(offset))?;
+    file.read(buf)
+}
+
+/// A file whose first bytes are already in memory: reads inside `head` are
+/// copies, reads past it are positioned reads of the file, seeks are free.
+struct HeadThenFile<'a> {
+    head: &'a [u8],
+    file: &'a File,
+    pos: u64,
+    /// The file's size when it was opened (what `SeekFrom::End` is from).
+    len: u64,
+}
+
+impl std::io::Read for HeadThenFile<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = match usize::try_from(self.pos) {
+            Ok(at) if at < self.head.len() => {
+                let n = buf.len().min(self.head.len() - at);
+                buf[..n].copy_from_slice(&self.head[at..at + n]);
+                n
+            }
+            _ => read_at(self.file, buf, self.pos)?,
+        };
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for HeadThenFile<'_> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        let target = match to {
+            std::io::SeekFrom::Start(p) => Some(p),
+            std::io::SeekFrom::End(d) => self.len.checked_add_signed(d),
+            std::io::SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        match target {
+            Some(p) => {
+                self.pos = p;
+                Ok(p)
+            }
+            None => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "seek before the start of the file",
+            )),
+        }
+    }
 }
 
 fn globset(globs: &[String]) -> Result<Option<GlobSet>, BatchError> {
@@ -186,7 +346,8 @@ fn globset(globs: &[String]) -> Result<Option<GlobSet>, BatchError> {
 
 /// One unit of work found while walking: a file to check, or a walk error.
 enum Item {
-    File(PathBuf),
+    /// A path, and whether the folder listing showed a regular file.
+    File(PathBuf, bool),
     Failed(Box<FileReport>),
 }
 
@@ -208,7 +369,9 @@ fn walk(
     follow_links: bool,
     filter: Filter,
 ) -> impl Iterator<Item = Item> + Send {
-    let opts = crate::fs::WalkOptions::new().follow_links(follow_links);
+    let mut opts = crate::fs::WalkOptions::new().follow_links(follow_links);
+    // Reports come back in any order: sorting each folder buys nothing.
+    opts.unordered = true;
     crate::fs::walk(roots, &opts).filter_map(move |e| match e.error {
         Some(err) => Some(Item::Failed(Box::new(error_report(
             &e.path,
@@ -217,7 +380,7 @@ fn walk(
             err.to_string(),
         )))),
         // A path named directly is always checked, whatever the filters say.
-        None if e.named || filter.keep(&e.path) => Some(Item::File(e.path)),
+        None if e.named || filter.keep(&e.path) => Some(Item::File(e.path, e.is_file)),
         None => None,
     })
 }
@@ -267,21 +430,54 @@ pub fn check_paths_against(
     let profiles: Arc<[Profile]> = profiles.into();
     let limits = opts.limits.clone();
     let follow = opts.follow_links;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<FileReport>(1024);
+    // Reports travel in small batches: one channel hand-over (and at most one
+    // wake-up of the reader) for many files. A batch goes when it is full or
+    // when its first report has waited REPORT_WAIT, so a report reaches the
+    // reader no later than that after the next file its worker finishes.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<FileReport>>(64);
     std::thread::spawn(move || {
+        let tx = &tx;
+        // A receiver that has gone (a broken pipe, an iterator dropped
+        // half-way) stops the walk and the workers.
         let _stopped_early = pool.install(|| {
             walk(paths, follow, filter)
                 .par_bridge()
-                .try_for_each_with(tx, |tx, item| {
+                .try_fold(Batch::default, |mut batch, item| {
                     let report = match item {
-                        Item::File(p) => check_path_against(&p, &profiles, &limits),
+                        Item::File(p, is_file) => check_file(p, is_file, &profiles, &limits),
                         Item::Failed(r) => r.for_profiles(profiles.iter().map(|p| p.name.as_str())),
                     };
-                    // The receiver may have gone (a broken pipe, an iterator
-                    // dropped half-way): the error stops the walk and the workers.
-                    tx.send(report).map_err(drop)
+                    if batch.reports.is_empty() {
+                        batch.since = Some(Instant::now());
+                    }
+                    batch.reports.push(report);
+                    let waited = batch.since.is_some_and(|t| t.elapsed() >= REPORT_WAIT);
+                    if batch.reports.len() >= REPORT_BATCH || waited {
+                        tx.send(std::mem::take(&mut batch.reports)).map_err(drop)?;
+                    }
+                    Ok::<Batch, ()>(batch)
+                })
+                .try_for_each(|batch| {
+                    let batch = batch?;
+                    if batch.reports.is_empty() {
+                        Ok(())
+                    } else {
+                        tx.send(batch.reports).map_err(drop)
+                    }
                 })
         });
     });
-    Ok(rx.into_iter())
+    Ok(rx.into_iter().flatten())
+}
+
+/// Reports handed to the reader at once, at most.
+const REPORT_BATCH: usize = 32;
+/// How long a finished report may wait for its batch to fill.
+const REPORT_WAIT: Duration = Duration::from_millis(20);
+
+/// The reports a worker has finished and not yet handed over.
+#[derive(Default)]
+struct Batch {
+    reports: Vec<FileReport>,
+    since: Option<Instant>,
 }

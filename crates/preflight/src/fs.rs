@@ -18,6 +18,10 @@ pub struct WalkOptions {
     /// reported). Off by default, as in ripgrep and fd: a link inside a
     /// folder is skipped. A path named directly is always followed.
     pub follow_links: bool,
+    /// For the batch check, which takes files in any order and never looks
+    /// at [`WalkEntry::relative`]: each folder is read in the order the
+    /// system lists it, and `relative` is left empty.
+    pub(crate) unordered: bool,
 }
 
 impl WalkOptions {
@@ -67,6 +71,10 @@ pub struct WalkEntry {
     /// The path was given as a root, not found inside a folder (filters
     /// such as `--include` do not apply to it).
     pub named: bool,
+    /// The folder listing showed a regular file (of the link's target when
+    /// links are followed): it can be opened without looking first. False
+    /// for a path named directly, whose type is not known.
+    pub is_file: bool,
     /// Set when the entry could not be walked (it is still reported, so
     /// that nothing given is silently dropped).
     pub error: Option<WalkError>,
@@ -78,6 +86,7 @@ pub struct WalkEntry {
 /// are, as entries with [`WalkEntry::error`] set.
 pub fn walk(roots: Vec<PathBuf>, opts: &WalkOptions) -> impl Iterator<Item = WalkEntry> + Send {
     let follow = opts.follow_links;
+    let unordered = opts.unordered;
     roots
         .into_iter()
         .flat_map(move |root| -> Box<dyn Iterator<Item = WalkEntry> + Send> {
@@ -92,23 +101,31 @@ pub fn walk(roots: Vec<PathBuf>, opts: &WalkOptions) -> impl Iterator<Item = Wal
                     path: root,
                     relative: base,
                     named: true,
+                    is_file: false,
                     error: None,
                 }));
             }
-            let entries = walkdir::WalkDir::new(&root)
-                .follow_links(follow)
-                .sort_by_file_name()
-                .into_iter();
+            let mut entries = walkdir::WalkDir::new(&root).follow_links(follow);
+            if !unordered {
+                entries = entries.sort_by_file_name();
+            }
+            let entries = entries.into_iter();
             Box::new(entries.filter_map(move |entry| match entry {
                 Ok(e) if e.file_type().is_dir() => None,
                 // Not following links: a link inside a folder is skipped.
                 Ok(e) if e.path_is_symlink() && !follow => None,
                 Ok(e) => {
-                    let relative = base.join(e.path().strip_prefix(&root).unwrap_or(e.path()));
+                    let relative = if unordered {
+                        PathBuf::new()
+                    } else {
+                        base.join(e.path().strip_prefix(&root).unwrap_or(e.path()))
+                    };
+                    let is_file = e.file_type().is_file();
                     Some(WalkEntry {
                         path: e.into_path(),
                         relative,
                         named: false,
+                        is_file,
                         error: None,
                     })
                 }
@@ -128,6 +145,7 @@ pub fn walk(roots: Vec<PathBuf>, opts: &WalkOptions) -> impl Iterator<Item = Wal
                         path,
                         relative,
                         named: false,
+                        is_file: false,
                         error: Some(error),
                     })
                 }

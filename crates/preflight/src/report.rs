@@ -388,7 +388,7 @@ impl serde::Serialize for FileReport {
         use crate::info::Kind;
         use serde::ser::SerializeMap;
         let mut m = s.serialize_map(None)?;
-        m.serialize_entry("path", &self.path_str())?;
+        m.serialize_entry("path", &self.path.to_string_lossy())?;
         let info = self.info.as_ref();
         let format = info.map(|i| i.format).or(self.format);
         m.serialize_entry("kind", &format.map_or(Kind::Unknown, |f| f.kind()))?;

@@ -1,7 +1,9 @@
 //! `preflight check PATH...`
 
 use super::exit;
-use super::output::{is_broken_pipe, pad, paint, plural, sanitize, write_report_json, Paint};
+use super::output::{
+    is_broken_pipe, pad, paint, plural, sanitize, stdout_is_live, write_report_json, Paint,
+};
 use super::paths;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -210,7 +212,9 @@ pub fn run(args: CheckArgs) -> u8 {
     let mut summary = Summary::for_profiles(&profiles);
     let mut unreadable = 0u64;
     let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let mut out = io::BufWriter::with_capacity(64 << 10, stdout.lock());
+    // Line by line only when someone reads as it comes (a terminal, a pipe).
+    let flush_each = args.format == OutputFormat::Ndjson && stdout_is_live();
     let mut kept: Vec<FileReport> = Vec::new();
     let mut write_result = Ok(());
     for r in reports {
@@ -227,7 +231,7 @@ pub fn run(args: CheckArgs) -> u8 {
             OutputFormat::Ndjson => {
                 write_result = write_report_json(&mut out, &r)
                     .and_then(|_| out.write_all(b"\n"))
-                    .and_then(|_| out.flush());
+                    .and_then(|_| if flush_each { out.flush() } else { Ok(()) });
                 if write_result.is_err() {
                     // A closed stdout (`| head -1`) stops the run: returning
                     // ends the process, and with it the walk and the workers.

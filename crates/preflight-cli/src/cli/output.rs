@@ -138,6 +138,34 @@ pub fn write_report_json<W: Write>(out: &mut W, r: &FileReport) -> io::Result<()
     }
 }
 
+/// Whether someone may be reading stdout as it is written: a terminal, a
+/// pipe or a socket (`| jq`, `| head -1`). NDJSON is then flushed line by
+/// line; into a file or `/dev/null` it goes in large blocks, one `write` for
+/// many files instead of one for each.
+pub fn stdout_is_live() -> bool {
+    if io::stdout().is_terminal() {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::FileTypeExt;
+        let kind = io::stdout()
+            .as_fd()
+            .try_clone_to_owned()
+            .and_then(|fd| std::fs::File::from(fd).metadata())
+            .map(|m| m.file_type());
+        match kind {
+            Ok(t) => t.is_fifo() || t.is_socket(),
+            Err(_) => true,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
