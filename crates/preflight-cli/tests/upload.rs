@@ -1986,6 +1986,19 @@ fn tls_server() -> (String, u16, Arc<std::sync::atomic::AtomicUsize>) {
                         _ => return,
                     }
                 }
+                // Read the request's body too: closing a socket with unread
+                // bytes makes the kernel send a reset, which can reach the
+                // client before the reply does ("connection reset by peer").
+                let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
+                let len: usize = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
+                let mut request_body = vec![0u8; len.min(1 << 20)];
+                if s.read_exact(&mut request_body).is_err() {
+                    return;
+                }
                 let body = r#"{"PageNumber":1,"PageSize":100,"TotalCount":0,"Items":[]}"#;
                 let _ = write!(
                     s,
