@@ -188,8 +188,16 @@ fn report_map(r: &FileReport) -> Map<String, Value> {
     }
 }
 
-/// The keys of a report that are not the measurement.
-const NOT_INFO: [&str; 4] = ["path", "verdict", "violations", "warnings"];
+/// The keys of a report that are not the measurement (the judgement, and
+/// whom it was judged for).
+const NOT_INFO: [&str; 6] = [
+    "path",
+    "verdict",
+    "violations",
+    "warnings",
+    "profile",
+    "verdicts",
+];
 
 /// What a probe found: the fields of the JSON report (`None` where unknown).
 #[pyclass(frozen, module = "preflight", name = "MediaInfo")]
