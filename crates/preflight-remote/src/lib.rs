@@ -348,7 +348,7 @@ async fn check_object_once(
     let mut report = preflight::check_probed_against(
         &path,
         ext.as_deref(),
-        out.total.unwrap_or(0),
+        Some(out.total.unwrap_or(0)),
         result,
         || Some(preflight::sniff(&head)).filter(|f| *f != preflight::Format::Unknown),
         profiles,

@@ -217,7 +217,7 @@ fn measure_and_judge(
             Some(sniff::classify(first)).filter(|f| *f != Format::Unknown)
         };
         let ext = path.extension().and_then(|e| e.to_str());
-        crate::report::check_probed_against(&path, ext, len, result, sniffed, profiles)
+        crate::report::check_probed_against(&path, ext, Some(len), result, sniffed, profiles)
     })
 }
 

@@ -103,8 +103,6 @@ pub use profile::{
     AudioLimits, ImageLimits, Profile, ProfileError, ProfileProblem, RequestLimits, VideoLimits,
 };
 pub use read::ProbeLimits;
-pub use report::{
-    check_probed, check_probed_against, FileReport, Judgement, ProfileSummary, Summary,
-};
+pub use report::{check_probed_against, FileReport, Judgement, ProfileSummary, Summary};
 pub use rule::{Measure, Rule, UnknownRule};
 pub use sniff::{classify as sniff, extension_matches, HEAD_LEN as SNIFF_LEN};

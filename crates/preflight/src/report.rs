@@ -253,7 +253,11 @@ impl FileReport {
         head: Option<&[u8]>,
         profile: &Profile,
     ) -> FileReport {
-        FileReport::probed_against(path, bytes, probed, head, std::slice::from_ref(profile))
+        let path = path.into();
+        let ext = path.extension().and_then(|e| e.to_str());
+        let sniffed = || head.map(sniff::classify).filter(|f| *f != Format::Unknown);
+        let profiles = std::slice::from_ref(profile);
+        check_probed_against(&path, ext, Some(bytes), probed, sniffed, profiles)
     }
 
     /// The report of one probe's outcome for a file named `path` of `len`
@@ -270,29 +274,8 @@ impl FileReport {
     ) -> FileReport {
         let path = path.into();
         let ext = path.extension().and_then(|e| e.to_str());
-        report_of_probe(
-            &path,
-            ext,
-            len,
-            probed,
-            sniffed,
-            std::slice::from_ref(profile),
-        )
-    }
-
-    /// [`FileReport::probed`] judged against several profiles (see
-    /// [`FileReport::judgements`]): the file is measured once.
-    pub fn probed_against(
-        path: impl Into<PathBuf>,
-        bytes: u64,
-        probed: crate::error::Result<MediaInfo>,
-        head: Option<&[u8]>,
-        profiles: &[Profile],
-    ) -> FileReport {
-        let path = path.into();
-        let ext = path.extension().and_then(|e| e.to_str());
-        let sniffed = || head.map(sniff::classify).filter(|f| *f != Format::Unknown);
-        check_probed_against(&path, ext, bytes, probed, sniffed, profiles)
+        let profiles = std::slice::from_ref(profile);
+        check_probed_against(&path, ext, len, probed, sniffed, profiles)
     }
 
     /// The path as text for reports (lossy for non-UTF-8 names).
@@ -301,32 +284,15 @@ impl FileReport {
     }
 }
 
-/// The report of a file of `bytes` bytes whose probe gave `result`: checked
-/// against `profile` with the extension `ext` compared to the content, or
-/// the error report that says why it could not be measured (`sniffed` tells
-/// what the file is from its first bytes, SPEC §4; it is called only then).
-/// `check_path` is this on a local file; remote readers call it with a URL
-/// for the path and the extension of the URL's path.
-pub fn check_probed(
-    path: &Path,
-    ext: Option<&str>,
-    bytes: u64,
-    result: crate::Result<MediaInfo>,
-    sniffed: impl FnOnce() -> Option<Format>,
-    profile: &Profile,
-) -> FileReport {
-    check_probed_against(
-        path,
-        ext,
-        bytes,
-        result,
-        sniffed,
-        std::slice::from_ref(profile),
-    )
-}
-
-/// [`check_probed_against`] with a length that may be unknown (a stream).
-fn report_of_probe(
+/// The report of a file of `bytes` bytes (`None`: a stream of unknown
+/// length) whose probe gave `result`, judged against each of `profiles` (see
+/// [`FileReport::judgements`]) with the extension `ext` compared to the
+/// content; or the error report that says why it could not be measured
+/// (`sniffed`, called only then, tells what the file is from its first
+/// bytes, SPEC §4). The one place a probe becomes a report: local files,
+/// Blob ranges, Python streams and URLs (with the extension of the URL's
+/// path) all end here.
+pub fn check_probed_against(
     path: &Path,
     ext: Option<&str>,
     bytes: Option<u64>,
@@ -361,19 +327,6 @@ fn report_of_probe(
         })
         .collect();
     FileReport::judged(path, info, reports)
-}
-
-/// [`check_probed`] judged against several profiles (see
-/// [`FileReport::judgements`]): the one place a probe becomes a report.
-pub fn check_probed_against(
-    path: &Path,
-    ext: Option<&str>,
-    bytes: u64,
-    result: crate::Result<MediaInfo>,
-    sniffed: impl FnOnce() -> Option<Format>,
-    profiles: &[Profile],
-) -> FileReport {
-    report_of_probe(path, ext, Some(bytes), result, sniffed, profiles)
 }
 
 #[cfg(feature = "serde")]
