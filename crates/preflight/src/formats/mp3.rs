@@ -36,7 +36,7 @@ use crate::error::{Error, LimitKind, Result};
 use crate::info::{Format, MediaInfo};
 use crate::mpeg_audio::{frame_header, id3v2_len, is_free_format, vbr_tag, VbrKind};
 use crate::read::{read_up_to, seek_to, ProbeLimits};
-use std::io::{BufReader, Read, Seek};
+use std::io::{BufRead, BufReader, Read, Seek};
 
 /// Bytes scanned forward for a valid frame after damage (or before the first frame).
 pub const RESYNC_WINDOW: u64 = 64 * 1024;
@@ -114,11 +114,22 @@ pub fn probe<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Resu
 
 /// Walks every frame header of an MP3 file of `size` bytes.
 pub fn scan<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<Scan> {
+    scan_buffered(r, size, limits, WALK_BUF)
+}
+
+/// [`scan`] with a walker buffer of `buf_len` bytes (the tests vary it: the
+/// result must not depend on it).
+fn scan_buffered<R: Read + Seek>(
+    r: &mut R,
+    size: u64,
+    limits: &ProbeLimits,
+    buf_len: usize,
+) -> Result<Scan> {
     let start = skip_id3v2(r, size, limits)?;
     let end = audio_end(r, start, size)?;
     seek_to(r, start)?;
     let mut w = Walker {
-        br: BufReader::with_capacity(WALK_BUF, r),
+        br: BufReader::with_capacity(buf_len, r),
         pos: start,
         end,
         items: 0,
@@ -272,6 +283,14 @@ fn audio_end<R: Read + Seek>(r: &mut R, start: u64, size: u64) -> Result<u64> {
     Ok(end)
 }
 
+/// Where [`Walker::walk_buffered`] stopped.
+enum Buffered {
+    /// At this offset, with a header the buffer cannot settle.
+    At(u64),
+    /// At the end of the audio, a last frame cut short.
+    Ended,
+}
+
 /// The frame walker: a large buffer over the reader, moved with relative seeks
 /// that keep the buffer.
 struct Walker<'r, R> {
@@ -327,6 +346,17 @@ impl<R: Read + Seek> Walker<'_, R> {
                 s.skipped_bytes += self.end.saturating_sub(pos);
                 return Ok(());
             }
+            // The common case, frame after good frame, straight from the
+            // buffer; anything else (a bad header, a header split by the
+            // buffer's end, the last frame) is left to the steps below.
+            match self.walk_buffered(pos, lock, s)? {
+                Buffered::Ended => return Ok(()),
+                Buffered::At(p) if p != pos => {
+                    pos = p;
+                    continue;
+                }
+                Buffered::At(_) => {}
+            }
             self.count_item()?;
             let mut h = [0u8; 4];
             if self.read_at(pos, &mut h)? < 4 {
@@ -358,6 +388,54 @@ impl<R: Read + Seek> Walker<'_, R> {
                 },
             }
         }
+    }
+
+    /// Counts the frames from `pos` whose headers are already in the
+    /// buffer, exactly as [`Walker::walk`]'s step would, without a read or
+    /// a seek per frame. Stops before a header that does not decode (or
+    /// changes version or sample rate) or does not lie whole in the buffer;
+    /// returns where it stopped, or that the audio ended with a frame cut
+    /// short.
+    fn walk_buffered(&mut self, pos: u64, lock: (u8, u32), s: &mut Scan) -> Result<Buffered> {
+        self.goto(pos)?;
+        let buf = self.br.fill_buf().map_err(crate::read::io_error)?;
+        // Offsets in `buf` are below its length, so they fit in a u64.
+        let mut off = 0usize;
+        let outcome = loop {
+            let at = pos + off as u64;
+            let Some(h) = buf.get(off..off + 4) else {
+                break Buffered::At(at);
+            };
+            if at + 4 > self.end {
+                break Buffered::At(at);
+            }
+            let Some(f) = frame_header([h[0], h[1], h[2], h[3]])
+                .filter(|f| (f.version, f.sample_rate) == lock)
+            else {
+                break Buffered::At(at);
+            };
+            self.items += 1;
+            if self.items > self.max_items {
+                return Err(Error::Limit {
+                    kind: LimitKind::Items,
+                    actual: self.items,
+                    max: self.max_items,
+                });
+            }
+            let next = at + u64::from(f.frame_len);
+            if next > self.end {
+                // A last frame cut short: not counted.
+                s.skipped_bytes += self.end - at;
+                break Buffered::Ended;
+            }
+            s.frames += 1;
+            s.samples += u64::from(f.samples);
+            off += f.frame_len as usize;
+        };
+        let used = off.min(buf.len());
+        self.br.consume(used);
+        self.pos += used as u64;
+        Ok(outcome)
     }
 
     /// Finds, within [`RESYNC_WINDOW`] bytes from `from`, a header (of the
@@ -913,6 +991,41 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn the_walk_does_not_depend_on_the_buffer(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    // Frames of MPEG-1 (several bitrates, padded or not) and MPEG-2.
+                    (1u8..15, 0u8..2, 1u8..40).prop_map(|(br, pad, n)| {
+                        let mut f = frame(1, br, 1, true);
+                        if pad == 1 {
+                            f[2] |= 2;
+                            f.push(0);
+                        }
+                        f.repeat(n as usize)
+                    }),
+                    (1u8..15, 1u8..5).prop_map(|(br, n)| frame(2, br, 0, false).repeat(n as usize)),
+                    // Junk, with and without sync-like bytes.
+                    proptest::collection::vec(any::<u8>(), 1..600),
+                    proptest::collection::vec(prop_oneof![Just(0xFFu8), Just(0xFB), any::<u8>()], 1..64),
+                ],
+                1..12,
+            ),
+            cut in 0usize..400,
+        ) {
+            let mut v = f48();
+            for p in &parts {
+                v.extend(p);
+            }
+            v.truncate(v.len().saturating_sub(cut).max(4));
+            let limits = ProbeLimits::default();
+            let at = |n| format!("{:?}", scan_buffered(&mut Cursor::new(&v), v.len() as u64, &limits, n));
+            let whole = at(WALK_BUF);
+            for n in [1, 4, 5, 97, 1441, 4096] {
+                prop_assert_eq!(&at(n), &whole, "buffer of {} bytes", n);
+            }
+        }
 
         #[test]
         fn arbitrary_bytes_never_panic(v in proptest::collection::vec(any::<u8>(), 0..2048)) {
