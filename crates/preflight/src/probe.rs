@@ -327,8 +327,8 @@ impl Seek for Sparse<'_> {
     }
 }
 
-fn probe_inner<R: Read + Seek>(
-    r: &mut BufReader<R>,
+pub(crate) fn probe_inner<R: BufRead + Seek>(
+    r: &mut R,
     known_size: Option<u64>,
     limits: &ProbeLimits,
 ) -> Result<MediaInfo> {
@@ -383,7 +383,7 @@ fn probe_inner<R: Read + Seek>(
 /// Reads the headers of a file already judged to be `format` with that
 /// format's reader (`r` at offset 0, `size` bytes long). The one dispatch
 /// table from format to reader, shared with the fuzz harness.
-pub(crate) fn read_headers<R: Read + Seek>(
+pub(crate) fn read_headers<R: BufRead + Seek>(
     format: Format,
     r: &mut R,
     size: u64,

@@ -1,7 +1,7 @@
 //! A batch over a large generated folder gives, for every file, exactly the
 //! report that checking the file alone gives.
 
-use preflight::{check_path, check_paths, BatchOptions, FileReport, ProbeLimits, Profile};
+use preflight::{check_path, check_paths, BatchOptions, FileReport, ProbeLimits, Profile, Rule};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -65,4 +65,87 @@ fn batch_verdicts_equal_single_file_verdicts() {
         preflight::count_files(&[dir.path().to_path_buf()], &opts).unwrap(),
         n as u64
     );
+}
+
+/// The batch reads a file as its first 64 KiB held in memory plus
+/// positioned reads past them; `probe_bytes` reads the same bytes from one
+/// slice through a buffered reader. Both must measure every fixture (and
+/// every file of the third-party corpus, when it is beside the checkout)
+/// the same. Under read budgets that stop inside the head, just past it and
+/// far past it, each either measures the file the same or stops on
+/// `file.limit`: the budget counts bytes handed to the format readers, and
+/// how often a reader that seeks back is handed the same bytes again
+/// depends on the buffering in between. A GIF's frame count, which needs
+/// every sub-block, is given up (`None`) rather than the file failed when
+/// the budget runs out (see the GIF reader), so it may be known on one side
+/// only.
+#[test]
+fn a_file_on_disk_is_measured_as_the_same_bytes_in_memory() {
+    let mut files = sources();
+    let corpus = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/conformance"
+    ));
+    if corpus.is_dir() {
+        for e in walkdir::WalkDir::new(corpus) {
+            let e = e.unwrap();
+            if e.file_type().is_file() {
+                files.push(e.into_path());
+            }
+        }
+    }
+    let profile = Profile::seedance2();
+    let rules = |r: &FileReport| r.violations.iter().map(|v| v.rule).collect::<Vec<_>>();
+    let stopped = |r: &FileReport| rules(r) == [Rule::FileLimit];
+    let (mut same, mut one_stopped) = (0, 0);
+    for limits in [
+        ProbeLimits::default(),
+        ProbeLimits::default().max_bytes_read(1_000),
+        ProbeLimits::default().max_bytes_read(70_000),
+        ProbeLimits::default().max_bytes_read(300_000),
+    ] {
+        for path in &files {
+            let bytes = std::fs::read(path).unwrap();
+            let from_disk = check_path(path, &profile, &limits);
+            let in_memory = preflight::check_probed_against(
+                path,
+                path.extension().and_then(|e| e.to_str()),
+                Some(bytes.len() as u64),
+                preflight::probe_bytes(&bytes, &limits),
+                || None,
+                std::slice::from_ref(&profile),
+            );
+            let equal = (from_disk.verdict, &from_disk.info, rules(&from_disk))
+                == (in_memory.verdict, &in_memory.info, rules(&in_memory));
+            let budget = limits != ProbeLimits::default();
+            let without_gif_frames = |r: &FileReport| {
+                let mut i = r.info.clone();
+                if let Some(i) = i.as_mut().filter(|i| i.format == preflight::Format::Gif) {
+                    i.frames = None;
+                }
+                (r.verdict, i, rules(r))
+            };
+            if equal {
+                same += 1;
+            } else if budget
+                && (stopped(&from_disk)
+                    || stopped(&in_memory)
+                    || without_gif_frames(&from_disk) == without_gif_frames(&in_memory))
+            {
+                one_stopped += 1;
+            } else {
+                panic!(
+                    "{} under {limits:?}:\n  from disk: {:?} {:?}\n  in memory: {:?} {:?}",
+                    path.display(),
+                    from_disk.info,
+                    from_disk.violations,
+                    in_memory.info,
+                    in_memory.violations
+                );
+            }
+        }
+    }
+    // Under the default limits every file was equal (anything else panicked above).
+    assert!(same >= files.len());
+    eprintln!("{same} reports equal, {one_stopped} stopped by a budget on one side only");
 }

@@ -36,14 +36,10 @@ use crate::error::{Error, LimitKind, Result};
 use crate::info::{Format, MediaInfo};
 use crate::mpeg_audio::{frame_header, id3v2_len, is_free_format, vbr_tag, VbrKind};
 use crate::read::{read_up_to, seek_to, ProbeLimits};
-use std::io::{BufRead, BufReader, Read, Seek};
+use std::io::{BufRead, Read, Seek};
 
 /// Bytes scanned forward for a valid frame after damage (or before the first frame).
 pub const RESYNC_WINDOW: u64 = 64 * 1024;
-
-/// Buffer of the frame walker: frames are small and every header is visited,
-/// so the whole audio is read through it.
-const WALK_BUF: usize = 64 * 1024;
 
 /// Longest Layer III frame: 144 × 320 kbit/s ÷ 32 kHz + 1 (MPEG-1), also
 /// 72 × 160 kbit/s ÷ 8 kHz + 1 (MPEG-2.5).
@@ -100,7 +96,7 @@ impl Scan {
 }
 
 /// Reads the frames of an MP3 file into a [`MediaInfo`].
-pub fn probe<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<MediaInfo> {
+pub fn probe<R: BufRead + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<MediaInfo> {
     let s = scan(r, size, limits)?;
     let mut info = MediaInfo::new(Format::Mp3, size);
     info.codec = Some("mp3".to_string());
@@ -112,24 +108,15 @@ pub fn probe<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Resu
     Ok(info)
 }
 
-/// Walks every frame header of an MP3 file of `size` bytes.
-pub fn scan<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<Scan> {
-    scan_buffered(r, size, limits, WALK_BUF)
-}
-
-/// [`scan`] with a walker buffer of `buf_len` bytes (the tests vary it: the
-/// result must not depend on it).
-fn scan_buffered<R: Read + Seek>(
-    r: &mut R,
-    size: u64,
-    limits: &ProbeLimits,
-    buf_len: usize,
-) -> Result<Scan> {
+/// Walks every frame header of an MP3 file of `size` bytes. Every byte of
+/// the audio passes through `r`'s buffer; headers that lie in it are read
+/// from it in place.
+pub fn scan<R: BufRead + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<Scan> {
     let start = skip_id3v2(r, size, limits)?;
     let end = audio_end(r, start, size)?;
     seek_to(r, start)?;
     let mut w = Walker {
-        br: BufReader::with_capacity(buf_len, r),
+        br: r,
         pos: start,
         end,
         items: 0,
@@ -294,7 +281,7 @@ enum Buffered {
 /// The frame walker: a large buffer over the reader, moved with relative seeks
 /// that keep the buffer.
 struct Walker<'r, R> {
-    br: BufReader<&'r mut R>,
+    br: &'r mut R,
     /// Logical position of `br`.
     pos: u64,
     /// End of the audio data.
@@ -305,7 +292,7 @@ struct Walker<'r, R> {
     saw_free_format: bool,
 }
 
-impl<R: Read + Seek> Walker<'_, R> {
+impl<R: BufRead + Seek> Walker<'_, R> {
     fn goto(&mut self, to: u64) -> Result<()> {
         if to != self.pos {
             let delta = i64::try_from(i128::from(to) - i128::from(self.pos))
@@ -321,7 +308,7 @@ impl<R: Read + Seek> Walker<'_, R> {
     /// Reads up to `buf.len()` bytes at `at`; fewer only at end of file.
     fn read_at(&mut self, at: u64, buf: &mut [u8]) -> Result<usize> {
         self.goto(at)?;
-        let n = read_up_to(&mut self.br, buf)?;
+        let n = read_up_to(self.br, buf)?;
         self.pos += n as u64;
         Ok(n)
     }
@@ -496,7 +483,7 @@ mod tests {
     use super::*;
     use crate::read::Counter;
     use proptest::prelude::*;
-    use std::io::Cursor;
+    use std::io::{BufReader, Cursor};
 
     /// One frame: MPEG version (1, 2, 25), bitrate and sample-rate indexes,
     /// mono or not; the body is zeros.
@@ -701,10 +688,17 @@ mod tests {
             max_bytes_read: 200_000,
             ..ProbeLimits::default()
         };
-        let mut r = Counter::new(Cursor::new(&v), limits.max_bytes_read);
+        let mut r = BufReader::with_capacity(
+            crate::sniff::HEAD_LEN,
+            Counter::new(Cursor::new(&v), limits.max_bytes_read),
+        );
         let i = probe(&mut r, v.len() as u64, &limits).unwrap();
         assert_eq!(i.frames, Some(10));
-        assert!(r.bytes_read() < 100_000, "{}", r.bytes_read());
+        assert!(
+            r.get_ref().bytes_read() < 100_000,
+            "{}",
+            r.get_ref().bytes_read()
+        );
     }
 
     #[test]
@@ -943,7 +937,10 @@ mod tests {
         let v = frames(1000);
         for max in [3, 50_000] {
             let limits = ProbeLimits::default().max_bytes_read(max);
-            let mut r = Counter::new(Cursor::new(&v), limits.max_bytes_read);
+            let mut r = BufReader::with_capacity(
+                crate::sniff::HEAD_LEN,
+                Counter::new(Cursor::new(&v), limits.max_bytes_read),
+            );
             let got = probe(&mut r, v.len() as u64, &limits);
             assert!(
                 matches!(
@@ -979,13 +976,16 @@ mod tests {
     fn walk_reads_each_byte_about_once() {
         let v = frames(2000);
         let limits = ProbeLimits::default();
-        let mut r = Counter::new(Cursor::new(&v), limits.max_bytes_read);
+        let mut r = BufReader::with_capacity(
+            crate::sniff::HEAD_LEN,
+            Counter::new(Cursor::new(&v), limits.max_bytes_read),
+        );
         let i = probe(&mut r, v.len() as u64, &limits).unwrap();
         assert_eq!(i.frames, Some(2000));
         assert!(
-            r.bytes_read() < v.len() as u64 + 200_000,
+            r.get_ref().bytes_read() < v.len() as u64 + 200_000,
             "{}",
-            r.bytes_read()
+            r.get_ref().bytes_read()
         );
     }
 
@@ -1020,8 +1020,11 @@ mod tests {
             }
             v.truncate(v.len().saturating_sub(cut).max(4));
             let limits = ProbeLimits::default();
-            let at = |n| format!("{:?}", scan_buffered(&mut Cursor::new(&v), v.len() as u64, &limits, n));
-            let whole = at(WALK_BUF);
+            let at = |n| {
+                let mut r = std::io::BufReader::with_capacity(n, Cursor::new(&v));
+                format!("{:?}", scan(&mut r, v.len() as u64, &limits))
+            };
+            let whole = at(64 << 10);
             for n in [1, 4, 5, 97, 1441, 4096] {
                 prop_assert_eq!(&at(n), &whole, "buffer of {} bytes", n);
             }
