@@ -206,9 +206,14 @@ impl Stores {
 }
 
 /// The base URL of a GCS emulator named by `STORAGE_EMULATOR_HOST` (the
-/// variable of Google's client libraries: `host:port`, or a URL).
+/// variable of Google's client libraries).
 fn gcs_emulator() -> Option<String> {
-    let host = std::env::var("STORAGE_EMULATOR_HOST").ok()?;
+    emulator_base(&std::env::var("STORAGE_EMULATOR_HOST").ok()?)
+}
+
+/// `host:port` as `http://host:port`; a URL as it is (without a final `/`);
+/// nothing for an empty value.
+fn emulator_base(host: &str) -> Option<String> {
     let host = host.trim().trim_end_matches('/');
     if host.is_empty() {
         return None;
@@ -263,6 +268,19 @@ mod tests {
         ] {
             assert!(is_remote(s).is_none(), "{s}");
         }
+    }
+
+    #[test]
+    fn emulator_hosts() {
+        assert_eq!(
+            emulator_base("127.0.0.1:4443").as_deref(),
+            Some("http://127.0.0.1:4443")
+        );
+        assert_eq!(
+            emulator_base("https://gcs.local:8443/").as_deref(),
+            Some("https://gcs.local:8443")
+        );
+        assert_eq!(emulator_base(" "), None);
     }
 
     #[test]
