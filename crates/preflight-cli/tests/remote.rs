@@ -1,11 +1,15 @@
-//! `preflight check` of URLs — a 127.0.0.1 HTTP server, and an S3 bucket of
-//! a moto_server started here — gives the verdicts and figures of a check
-//! of the local copies.
+//! `preflight check` of URLs — a 127.0.0.1 HTTP server, and buckets on
+//! object-store servers started here (moto_server for S3, Azurite for
+//! Azure, fake-gcs-server for GCS) — gives the verdicts and figures of a
+//! check of the local copies.
 
 #[path = "../../preflight-remote/tests/common/mod.rs"]
 mod common;
 
-use common::{fixtures, start_moto, testdata, Mode, Server, MOTO_ENV};
+use common::{
+    azurite_put, fake_gcs_bucket, fake_gcs_put, fixtures, start_azurite, start_fake_gcs,
+    start_moto, testdata, Mode, Server, AZURITE_ACCOUNT, AZURITE_KEY, MOTO_ENV,
+};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::process::{Command, Output};
@@ -118,6 +122,60 @@ fn one_passing_url_exits_0_and_a_missing_one_is_unreadable() {
     assert_eq!(out.status.code(), Some(2), "nothing could be read");
 }
 
+/// Settings of a run of `preflight`: environment variables and arguments.
+type Config<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+
+/// Puts the fixtures under `{base}in/` with `put(key, body)` and one object
+/// `out/x.jpg` outside that prefix; then, for each of `configs`, `check
+/// {base}in/` lists every object under the prefix and gives each the local
+/// report of the fixture it was made from, and a single key and a prefix
+/// without its slash (`{base}out`) are checked too.
+fn prefix_checks_like_local(base: &str, put: impl Fn(&str, &[u8]), configs: &[Config]) {
+    let names = fixtures();
+    let mut keys = HashMap::new();
+    for (i, n) in names.iter().enumerate() {
+        let key = format!("in/{i:03}-{}", n.replace('/', "-"));
+        put(&key, &std::fs::read(testdata().join(n)).unwrap());
+        keys.insert(format!("{base}{key}"), n.clone());
+    }
+    put("out/x.jpg", b"x");
+    let local = local(&names);
+    for (envs, args) in configs {
+        let run = |extra: &[&str]| {
+            let mut all = vec!["check", "--format", "json"];
+            all.extend_from_slice(args);
+            all.extend_from_slice(extra);
+            let out = Command::new(env!("CARGO_BIN_EXE_preflight"))
+                .args(&all)
+                .envs(MOTO_ENV)
+                .envs(envs.iter().copied())
+                .output()
+                .expect("run preflight");
+            (files_by_path(&out), out)
+        };
+        let prefix = format!("{base}in/");
+        let (remote, out) = run(&["--jobs", "16", &prefix]);
+        assert_eq!(
+            remote.len(),
+            names.len(),
+            "{envs:?} {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for (url, n) in &keys {
+            let (r, l) = same_but_path(remote[url].clone(), local[n].clone());
+            assert_eq!(r, l, "{url} ({envs:?} {args:?})");
+        }
+        // A single key and a prefix without its slash work too.
+        let one = keys.keys().next().unwrap();
+        let out_prefix = format!("{base}out");
+        let (r, out) = run(&[one, &out_prefix]);
+        assert_eq!(r.len(), 2, "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(r.contains_key(one) && r.contains_key(&format!("{base}out/x.jpg")));
+        let (a, b) = same_but_path(r[one].clone(), local[&keys[one]].clone());
+        assert_eq!(a, b, "{one}");
+    }
+}
+
 /// A bucket on moto_server: `check s3://bucket/` lists every object and
 /// gives each the local report of the fixture it was made from.
 #[test]
@@ -125,62 +183,76 @@ fn an_s3_prefix_checks_like_its_local_copies() {
     let Some((_moto, endpoint)) = start_moto() else {
         return;
     };
-    let names = fixtures();
     // An unsigned PUT per object (moto does not check signatures).
     let agent = ureq::Agent::new_with_defaults();
     agent
         .put(&format!("{endpoint}/media"))
         .send_empty()
         .expect("create the bucket");
-    let mut keys = HashMap::new();
-    for (i, n) in names.iter().enumerate() {
-        let key = format!("in/{i:03}-{}", n.replace('/', "-"));
-        let body = std::fs::read(testdata().join(n)).unwrap();
+    let put = |key: &str, body: &[u8]| {
         agent
             .put(&format!("{endpoint}/media/{key}"))
-            .send(&body[..])
+            .send(body)
             .expect("put an object");
-        keys.insert(format!("s3://media/{key}"), n.clone());
-    }
-    // One object outside the prefix is not listed.
-    agent
-        .put(&format!("{endpoint}/media/out/x.jpg"))
-        .send(&b"x"[..])
-        .unwrap();
-    let out = preflight(&[
-        "check",
-        "--format",
-        "json",
-        "--endpoint-url",
-        &endpoint,
-        "--jobs",
-        "16",
-        "s3://media/in/",
-    ]);
-    let remote = files_by_path(&out);
-    assert_eq!(
-        remote.len(),
-        names.len(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    };
+    prefix_checks_like_local("s3://media/", put, &[(&[], &["--endpoint-url", &endpoint])]);
+}
+
+/// A container on Azurite: `check az://container/prefix/` with the
+/// emulator settings object_store reads (`AZURE_STORAGE_USE_EMULATOR`,
+/// `AZURITE_BLOB_STORAGE_URL`), and with `--endpoint-url` (the account URL)
+/// and the account's name and key, as for any Azure-compatible endpoint.
+#[test]
+fn an_az_prefix_checks_like_its_local_copies() {
+    let Some((_azurite, endpoint)) = start_azurite() else {
+        return;
+    };
+    azurite_put(&endpoint, "/media", &[("restype", "container")], b"");
+    let put = |key: &str, body: &[u8]| azurite_put(&endpoint, &format!("/media/{key}"), &[], body);
+    let account_url = format!("{endpoint}/{AZURITE_ACCOUNT}");
+    prefix_checks_like_local(
+        "az://media/",
+        put,
+        &[
+            (
+                &[
+                    ("AZURE_STORAGE_USE_EMULATOR", "true"),
+                    ("AZURITE_BLOB_STORAGE_URL", &endpoint),
+                ],
+                &[],
+            ),
+            (
+                &[
+                    ("AZURE_STORAGE_ACCOUNT_NAME", AZURITE_ACCOUNT),
+                    ("AZURE_STORAGE_ACCOUNT_KEY", AZURITE_KEY),
+                ],
+                &["--endpoint-url", &account_url],
+            ),
+        ],
     );
-    let local = local(&names);
-    for (url, n) in &keys {
-        let (r, l) = same_but_path(remote[url].clone(), local[n].clone());
-        assert_eq!(r, l, "{url}");
-    }
-    // A single key and a prefix without its slash work too.
-    let one = keys.keys().next().unwrap();
-    let out = preflight(&[
-        "check",
-        "--format",
-        "json",
-        "--endpoint-url",
-        &endpoint,
-        one,
-        "s3://media/out",
-    ]);
-    let r = files_by_path(&out);
-    assert_eq!(r.len(), 2);
-    assert!(r.contains_key(one) && r.contains_key("s3://media/out/x.jpg"));
+}
+
+/// A bucket on fake-gcs-server: `check gs://bucket/prefix/` with the
+/// Google SDKs' emulator variable (`STORAGE_EMULATOR_HOST`, no
+/// credentials), and with `--endpoint-url` and object_store's
+/// `GOOGLE_SKIP_SIGNATURE` (anonymous reads, as of a public bucket).
+#[test]
+fn a_gs_prefix_checks_like_its_local_copies() {
+    let Some((_gcs, endpoint)) = start_fake_gcs() else {
+        return;
+    };
+    fake_gcs_bucket(&endpoint, "media");
+    let put = |key: &str, body: &[u8]| fake_gcs_put(&endpoint, "media", key, body);
+    let host = endpoint.trim_start_matches("http://");
+    prefix_checks_like_local(
+        "gs://media/",
+        put,
+        &[
+            (&[("STORAGE_EMULATOR_HOST", host)], &[]),
+            (
+                &[("GOOGLE_SKIP_SIGNATURE", "true")],
+                &["--endpoint-url", &endpoint],
+            ),
+        ],
+    );
 }

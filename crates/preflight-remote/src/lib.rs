@@ -81,10 +81,14 @@ pub struct RemoteOptions {
     pub timeout: Duration,
     /// Objects read at once (64).
     pub concurrency: usize,
-    /// Endpoint of an S3-compatible store (MinIO, moto, R2, …) for `s3://` URLs.
+    /// Endpoint of the object store instead of the cloud's: an
+    /// S3-compatible store (MinIO, moto, R2, …) for `s3://` URLs, the base
+    /// URL of a GCS-compatible one (fake-gcs-server) for `gs://`, the
+    /// account URL (`http://127.0.0.1:10000/devstoreaccount1` for Azurite)
+    /// for `az://`.
     pub endpoint_url: Option<String>,
     /// Allow plain `http://` endpoints for object stores (an `http://`
-    /// `endpoint_url` turns it on).
+    /// endpoint, given here or read from the environment, turns it on).
     pub allow_http: bool,
     /// How MP3s are measured.
     pub mp3_scan: Mp3Scan,

@@ -4,9 +4,9 @@
 use crate::fetch::{store_message, Source};
 use crate::{RemoteError, RemoteOptions};
 use futures::stream::{self, BoxStream, StreamExt};
-use object_store::aws::AmazonS3Builder;
-use object_store::azure::MicrosoftAzureBuilder;
-use object_store::gcp::GoogleCloudStorageBuilder;
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
+use object_store::gcp::{GoogleCloudStorageBuilder, GoogleConfigKey};
 use object_store::path::Path as StorePath;
 use object_store::{BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt, RetryConfig};
 use std::collections::HashMap;
@@ -94,43 +94,65 @@ impl Stores {
             max_retries: o.retries as usize,
             retry_timeout: o.timeout * (o.retries + 1),
         };
-        let allow_http = o.allow_http
-            || o.endpoint_url
-                .as_deref()
-                .is_some_and(|e| e.starts_with("http://"));
-        let client = ClientOptions::new()
-            .with_connect_timeout(o.timeout)
-            .with_timeout(o.timeout)
-            .with_allow_http(allow_http);
+        // An `http://` endpoint, given or read from the environment
+        // (`AWS_ENDPOINT_URL`, `AZURE_STORAGE_ENDPOINT`, `GOOGLE_BASE_URL`,
+        // `STORAGE_EMULATOR_HOST`), is one the user chose: plain HTTP is
+        // allowed for it.
+        let http_ok = |endpoint: Option<String>| {
+            o.allow_http || endpoint.is_some_and(|e| e.starts_with("http://"))
+        };
+        let client = |allow_http: bool| {
+            ClientOptions::new()
+                .with_connect_timeout(o.timeout)
+                .with_timeout(o.timeout)
+                .with_allow_http(allow_http)
+        };
         let bucket_url = format!("{}://{}", url.scheme(), url.host_str().unwrap_or(""));
         let s = url.scheme();
         let err = |e: object_store::Error| RemoteError::Url(store_message(&e));
         let store: Arc<dyn ObjectStore> = if S3.contains(&s) {
             let mut b = AmazonS3Builder::from_env()
                 .with_url(bucket_url)
-                .with_retry(retry)
-                .with_client_options(client);
+                .with_retry(retry);
             if let Some(e) = &o.endpoint_url {
-                b = b.with_endpoint(e).with_allow_http(allow_http);
+                b = b.with_endpoint(e);
             }
+            let allow_http = http_ok(b.get_config_value(&AmazonS3ConfigKey::Endpoint));
+            b = b
+                .with_allow_http(allow_http)
+                .with_client_options(client(allow_http));
             Arc::new(b.build().map_err(err)?)
         } else if GCS.contains(&s) {
+            let mut b = GoogleCloudStorageBuilder::from_env()
+                .with_url(bucket_url)
+                .with_retry(retry);
+            if let Some(e) = &o.endpoint_url {
+                b = b.with_base_url(e.trim_end_matches('/'));
+            } else if let Some(base) = gcs_emulator() {
+                // The Google SDKs' emulator convention: that host, and no
+                // credentials (an emulator checks none).
+                b = b.with_base_url(&base).with_skip_signature(true);
+            }
+            let allow_http = http_ok(b.get_config_value(&GoogleConfigKey::BaseUrl));
             Arc::new(
-                GoogleCloudStorageBuilder::from_env()
-                    .with_url(bucket_url)
-                    .with_retry(retry)
-                    .with_client_options(client)
+                b.with_client_options(client(allow_http))
                     .build()
                     .map_err(err)?,
             )
         } else if AZURE.contains(&s) {
+            // With AZURE_STORAGE_USE_EMULATOR=true object_store reads
+            // Azurite at AZURITE_BLOB_STORAGE_URL (http://127.0.0.1:10000)
+            // with its development account.
             let mut b = MicrosoftAzureBuilder::from_env()
                 .with_url(url.as_str())
-                .with_retry(retry)
-                .with_client_options(client);
+                .with_retry(retry);
             if let Some(e) = &o.endpoint_url {
-                b = b.with_endpoint(e.clone()).with_allow_http(allow_http);
+                b = b.with_endpoint(e.clone());
             }
+            let allow_http = http_ok(b.get_config_value(&AzureConfigKey::Endpoint));
+            b = b
+                .with_allow_http(allow_http)
+                .with_client_options(client(allow_http));
             Arc::new(b.build().map_err(err)?)
         } else {
             return Err(RemoteError::Url(format!(
@@ -183,6 +205,26 @@ impl Stores {
     }
 }
 
+/// The base URL of a GCS emulator named by `STORAGE_EMULATOR_HOST` (the
+/// variable of Google's client libraries).
+fn gcs_emulator() -> Option<String> {
+    emulator_base(&std::env::var("STORAGE_EMULATOR_HOST").ok()?)
+}
+
+/// `host:port` as `http://host:port`; a URL as it is (without a final `/`);
+/// nothing for an empty value.
+fn emulator_base(host: &str) -> Option<String> {
+    let host = host.trim().trim_end_matches('/');
+    if host.is_empty() {
+        return None;
+    }
+    Some(if host.contains("://") {
+        host.to_string()
+    } else {
+        format!("http://{host}")
+    })
+}
+
 /// The object key of a store URL (percent-decoded, without the bucket).
 fn key_of(url: &Url) -> Result<StorePath, RemoteError> {
     let p = url.path().trim_start_matches('/');
@@ -226,6 +268,19 @@ mod tests {
         ] {
             assert!(is_remote(s).is_none(), "{s}");
         }
+    }
+
+    #[test]
+    fn emulator_hosts() {
+        assert_eq!(
+            emulator_base("127.0.0.1:4443").as_deref(),
+            Some("http://127.0.0.1:4443")
+        );
+        assert_eq!(
+            emulator_base("https://gcs.local:8443/").as_deref(),
+            Some("https://gcs.local:8443")
+        );
+        assert_eq!(emulator_base(" "), None);
     }
 
     #[test]

