@@ -5,14 +5,14 @@ use crate::check::Violation;
 use crate::info::Format;
 
 use crate::profile::Profile;
-use crate::read::{Counter, LimitExceeded, ProbeLimits};
+use crate::read::{HeadThen, ProbeLimits};
 use crate::report::FileReport;
 use crate::rule::Rule;
 use crate::sniff;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 use std::fs::File;
-use std::io::{Read as _, Seek as _};
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -216,7 +216,16 @@ fn measure_and_judge(
             }
         };
         let head = &buf[..got];
-        let mut reader = HeadThenFile::new(head, tail, &file, len, limits);
+        let mut reader = HeadThen::new(
+            head,
+            tail,
+            FileAt {
+                file: &file,
+                pos: 0,
+            },
+            len,
+            limits,
+        );
         let result = crate::probe::probe_inner(&mut reader, Some(len), limits);
         // On an error, what the file is stays known from its first bytes (SPEC §4).
         let sniffed = || {
@@ -287,149 +296,6 @@ fn read_at(mut file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usiz
     use std::io::{Read, Seek, SeekFrom};
     file.seek(SeekFrom::Start(offset))?;
     file.read(buf)
-}
-
-/// A file whose first bytes are already in memory, read as a [`BufRead`]:
-/// inside `head` the probe reads the thread's head buffer itself (no copy,
-/// no buffer of its own); past it, positioned reads of the file through a
-/// [`Counter`], which turns a file that ends before its size into
-/// [`Error::Incomplete`]. Every byte handed to the probe, from the head or
-/// the file, again after a seek back too, counts against
-/// [`ProbeLimits::max_bytes_read`], as through [`probe_reader`](crate::probe_reader):
-/// the budget bounds the work on a hostile file, not only the I/O.
-///
-/// [`Error::Incomplete`]: crate::Error::Incomplete
-struct HeadThenFile<'a> {
-    head: &'a [u8],
-    file: Counter<FileAt<'a>>,
-    pos: u64,
-    /// Bytes of the file past the head, read on demand into the thread's
-    /// tail buffer (grown once, for the first file read past its head).
-    buf: &'a mut Vec<u8>,
-    /// Where `buf` starts in the file, and how much of it holds data.
-    buf_at: u64,
-    buf_len: usize,
-    /// The file's size when it was opened (what `SeekFrom::End` is from).
-    len: u64,
-    /// Bytes handed out so far, and the most that may be.
-    taken: u64,
-    max: u64,
-}
-
-/// Bytes read at once past the head.
-const TAIL_READ: usize = 64 << 10;
-
-impl<'a> HeadThenFile<'a> {
-    fn new(
-        head: &'a [u8],
-        tail: &'a mut Vec<u8>,
-        file: &'a File,
-        len: u64,
-        limits: &ProbeLimits,
-    ) -> Self {
-        HeadThenFile {
-            head,
-            // The budget is kept here, over the head and the file alike.
-            file: Counter::new(FileAt { file, pos: 0 }, u64::MAX).expect_len(Some(len)),
-            pos: 0,
-            buf: tail,
-            buf_at: 0,
-            buf_len: 0,
-            len,
-            taken: 0,
-            max: limits.max_bytes_read,
-        }
-    }
-
-    /// How many more bytes may be handed out (at most `want`), or the
-    /// error that says the budget is spent.
-    fn room(&self, want: usize) -> std::io::Result<usize> {
-        if self.taken >= self.max {
-            return Err(std::io::Error::other(LimitExceeded {
-                actual: self.taken.saturating_add(want as u64),
-                max: self.max,
-            }));
-        }
-        Ok(usize::try_from(self.max - self.taken).map_or(want, |r| r.min(want)))
-    }
-
-    /// The offset of `pos` in the head, if it lies there.
-    fn in_head(&self) -> Option<usize> {
-        usize::try_from(self.pos)
-            .ok()
-            .filter(|&at| at < self.head.len())
-    }
-
-    /// The offset of `pos` in `buf`, if it lies there.
-    fn in_buf(&self) -> Option<usize> {
-        let off = self.pos.checked_sub(self.buf_at)?;
-        usize::try_from(off).ok().filter(|&o| o < self.buf_len)
-    }
-}
-
-impl std::io::BufRead for HeadThenFile<'_> {
-    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-        if let Some(at) = self.in_head() {
-            let room = self.room(self.head.len() - at)?;
-            return Ok(&self.head[at..at + room]);
-        }
-        if self.in_buf().is_none() {
-            if self.buf.len() < TAIL_READ {
-                self.buf.resize(TAIL_READ, 0);
-            }
-            self.file.seek(std::io::SeekFrom::Start(self.pos))?;
-            self.buf_len = 0;
-            self.buf_at = self.pos;
-            self.buf_len = self.file.read(&mut self.buf[..TAIL_READ])?;
-        }
-        let off = self.in_buf().unwrap_or(self.buf_len);
-        let room = self.room(self.buf_len - off)?;
-        Ok(&self.buf[off..off + room])
-    }
-
-    fn consume(&mut self, n: usize) {
-        self.pos += n as u64;
-        self.taken += n as u64;
-    }
-}
-
-impl std::io::Read for HeadThenFile<'_> {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        use std::io::BufRead;
-        if out.len() >= TAIL_READ && self.in_head().is_none() && self.in_buf().is_none() {
-            // A large read past the head goes straight to the caller.
-            let room = self.room(out.len())?;
-            self.file.seek(std::io::SeekFrom::Start(self.pos))?;
-            let n = self.file.read(&mut out[..room])?;
-            self.consume(n);
-            return Ok(n);
-        }
-        let b = self.fill_buf()?;
-        let n = b.len().min(out.len());
-        out[..n].copy_from_slice(&b[..n]);
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl std::io::Seek for HeadThenFile<'_> {
-    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
-        let target = match to {
-            std::io::SeekFrom::Start(p) => Some(p),
-            std::io::SeekFrom::End(d) => self.len.checked_add_signed(d),
-            std::io::SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-        };
-        match target {
-            Some(p) => {
-                self.pos = p;
-                Ok(p)
-            }
-            None => Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "seek before the start of the file",
-            )),
-        }
-    }
 }
 
 /// A file read by positioned reads from a position of its own.

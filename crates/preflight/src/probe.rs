@@ -3,9 +3,9 @@
 use crate::error::{Error, LimitKind, Result};
 use crate::formats;
 use crate::info::{Format, MediaInfo};
-use crate::read::{Counter, ProbeLimits};
+use crate::read::{Counter, HeadThen, ProbeLimits};
 use crate::sniff;
-use std::io::{BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 
 /// Buffer size between the counted file and the format readers: small, so
 /// that skipping media by seeking never drags in much of it, and as large as
@@ -30,7 +30,11 @@ pub(crate) struct Probed {
 /// prefix is judged as a file that ends there (use a [`Prober`] with the
 /// total length for a prefix).
 pub fn probe_bytes(bytes: &[u8], limits: &ProbeLimits) -> Result<MediaInfo> {
-    probe_counted(Cursor::new(bytes), Some(bytes.len() as u64), limits).result
+    // The readers read the slice in place: no buffer, no copy.
+    let len = bytes.len() as u64;
+    let mut unused = Vec::new();
+    let mut r = HeadThen::new(bytes, &mut unused, std::io::empty(), len, limits);
+    probe_inner(&mut r, Some(len), limits)
 }
 
 /// Reads the headers from `reader`.

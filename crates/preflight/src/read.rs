@@ -223,6 +223,155 @@ pub(crate) fn own_error(e: &io::Error) -> Option<Error> {
         .map(|x| Error::Incomplete { offset: x.offset })
 }
 
+/// Data of `len` bytes whose first bytes (`head`) are already in memory,
+/// read as a [`BufRead`](io::BufRead): inside `head` the probe reads it in
+/// place (no copy, no buffer of its own); past it, reads of `tail`
+/// (positioned by absolute offsets) through a [`Counter`], which turns data
+/// that ends before `len` into [`Error::Incomplete`](crate::Error::Incomplete).
+/// The batch gives the head of a file and the file;
+/// [`probe_bytes`](crate::probe_bytes) gives all of the bytes and no tail.
+///
+/// Every byte handed to the probe, from the head or the tail, again after
+/// a seek back too, counts against [`ProbeLimits::max_bytes_read`]: the
+/// budget bounds the work on a hostile file, not only the I/O.
+pub(crate) struct HeadThen<'a, R> {
+    head: &'a [u8],
+    file: Counter<R>,
+    pos: u64,
+    /// Bytes past the head, read on demand into a buffer the caller keeps
+    /// (the batch: one per thread, grown once).
+    buf: &'a mut Vec<u8>,
+    /// Where `buf` starts in the file, and how much of it holds data.
+    buf_at: u64,
+    buf_len: usize,
+    /// The file's size when it was opened (what `SeekFrom::End` is from).
+    len: u64,
+    /// Bytes handed out so far, and the most that may be.
+    taken: u64,
+    max: u64,
+}
+
+/// Bytes read at once past the head.
+const TAIL_READ: usize = 64 << 10;
+
+impl<'a, R: Read + Seek> HeadThen<'a, R> {
+    pub(crate) fn new(
+        head: &'a [u8],
+        buf: &'a mut Vec<u8>,
+        tail: R,
+        len: u64,
+        limits: &ProbeLimits,
+    ) -> Self {
+        HeadThen {
+            head,
+            // The budget is kept here, over the head and the file alike.
+            file: Counter::new(tail, u64::MAX).expect_len(Some(len)),
+            pos: 0,
+            buf,
+            buf_at: 0,
+            buf_len: 0,
+            len,
+            taken: 0,
+            max: limits.max_bytes_read,
+        }
+    }
+
+    /// How many more bytes may be handed out (at most `want`), or the
+    /// error that says the budget is spent.
+    fn room(&self, want: usize) -> io::Result<usize> {
+        if self.taken >= self.max {
+            return Err(io::Error::other(LimitExceeded {
+                actual: self.taken.saturating_add(want as u64),
+                max: self.max,
+            }));
+        }
+        Ok(usize::try_from(self.max - self.taken).map_or(want, |r| r.min(want)))
+    }
+
+    /// The offset of `pos` in the head, if it lies there.
+    fn in_head(&self) -> Option<usize> {
+        usize::try_from(self.pos)
+            .ok()
+            .filter(|&at| at < self.head.len())
+    }
+
+    /// The offset of `pos` in `buf`, if it lies there.
+    fn in_buf(&self) -> Option<usize> {
+        let off = self.pos.checked_sub(self.buf_at)?;
+        usize::try_from(off).ok().filter(|&o| o < self.buf_len)
+    }
+}
+
+impl<R: Read + Seek> io::BufRead for HeadThen<'_, R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if let Some(at) = self.in_head() {
+            let room = self.room(self.head.len() - at)?;
+            return Ok(&self.head[at..at + room]);
+        }
+        if self.pos >= self.len {
+            // The end: nothing to read, nothing to allocate.
+            self.room(0)?;
+            return Ok(&[]);
+        }
+        if self.in_buf().is_none() {
+            if self.buf.len() < TAIL_READ {
+                self.buf.resize(TAIL_READ, 0);
+            }
+            self.file.seek(io::SeekFrom::Start(self.pos))?;
+            self.buf_len = 0;
+            self.buf_at = self.pos;
+            self.buf_len = self.file.read(&mut self.buf[..TAIL_READ])?;
+        }
+        let off = self.in_buf().unwrap_or(self.buf_len);
+        let room = self.room(self.buf_len - off)?;
+        Ok(&self.buf[off..off + room])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos += n as u64;
+        self.taken += n as u64;
+    }
+}
+
+impl<R: Read + Seek> Read for HeadThen<'_, R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        use io::BufRead;
+        if out.len() >= TAIL_READ && self.in_head().is_none() && self.in_buf().is_none() {
+            // A large read past the head goes straight to the caller.
+            let room = self.room(out.len())?;
+            self.file.seek(io::SeekFrom::Start(self.pos))?;
+            let n = self.file.read(&mut out[..room])?;
+            self.consume(n);
+            return Ok(n);
+        }
+        let b = self.fill_buf()?;
+        let n = b.len().min(out.len());
+        out[..n].copy_from_slice(&b[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R> Seek for HeadThen<'_, R> {
+    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+        let target = match to {
+            io::SeekFrom::Start(p) => Some(p),
+            io::SeekFrom::End(d) => self.len.checked_add_signed(d),
+            io::SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        match target {
+            Some(p) => {
+                self.pos = p;
+                Ok(p)
+            }
+            None => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start of the file",
+            )),
+        }
+    }
+}
+
 /// Reads exactly `N` bytes.
 pub(crate) fn array<const N: usize, R: Read + ?Sized>(r: &mut R) -> Result<[u8; N]> {
     let mut b = [0u8; N];

@@ -69,7 +69,7 @@ fn batch_verdicts_equal_single_file_verdicts() {
 
 /// The batch reads a file as its first 64 KiB held in memory plus
 /// positioned reads past them; `probe_bytes` reads the same bytes from one
-/// slice through a buffered reader. Both must measure every fixture (and
+/// slice, and `probe_reader` through a buffer of its own. Both must measure every fixture (and
 /// every file of the third-party corpus, when it is beside the checkout)
 /// the same. Under read budgets that stop inside the head, just past it and
 /// far past it, each either measures the file the same or stops on
@@ -118,6 +118,21 @@ fn a_file_on_disk_is_measured_as_the_same_bytes_in_memory() {
             let equal = (from_disk.verdict, &from_disk.info, rules(&from_disk))
                 == (in_memory.verdict, &in_memory.info, rules(&in_memory));
             let budget = limits != ProbeLimits::default();
+            if !budget {
+                // A generic reader (through the probe's own buffer) too.
+                let via_reader = preflight::probe_reader(
+                    std::io::Cursor::new(&bytes),
+                    Some(bytes.len() as u64),
+                    &limits,
+                );
+                // (A file that cannot be measured has no info in its report.)
+                assert_eq!(
+                    via_reader.as_ref().ok(),
+                    in_memory.info.as_ref(),
+                    "{}",
+                    path.display()
+                );
+            }
             let without_gif_frames = |r: &FileReport| {
                 let mut i = r.info.clone();
                 if let Some(i) = i.as_mut().filter(|i| i.format == preflight::Format::Gif) {
