@@ -2,6 +2,8 @@
 started by the `s3_endpoint` fixture on 127.0.0.1) holds a copy of every
 fixture; checking the bucket gives the reports of checking the files."""
 
+import os
+
 import pytest
 
 import preflight
@@ -100,3 +102,21 @@ def test_missing_objects_and_bad_inputs(bucket):
         preflight.list_objects("s3://no-such-bucket/", endpoint_url=bucket)
     with pytest.raises(ValueError):
         preflight.list_objects("media/local/")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork")
+def test_a_forked_child_reads_remote_objects_too(bucket):
+    # The parent's network runtime (kept between calls) has no threads in a
+    # forked child: the child must make its own, not hang on the parent's.
+    jpg = TESTDATA / "image" / "ok_1280x720.jpg"
+    assert preflight.check(url_of(jpg), endpoint_url=bucket).verdict == "pass"
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        ok = False
+        try:
+            ok = preflight.check(url_of(jpg), endpoint_url=bucket).verdict == "pass"
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert preflight.check(url_of(jpg), endpoint_url=bucket).verdict == "pass"

@@ -224,15 +224,20 @@ pub fn install_crypto_provider() {
 /// Probes the object at `url` (`http(s)://`, `s3://`, `gs://`, `az://`,
 /// and the other forms object_store parses).
 pub async fn probe_url(url: &Url, opts: &RemoteOptions) -> Probed {
-    let stores = match Stores::new(opts) {
-        Ok(s) => s,
-        Err(e) => {
-            return Probed {
-                result: Err(e),
-                stats: FetchStats::default(),
-            }
-        }
-    };
+    match Stores::new(opts) {
+        Ok(stores) => probe_url_with(&stores, url, opts).await,
+        Err(e) => Probed {
+            result: Err(e),
+            stats: FetchStats::default(),
+        },
+    }
+}
+
+/// [`probe_url`] with stores set up before (kept by a caller that probes
+/// one object at a time: setting up the HTTP clients costs more than a
+/// request to a nearby store). The stores' connections live on the tokio
+/// runtime that first used them, which must outlive them.
+pub async fn probe_url_with(stores: &Stores, url: &Url, opts: &RemoteOptions) -> Probed {
     let mut stats = FetchStats::default();
     let result = match stores.source(url, None) {
         Ok(src) => {
@@ -470,19 +475,28 @@ pub fn check_each_against(
     profiles: Vec<Profile>,
     opts: RemoteOptions,
 ) -> BoxStream<'static, Checked> {
-    let stores = match Stores::new(&opts) {
-        Ok(s) => Arc::new(s),
+    match Stores::new(&opts) {
+        Ok(s) => check_each_with(Arc::new(s), urls, profiles, opts),
         Err(e) => {
             let why = e.to_string();
             let names: Vec<String> = profiles.iter().map(|p| p.name.clone()).collect();
-            return stream::iter(urls.into_iter().map(move |u| {
+            stream::iter(urls.into_iter().map(move |u| {
                 let mut c = unreadable(&u, None, &why);
                 c.report = c.report.for_profiles(names.iter().map(String::as_str));
                 c
             }))
-            .boxed();
+            .boxed()
         }
-    };
+    }
+}
+
+/// [`check_each_against`] with stores set up before (see [`probe_url_with`]).
+pub fn check_each_with(
+    stores: Arc<Stores>,
+    urls: Vec<Url>,
+    profiles: Vec<Profile>,
+    opts: RemoteOptions,
+) -> BoxStream<'static, Checked> {
     let profiles: Arc<[Profile]> = profiles.into();
     let opts = Arc::new(opts);
     let jobs = opts.concurrency.max(1);
