@@ -514,9 +514,10 @@ pub fn check_each_with(
 pub type Listed = Result<(Url, Option<u64>), (Url, String)>;
 
 /// The objects the inputs name, as [`check_all`] expands them: an HTTP(S)
-/// URL or an object key is itself (size unknown); a bucket, a URL ending in
-/// `/`, or a key that names no object but prefixes some is listed (with
-/// each object's size). A listing that fails yields `Err((url, why))`.
+/// URL is itself (size unknown); an object key is itself (its size from a
+/// `HEAD`); a bucket, a URL ending in `/`, or a key that names no object but
+/// prefixes some is listed (with each object's size). A listing that fails
+/// yields `Err((url, why))`.
 /// Must be polled inside a tokio runtime.
 pub fn list_objects(inputs: Vec<Url>, opts: &RemoteOptions) -> BoxStream<'static, Listed> {
     let stores = match Stores::new(opts) {
