@@ -95,7 +95,7 @@ def test_each_fix_option_does_what_the_cli_flag_does(tmp_path, fixture, kw, flag
     assert changed != default, "the option changed nothing"
 
 
-def test_min_quality_decides_between_quality_and_pixels(tmp_path):
+def test_min_quality_decides_whether_a_size_limit_is_met(tmp_path):
     src = TESTDATA / "image" / "err_aspect_1001x400.jpg"  # repaired by letterboxing
     full = preflight.probe(str(src)).width
     # The repaired JPEG's size at quality 90 and at 30: under a limit between
