@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Python package (bindings/python): `pip install` it into a fresh venv and
 # run its pytest suite, which compares every fixture's report with the CLI's
-# JSON and runs the Ray Data test on a local 2-CPU Ray cluster.
+# JSON and runs the Ray Data test on a local 2-CPU Ray cluster, locally and
+# over an S3 bucket on moto_server (127.0.0.1), whose venv .ci/remote.sh made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,16 @@ cargo test --locked -q --no-run
 # the tests check; the benchmark uses one).
 MATURIN_PEP517_ARGS="--profile dev --locked" \
   "$venv/bin/pip" install -q --disable-pip-version-check --no-build-isolation ./bindings/python
+
+# moto_server for the S3 tests: the one .ci/remote.sh installed (same pins),
+# else installed here the same way. A missing moto_server fails the tests.
+moto="$target/moto-venv"
+if [ ! -x "$moto/bin/moto_server" ]; then
+  python3 -m venv "$moto"
+  "$moto/bin/pip" install -q --disable-pip-version-check 'moto[s3]==5.2.5' flask flask-cors
+fi
+export PREFLIGHT_MOTO_SERVER="$moto/bin/moto_server"
+export PREFLIGHT_REQUIRE_MOTO=1
 
 # Run from outside the source folder, so the installed package is the one imported.
 cd bindings/python/tests

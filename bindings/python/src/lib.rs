@@ -5,19 +5,23 @@
 //!
 //! The GIL is released around every probe, check and repair.
 
+use futures::stream::{BoxStream, StreamExt};
 use preflight::bundle::{AssetType, Bundle, Item, Mode};
 use preflight::ProfileError as CoreProfileError;
 use preflight::{
     BatchOptions, FileReport, Format, MediaInfo, ProbeLimits, Prober, Profile, Step, Verdict,
     MIN_RANGE, SNIFF_LEN,
 };
+use preflight_remote::{is_remote, Checked, RemoteError, RemoteOptions, Stores};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyMemoryView, PyString};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use url::Url;
 
 create_exception!(
     preflight,
@@ -335,6 +339,9 @@ fn violations(list: Option<&Value>) -> Vec<Violation> {
 #[pyclass(frozen, module = "preflight")]
 struct Report {
     map: Map<String, Value>,
+    /// The path as given or found (the JSON's `path` is lossy for names that
+    /// are not UTF-8).
+    path: PathBuf,
     verdict: Verdict,
     measured: bool,
 }
@@ -343,15 +350,27 @@ impl Report {
     fn new(r: &FileReport) -> Report {
         Report {
             map: report_map(r),
+            path: r.path.clone(),
             verdict: r.verdict,
             measured: r.info.is_some(),
         }
     }
 }
 
+/// The bytes of a path as the OS holds them (`os.fsencode`).
+#[cfg(unix)]
+fn os_bytes(p: &std::path::Path) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    p.as_os_str().as_bytes().to_vec()
+}
+
+/// The bytes of a path (UTF-8 where paths are not byte strings).
+#[cfg(not(unix))]
+fn os_bytes(p: &std::path::Path) -> Vec<u8> {
+    p.to_string_lossy().into_owned().into_bytes()
+}
+
 fields!(Report {
-    /// The path checked (the `name` given for bytes and streams, else `""`).
-    path,
     /// `image`, `video`, `audio` or `unknown`.
     kind,
     /// Format by content, also when the file could not be measured.
@@ -359,6 +378,21 @@ fields!(Report {
     /// Size in bytes, when known.
     bytes,
 }
+    /// The path checked (the `name` given for bytes and streams, else `""`;
+    /// the URL of a remote object). A name that is not valid UTF-8 is
+    /// decoded as `os.fsdecode` does (undecodable bytes as lone surrogates),
+    /// so `open(report.path)` opens the file.
+    #[getter]
+    fn path<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(self.path.as_os_str().into_pyobject(py)?.into_any())
+    }
+
+    /// The path's bytes as the OS holds them (`os.fsencode(report.path)`).
+    #[getter]
+    fn path_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &os_bytes(&self.path))
+    }
+
     /// Whether the file passes (warnings allowed).
     #[getter]
     fn ok(&self) -> bool {
@@ -395,9 +429,15 @@ fields!(Report {
         rule_ids(&self.map)
     }
 
-    /// The report as a dict, equal to the object `preflight check --format json` prints.
+    /// The report as a dict, equal to the object `preflight check --format json`
+    /// prints; for a path that is not UTF-8, `"path"` is `Report.path`
+    /// (the JSON text, like `to_json`, holds it with U+FFFD instead).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(pythonize::pythonize(py, &self.map)?)
+        let d = pythonize::pythonize(py, &self.map)?;
+        if self.path.to_str().is_none() {
+            d.set_item("path", self.path(py)?)?;
+        }
+        Ok(d)
     }
 
     /// The report as JSON text (one line).
@@ -608,12 +648,219 @@ fn limits(max_read: Option<u64>) -> ProbeLimits {
     }
 }
 
+/// Objects read at once from remote stores when `remote_jobs` is `None`
+/// (the CLI's default too).
+const REMOTE_JOBS: usize = 64;
+
+/// How remote inputs are read: `endpoint_url` for `s3://` (else the
+/// store's usual environment: `AWS_ENDPOINT_URL`, `AWS_REGION`,
+/// `AWS_ACCESS_KEY_ID`, …), `remote_jobs` objects in flight. A plain
+/// `http://` endpoint, given or from the environment, is allowed.
+fn remote_opts(
+    endpoint_url: Option<String>,
+    remote_jobs: Option<usize>,
+    max_read: Option<u64>,
+) -> RemoteOptions {
+    let env_http = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_ENDPOINT"]
+        .iter()
+        .any(|k| std::env::var(k).is_ok_and(|v| v.starts_with("http://")));
+    RemoteOptions::default()
+        .limits(limits(max_read))
+        .concurrency(remote_jobs.unwrap_or(REMOTE_JOBS).max(1))
+        .allow_http(env_http)
+        .endpoint_url(endpoint_url)
+}
+
+/// A tokio runtime of its own (for the thread that streams `check_many`'s
+/// remote reports).
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .thread_name("preflight-remote")
+        .enable_all()
+        .build()
+}
+
+/// The process's network runtime and the object stores set up on it,
+/// kept between calls: setting up the HTTP clients (TLS roots) costs
+/// ~80 ms, more than reading a nearby object. A forked child (its `pid`
+/// differs) makes its own: the parent's runtime threads do not exist there.
+struct Net {
+    pid: u32,
+    rt: tokio::runtime::Runtime,
+    stores: Mutex<HashMap<String, Arc<Stores>>>,
+}
+
+static NET: Mutex<Option<Arc<Net>>> = Mutex::new(None);
+
+fn net() -> std::io::Result<Arc<Net>> {
+    let mut slot = NET.lock().unwrap_or_else(|p| p.into_inner());
+    let pid = std::process::id();
+    if let Some(n) = slot.as_ref() {
+        if n.pid == pid {
+            return Ok(n.clone());
+        }
+    }
+    if let Some(stale) = slot.take() {
+        // Dropping a runtime whose threads are the parent's would wait for them.
+        std::mem::forget(stale);
+    }
+    let n = Arc::new(Net {
+        pid,
+        rt: runtime()?,
+        stores: Mutex::new(HashMap::new()),
+    });
+    *slot = Some(n.clone());
+    Ok(n)
+}
+
+impl Net {
+    /// The stores for `opts`, set up once per endpoint, concurrency and
+    /// cloud environment (a changed `AWS_*` variable sets up new ones).
+    fn stores(&self, opts: &RemoteOptions) -> Result<Arc<Stores>, RemoteError> {
+        let mut env: Vec<(String, String)> = std::env::vars()
+            .filter(|(k, _)| {
+                ["AWS_", "GOOGLE_", "AZURE_"]
+                    .iter()
+                    .any(|p| k.starts_with(p))
+            })
+            .collect();
+        env.sort();
+        let key = format!(
+            "{:?} {} {} {env:?}",
+            opts.endpoint_url, opts.allow_http, opts.concurrency
+        );
+        let mut map = self.stores.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = map.get(&key) {
+            return Ok(s.clone());
+        }
+        let s = Arc::new(Stores::new(opts)?);
+        map.insert(key, s.clone());
+        Ok(s)
+    }
+}
+
+/// An error report for each URL (the network runtime could not start).
+fn unreadable_all(urls: &[Url], profile: &Profile, why: &str) -> Vec<FileReport> {
+    urls.iter()
+        .map(|u| {
+            FileReport::error(
+                &PathBuf::from(u.as_str()),
+                None,
+                preflight::Violation::new(
+                    preflight::Rule::FileUnreadable,
+                    None,
+                    None,
+                    format!("cannot start the network runtime: {why}"),
+                ),
+            )
+            .for_profiles([profile.name.as_str()])
+        })
+        .collect()
+}
+
+/// Runs a stream of remote checks to the end on the process's runtime
+/// (the GIL must be released).
+fn remote_reports(
+    urls: Vec<Url>,
+    profile: &Profile,
+    make: impl FnOnce(Vec<Url>) -> BoxStream<'static, Checked>,
+) -> Vec<FileReport> {
+    if urls.is_empty() {
+        return Vec::new();
+    }
+    match net() {
+        Ok(n) => n.rt.block_on(make(urls).map(|c| c.report).collect()),
+        Err(e) => unreadable_all(&urls, profile, &e.to_string()),
+    }
+}
+
+/// Checks each URL as one object, in order, with the kept stores.
+fn remote_each(urls: Vec<Url>, profile: &Profile, opts: RemoteOptions) -> Vec<FileReport> {
+    if urls.is_empty() {
+        return Vec::new();
+    }
+    let n = match net() {
+        Ok(n) => n,
+        Err(e) => return unreadable_all(&urls, profile, &e.to_string()),
+    };
+    match n.stores(&opts) {
+        Ok(stores) => {
+            let profiles = vec![profile.clone()];
+            n.rt.block_on(
+                preflight_remote::check_each_with(stores, urls, profiles, opts)
+                    .map(|c| c.report)
+                    .collect(),
+            )
+        }
+        // As check_each_against reports stores that cannot be set up.
+        Err(_) => n.rt.block_on(
+            preflight_remote::check_each_against(urls, vec![profile.clone()], opts)
+                .map(|c| c.report)
+                .collect(),
+        ),
+    }
+}
+
+/// The URL a `str` source names, when it is one preflight reads remotely
+/// (`s3://`, `gs://`, `az://`, `http(s)://`, …).
+fn remote_src(src: &Bound<'_, PyAny>) -> Option<Url> {
+    if !src.is_instance_of::<PyString>() {
+        return None;
+    }
+    src.extract::<String>().ok().as_deref().and_then(is_remote)
+}
+
+/// Splits inputs into URLs read remotely and local paths (order kept in each).
+fn split(paths: Vec<PathBuf>) -> (Vec<Url>, Vec<PathBuf>) {
+    let mut urls = Vec::new();
+    let mut local = Vec::new();
+    for p in paths {
+        match p.to_str().and_then(is_remote) {
+            Some(u) => urls.push(u),
+            None => local.push(p),
+        }
+    }
+    (urls, local)
+}
+
 /// Reads the headers of `src` (a path, bytes, a memoryview or bytearray, or
 /// a binary file object with `read` and `seek`) and returns what it is.
 /// Raises `ProbeError` (with `.rule`) when it cannot be measured.
 #[pyfunction]
-#[pyo3(signature = (src, *, max_read=None))]
-fn probe(py: Python<'_>, src: &Bound<'_, PyAny>, max_read: Option<u64>) -> PyResult<MediaInfoPy> {
+#[pyo3(signature = (src, *, max_read=None, endpoint_url=None))]
+fn probe(
+    py: Python<'_>,
+    src: &Bound<'_, PyAny>,
+    max_read: Option<u64>,
+    endpoint_url: Option<String>,
+) -> PyResult<MediaInfoPy> {
+    if let Some(url) = remote_src(src) {
+        let opts = remote_opts(endpoint_url, Some(1), max_read);
+        let probed = py.detach(|| match net() {
+            Ok(n) => {
+                let probed = match n.stores(&opts) {
+                    Ok(stores) => {
+                        n.rt.block_on(preflight_remote::probe_url_with(&stores, &url, &opts))
+                    }
+                    Err(_) => n.rt.block_on(preflight_remote::probe_url(&url, &opts)),
+                };
+                probed.result.map_err(|e| (remote_rule(&e), e.to_string()))
+            }
+            Err(e) => Err((
+                preflight::Rule::FileUnreadable,
+                format!("cannot start the network runtime: {e}"),
+            )),
+        });
+        let info = probed.map_err(|(rule, msg)| {
+            let err = ProbeError::new_err(msg);
+            let _ = err.value(py).setattr("rule", rule.id());
+            err
+        })?;
+        let r = FileReport::checked(url.as_str(), info, preflight::Report::default());
+        return Ok(media_info(&report_map(&r)));
+    }
     let source = Source::of(src)?;
     let mut head = Vec::new();
     let (_, probed) = probe_source(py, &source, &limits(max_read), &mut head)?;
@@ -626,19 +873,39 @@ fn probe(py: Python<'_>, src: &Bound<'_, PyAny>, max_read: Option<u64>) -> PyRes
     Ok(media_info(&report_map(&r)))
 }
 
+/// The rule a remote failure is reported under.
+fn remote_rule(e: &RemoteError) -> preflight::Rule {
+    match e {
+        RemoteError::Probe(e) => e.rule(),
+        RemoteError::Requests { .. } => preflight::Rule::FileLimit,
+        _ => preflight::Rule::FileUnreadable,
+    }
+}
+
 /// Checks `src` against `profile` (a `Profile`, a built-in name or a TOML
 /// file; default `seedance2`). A file that cannot be read or parsed is a
-/// report with verdict `error`, not an exception.
+/// report with verdict `error`, not an exception. A `str` that is a URL
+/// (`s3://`, `https://`, …) is read remotely, headers only.
 #[pyfunction]
-#[pyo3(signature = (src, profile=None, *, name=None, max_read=None))]
+#[pyo3(signature = (src, profile=None, *, name=None, max_read=None, endpoint_url=None))]
 fn check(
     py: Python<'_>,
     src: &Bound<'_, PyAny>,
     profile: Option<&Bound<'_, PyAny>>,
     name: Option<PathBuf>,
     max_read: Option<u64>,
+    endpoint_url: Option<String>,
 ) -> PyResult<Report> {
     let profile = resolve_profile(py, profile)?;
+    if let (Some(url), None) = (remote_src(src), &name) {
+        let opts = remote_opts(endpoint_url, Some(1), max_read);
+        let mut r = py.detach(|| remote_each(vec![url], &profile, opts));
+        // One URL in, one report out.
+        return match r.pop() {
+            Some(r) => Ok(Report::new(&r)),
+            None => Err(PyValueError::new_err("no report for the URL")),
+        };
+    }
     let source = Source::of(src)?;
     let limits = limits(max_read);
     if let (Source::Path(p), None) = (&source, &name) {
@@ -686,27 +953,107 @@ fn paths_of(paths: &Bound<'_, PyAny>) -> PyResult<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// `reports` followed by the reports of `urls`, checked from now on (beside
+/// the local ones) on a thread of their own, as the CLI does.
+fn chain_remote(
+    reports: Reports,
+    urls: Vec<Url>,
+    profile: Profile,
+    opts: RemoteOptions,
+) -> Reports {
+    if urls.is_empty() {
+        return reports;
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel::<FileReport>(256);
+    std::thread::spawn(move || match runtime() {
+        Ok(rt) => rt.block_on(async move {
+            let mut s = preflight_remote::check_all(urls, profile, opts);
+            while let Some(c) = s.next().await {
+                if tx.send(c.report).is_err() {
+                    // The iterator was dropped: stop reading.
+                    break;
+                }
+            }
+        }),
+        Err(e) => {
+            for r in unreadable_all(&urls, &profile, &e.to_string()) {
+                let _ = tx.send(r);
+            }
+        }
+    });
+    Box::new(reports.chain(rx))
+}
+
 /// Checks files and folders (recursively) in parallel and yields each
-/// report as it finishes.
+/// report as it finishes. URLs among the paths are read remotely: an
+/// `s3://bucket/prefix/` (or `gs://`, `az://`) is listed, each object and
+/// each `http(s)://` URL read by range, headers only.
 #[pyfunction]
-#[pyo3(signature = (paths, profile=None, *, jobs=None, max_read=None))]
+#[pyo3(signature = (paths, profile=None, *, jobs=None, max_read=None, endpoint_url=None, remote_jobs=None))]
 fn check_many(
     py: Python<'_>,
     paths: &Bound<'_, PyAny>,
     profile: Option<&Bound<'_, PyAny>>,
     jobs: Option<usize>,
     max_read: Option<u64>,
+    endpoint_url: Option<String>,
+    remote_jobs: Option<usize>,
 ) -> PyResult<ReportIter> {
     let profile = resolve_profile(py, profile)?;
-    let paths = paths_of(paths)?;
+    let (urls, local) = split(paths_of(paths)?);
     let opts = BatchOptions::new()
         .jobs(jobs.unwrap_or(0))
         .limits(limits(max_read));
-    let it = preflight::check_paths(paths, &profile, &opts)
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let local: Reports = if local.is_empty() && !urls.is_empty() {
+        Box::new(std::iter::empty())
+    } else {
+        Box::new(
+            preflight::check_paths(local, &profile, &opts)
+                .map_err(|e| PyValueError::new_err(e.to_string()))?,
+        )
+    };
+    let ropts = remote_opts(endpoint_url, remote_jobs, max_read);
     Ok(ReportIter {
-        inner: Mutex::new(Box::new(it)),
+        inner: Mutex::new(chain_remote(local, urls, profile, ropts)),
     })
+}
+
+/// The objects that `inputs` name (URLs): a bucket or a prefix (`s3://bucket/dir/`,
+/// or a key that names no object but prefixes some) is listed; an object key
+/// or an `http(s)://` URL is itself. Raises `OSError` when a listing fails
+/// and `ValueError` for an input that is not such a URL.
+#[pyfunction]
+#[pyo3(signature = (inputs, *, endpoint_url=None))]
+fn list_objects(
+    py: Python<'_>,
+    inputs: &Bound<'_, PyAny>,
+    endpoint_url: Option<String>,
+) -> PyResult<Vec<String>> {
+    let mut urls = Vec::new();
+    for p in paths_of(inputs)? {
+        let s = p.to_string_lossy();
+        urls.push(is_remote(&s).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "{s:?} is not an s3://, gs://, az:// or http(s):// URL"
+            ))
+        })?);
+    }
+    let opts = remote_opts(endpoint_url, None, None);
+    let listed: Result<Vec<String>, String> = py.detach(|| {
+        let n = net().map_err(|e| format!("cannot start the network runtime: {e}"))?;
+        n.rt.block_on(async {
+            let mut out = Vec::new();
+            let mut s = preflight_remote::list_objects(urls, &opts);
+            while let Some(r) = s.next().await {
+                match r {
+                    Ok((u, _)) => out.push(u.to_string()),
+                    Err((u, why)) => return Err(format!("{u}: {why}")),
+                }
+            }
+            Ok(out)
+        })
+    });
+    listed.map_err(pyo3::exceptions::PyOSError::new_err)
 }
 
 /// The flat columns of `check_table` (SPEC §4 names), in this order.
@@ -729,9 +1076,11 @@ const COLUMNS: [&str; 14] = [
 
 /// Checks each path (files; folders walked when `walk`) and returns the
 /// report columns as a dict of lists: in input order without `walk`, one
-/// row per path; ordered by path with it.
+/// row per path (a URL is one object); ordered by path with it (URL
+/// prefixes listed).
 #[pyfunction]
-#[pyo3(signature = (paths, profile=None, *, jobs=None, walk=false, max_read=None))]
+#[pyo3(signature = (paths, profile=None, *, jobs=None, walk=false, max_read=None, endpoint_url=None, remote_jobs=None))]
+#[allow(clippy::too_many_arguments)]
 fn _check_columns<'py>(
     py: Python<'py>,
     paths: &Bound<'py, PyAny>,
@@ -739,31 +1088,59 @@ fn _check_columns<'py>(
     jobs: Option<usize>,
     walk: bool,
     max_read: Option<u64>,
+    endpoint_url: Option<String>,
+    remote_jobs: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let profile = resolve_profile(py, profile)?;
     let paths = paths_of(paths)?;
+    let ropts = remote_opts(endpoint_url, remote_jobs, max_read);
     let limits = limits(max_read);
     let jobs = jobs.unwrap_or(0);
     let maps: Vec<Map<String, Value>> = py.detach(|| -> PyResult<_> {
+        let profiles = vec![profile.clone()];
         let reports: Vec<FileReport> = if walk {
+            let (urls, local) = split(paths);
             let opts = BatchOptions::new().jobs(jobs).limits(limits.clone());
-            let mut all: Vec<FileReport> = preflight::check_paths(paths, &profile, &opts)
-                .map_err(|e| PyValueError::new_err(e.to_string()))?
-                .collect();
+            let mut all: Vec<FileReport> = if local.is_empty() {
+                Vec::new()
+            } else {
+                preflight::check_paths(local, &profile, &opts)
+                    .map_err(|e| PyValueError::new_err(e.to_string()))?
+                    .collect()
+            };
+            all.extend(remote_reports(urls, &profile, |u| {
+                preflight_remote::check_all_against(u, profiles, ropts)
+            }));
             all.sort_by(|a, b| a.path.cmp(&b.path));
             all
         } else {
             use rayon::prelude::*;
+            // The rows that are URLs, read remotely (in order), the rest here.
+            let (remote_rows, urls): (Vec<usize>, Vec<Url>) = paths
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| Some((i, p.to_str().and_then(is_remote)?)))
+                .unzip();
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(jobs)
                 .build()
                 .map_err(|e| PyValueError::new_err(e.to_string()))?;
-            pool.install(|| {
+            let mut rows: Vec<Option<FileReport>> = pool.install(|| {
                 paths
                     .par_iter()
-                    .map(|p| preflight::check_path(p, &profile, &limits))
+                    .enumerate()
+                    .map(|(i, p)| {
+                        (remote_rows.binary_search(&i).is_err())
+                            .then(|| preflight::check_path(p, &profile, &limits))
+                    })
                     .collect()
-            })
+            });
+            let remote = remote_each(urls, &profile, ropts);
+            for (i, r) in remote_rows.into_iter().zip(remote) {
+                rows[i] = Some(r);
+            }
+            // Every row was filled: a local check or a remote one each.
+            rows.into_iter().flatten().collect()
         };
         use rayon::prelude::*;
         Ok(reports.par_iter().map(report_map).collect())
@@ -973,11 +1350,59 @@ fields!(FixResult {
     }
 );
 
+/// `pad_color`: a name (black, white, gray), `#rrggbb`, or an `(r, g, b)` tuple.
+fn pad_color(c: &Bound<'_, PyAny>) -> PyResult<[u8; 3]> {
+    if let Ok((r, g, b)) = c.extract::<(u8, u8, u8)>() {
+        return Ok([r, g, b]);
+    }
+    let bad = || {
+        PyValueError::new_err(format!(
+            "pad_color {c} is not a colour (black, white, gray, #rrggbb or an (r, g, b) tuple of 0-255)"
+        ))
+    };
+    let s: String = c.extract().map_err(|_| bad())?;
+    match s.to_ascii_lowercase().as_str() {
+        "black" => return Ok([0, 0, 0]),
+        "white" => return Ok([255, 255, 255]),
+        "gray" | "grey" => return Ok([128, 128, 128]),
+        _ => {}
+    }
+    let hex = s.strip_prefix('#').unwrap_or(&s);
+    if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    let v = u32::from_str_radix(hex, 16).map_err(|_| bad())?;
+    Ok([(v >> 16) as u8, (v >> 8) as u8, v as u8])
+}
+
+/// One of `choices` (`name=value` pairs) by name, else a `ValueError`.
+fn choice<T: Copy>(arg: &str, value: &str, choices: &[(&str, T)]) -> PyResult<T> {
+    choices
+        .iter()
+        .find(|(n, _)| *n == value)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<String> = choices.iter().map(|(n, _)| format!("{n:?}")).collect();
+            PyValueError::new_err(format!(
+                "{arg} must be one of {}, not {value:?}",
+                names.join(", ")
+            ))
+        })
+}
+
 /// Repairs `src` (a file or a folder, recursively) into `out_dir`, as
 /// `preflight fix SRC --out OUT_DIR` does: a repaired copy of every file
 /// that fails but can be repaired, re-checked; inputs are never modified.
+/// The keyword arguments are the CLI's flags: `aspect` (`pad`/`crop`),
+/// `pad_color`, `to` (`jpeg`/`png`/`webp`, for images), `quality` and
+/// `min_quality` (JPEG, 1-100), `trim` (`start`/`middle`/`end`, for
+/// too-long audio), `pad_audio` (pad too-short audio with silence).
 #[pyfunction]
-#[pyo3(signature = (src, out_dir, profile=None, *, all=false, dry_run=false, aspect="pad", jobs=None))]
+#[pyo3(signature = (
+    src, out_dir, profile=None, *, all=false, dry_run=false, aspect="pad",
+    pad_color=None, to=None, quality=90, min_quality=60, trim="start", pad_audio=false,
+    jobs=None
+))]
 #[allow(clippy::too_many_arguments)]
 fn fix(
     py: Python<'_>,
@@ -987,19 +1412,60 @@ fn fix(
     all: bool,
     dry_run: bool,
     aspect: &str,
+    pad_color: Option<&Bound<'_, PyAny>>,
+    to: Option<&str>,
+    quality: u8,
+    min_quality: u8,
+    trim: &str,
+    pad_audio: bool,
     jobs: Option<usize>,
 ) -> PyResult<Vec<FixResult>> {
+    use preflight_fix::{AspectMode, ImageTarget, TrimMode};
     let profile = resolve_profile(py, profile)?;
     let paths = paths_of(src)?;
-    let aspect = match aspect {
-        "pad" => preflight_fix::AspectMode::Pad,
-        "crop" => preflight_fix::AspectMode::Crop,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "aspect must be \"pad\" or \"crop\", not {other:?}"
-            )))
-        }
+    let aspect = choice(
+        "aspect",
+        aspect,
+        &[("pad", AspectMode::Pad), ("crop", AspectMode::Crop)],
+    )?;
+    let pad_color = match pad_color.filter(|c| !c.is_none()) {
+        Some(c) => self::pad_color(c)?,
+        None => [0, 0, 0],
     };
+    let to = to
+        .map(|t| {
+            choice(
+                "to",
+                t,
+                &[
+                    ("jpeg", ImageTarget::Jpeg),
+                    ("png", ImageTarget::Png),
+                    ("webp", ImageTarget::Webp),
+                ],
+            )
+        })
+        .transpose()?;
+    let trim = choice(
+        "trim",
+        trim,
+        &[
+            ("start", TrimMode::Start),
+            ("middle", TrimMode::Middle),
+            ("end", TrimMode::End),
+        ],
+    )?;
+    for (arg, q) in [("quality", quality), ("min_quality", min_quality)] {
+        if !(1..=100).contains(&q) {
+            return Err(PyValueError::new_err(format!(
+                "{arg} must be 1-100, not {q}"
+            )));
+        }
+    }
+    if min_quality > quality {
+        return Err(PyValueError::new_err(format!(
+            "min_quality {min_quality} is above quality {quality}"
+        )));
+    }
     for p in &paths {
         if std::fs::symlink_metadata(p).is_err() {
             return Err(PyValueError::new_err(format!(
@@ -1008,7 +1474,14 @@ fn fix(
             )));
         }
     }
-    let opts = preflight_fix::FixOptions::new().aspect(aspect);
+    let opts = preflight_fix::FixOptions::new()
+        .aspect(aspect)
+        .pad_color(pad_color)
+        .to(to)
+        .quality(quality)
+        .min_quality(min_quality)
+        .trim(trim)
+        .pad_audio(pad_audio);
     let run = preflight_fix::FixRunOptions::new()
         .all(all)
         .dry_run(dry_run)
@@ -1042,6 +1515,7 @@ fn _preflight(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(probe, m)?)?;
     m.add_function(wrap_pyfunction!(check, m)?)?;
     m.add_function(wrap_pyfunction!(check_many, m)?)?;
+    m.add_function(wrap_pyfunction!(list_objects, m)?)?;
     m.add_function(wrap_pyfunction!(_check_columns, m)?)?;
     m.add_function(wrap_pyfunction!(check_request, m)?)?;
     m.add_function(wrap_pyfunction!(fix, m)?)?;

@@ -46,3 +46,96 @@ def cli_reports():
     assert out.returncode in (0, 1), out.stderr.decode()
     doc = json.loads(out.stdout)
     return {f["path"]: f for f in doc["files"]}
+
+
+def moto_server_bin():
+    """moto_server from `$PREFLIGHT_MOTO_SERVER` or PATH; None without it
+    (the S3 tests then skip, unless `PREFLIGHT_REQUIRE_MOTO=1`: .ci/python.sh
+    installs moto and sets it)."""
+    import shutil
+
+    env = os.environ.get("PREFLIGHT_MOTO_SERVER")
+    found = env if env and Path(env).is_file() else shutil.which("moto_server")
+    if found is None and os.environ.get("PREFLIGHT_REQUIRE_MOTO") == "1":
+        pytest.fail("PREFLIGHT_REQUIRE_MOTO=1 but no moto_server (PATH or $PREFLIGHT_MOTO_SERVER)")
+    return found
+
+
+#: The credentials and region every S3 test uses (moto checks no signature;
+#: without credentials a client would ask the instance metadata service).
+S3_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_REGION": "us-east-1",
+}
+
+
+def s3_request(method, url, body=None):
+    """One unsigned S3 request (moto checks no signature): create a bucket
+    with `PUT /bucket`, upload with `PUT /bucket/key`."""
+    import urllib.request
+
+    # A body without a content type is sent as a form, which moto's server
+    # parses away and then waits for.
+    headers = {"Content-Type": "application/octet-stream"}
+    req = urllib.request.Request(url, data=body, method=method, headers=headers)
+    with urllib.request.urlopen(req, timeout=30) as r:
+        assert 200 <= r.status < 300, (url, r.status)
+        return r.read()
+
+
+class Bucket:
+    """A bucket on the test's S3 server."""
+
+    def __init__(self, endpoint, name):
+        from urllib.parse import quote
+
+        self.quote = quote
+        self.base = f"{endpoint}/{name}"
+        s3_request("PUT", self.base)
+
+    def put(self, key, data):
+        s3_request("PUT", f"{self.base}/{self.quote(key)}", data)
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """An S3-compatible server (moto_server) on 127.0.0.1, started here and
+    stopped at the end of the session; yields its endpoint URL. The
+    credentials and region of `S3_ENV` are in the environment meanwhile (as
+    a user's would be)."""
+    import socket
+    import time
+
+    exe = moto_server_bin()
+    if exe is None:
+        pytest.skip("no moto_server (pip install 'moto[s3]' flask flask-cors)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [exe, "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"moto_server did not start (exit {proc.poll()})")
+                time.sleep(0.1)
+        saved = {k: os.environ.get(k) for k in S3_ENV}
+        os.environ.update(S3_ENV)
+        yield f"http://127.0.0.1:{port}"
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -1,12 +1,14 @@
 """Ray Data: a local cluster checks 2,000 fixture copies; the verdicts and
-rules equal check_many's."""
+rules equal check_many's. And the same for 300 of them in an S3 bucket
+(moto_server on 127.0.0.1), read by range in the Ray tasks."""
 
+import os
 import shutil
 
 import pytest
 
 import preflight
-from conftest import TESTDATA
+from conftest import S3_ENV, TESTDATA, Bucket
 
 ray = pytest.importorskip("ray")
 pytest.importorskip("pyarrow")
@@ -16,7 +18,13 @@ N = 2000
 
 @pytest.fixture(scope="module")
 def cluster():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    # The workers' S3 credentials and region, as a cluster would be given them.
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        runtime_env={"env_vars": S3_ENV},
+    )
     yield
     ray.shutdown()
 
@@ -59,3 +67,31 @@ def test_map_batches_with_arrow_check(cluster, copies):
     ).take_all()
     expected = {r.path: r.verdict for r in preflight.check_many(copies[:300])}
     assert {r["file"]: r["verdict"] for r in out} == expected
+
+
+N_S3 = 300
+
+
+def test_check_dataset_over_an_s3_prefix_equals_check_many(cluster, copies, s3_endpoint):
+    import preflight.ray
+
+    bucket = Bucket(s3_endpoint, "ray")
+    local = copies[:N_S3]
+    for p in local:
+        with open(p, "rb") as f:
+            bucket.put(f"copies/{os.path.basename(p)}", f.read())
+    # The driver lists the prefix; the tasks read each object's headers.
+    urls = preflight.list_objects("s3://ray/copies/", endpoint_url=s3_endpoint)
+    assert len(urls) == N_S3
+    ds = ray.data.from_items([{"path": u} for u in urls])
+    rows = preflight.ray.check_dataset(ds, endpoint_url=s3_endpoint).take_all()
+    got = {
+        r["path"].rsplit("/", 1)[1]: (r["verdict"], list(r["rules"]), r["format"]) for r in rows
+    }
+    expected = {
+        os.path.basename(r.path): (r.verdict, r.rules, r.format)
+        for r in preflight.check_many(local)
+    }
+    assert len(got) == N_S3
+    assert got == expected
+    assert {v for v, _, _ in got.values()} == {"pass", "fail", "error"}

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::StreamExt;
 use object_store::path::Path as StorePath;
-use object_store::{GetOptions, GetRange, ObjectStore};
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt};
 use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
@@ -305,6 +305,19 @@ async fn store_get(
         Err(object_store::Error::NotFound { .. }) => return Err(FetchError::NotFound),
         Err(object_store::Error::Precondition { .. }) => {
             return Err(FetchError::Changed("its ETag changed".into()))
+        }
+        Err(e) if range.start == 0 => {
+            // No range of an empty object can be served (S3 answers 416):
+            // when its size was not listed, a HEAD tells it.
+            stats.requests += 1;
+            return match store.head(path).await {
+                Ok(meta) if meta.size == 0 => Ok(Got::Part {
+                    start: 0,
+                    total: 0,
+                    bytes: Bytes::new(),
+                }),
+                _ => Err(FetchError::Transport(store_message(&e))),
+            };
         }
         Err(e) => return Err(FetchError::Transport(store_message(&e))),
     };

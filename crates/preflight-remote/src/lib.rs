@@ -228,15 +228,20 @@ pub fn install_crypto_provider() {
 /// Probes the object at `url` (`http(s)://`, `s3://`, `gs://`, `az://`,
 /// and the other forms object_store parses).
 pub async fn probe_url(url: &Url, opts: &RemoteOptions) -> Probed {
-    let stores = match Stores::new(opts) {
-        Ok(s) => s,
-        Err(e) => {
-            return Probed {
-                result: Err(e),
-                stats: FetchStats::default(),
-            }
-        }
-    };
+    match Stores::new(opts) {
+        Ok(stores) => probe_url_with(&stores, url, opts).await,
+        Err(e) => Probed {
+            result: Err(e),
+            stats: FetchStats::default(),
+        },
+    }
+}
+
+/// [`probe_url`] with stores set up before (kept by a caller that probes
+/// one object at a time: setting up the HTTP clients costs more than a
+/// request to a nearby store). The stores' connections live on the tokio
+/// runtime that first used them, which must outlive them.
+pub async fn probe_url_with(stores: &Stores, url: &Url, opts: &RemoteOptions) -> Probed {
     let mut stats = FetchStats::default();
     let result = match stores.source(url, None) {
         Ok(src) => {
@@ -382,7 +387,7 @@ async fn check_object_once(
 /// One object to check, found from an input.
 enum Target {
     One { url: Url, size: Option<u64> },
-    Failed(Box<Checked>),
+    Failed { url: Url, why: String },
 }
 
 /// Expands the inputs into objects: an HTTP URL or an object key is one
@@ -399,15 +404,14 @@ fn targets(stores: Arc<Stores>, inputs: Vec<Url>) -> BoxStream<'static, Target> 
                             url,
                             size: Some(size),
                         },
-                        Err((url, why)) => Target::Failed(Box::new(unreadable(&url, None, &why))),
+                        Err((url, why)) => Target::Failed { url, why },
                     })
                     .boxed(),
                 Ok(None) => stream::iter([Target::One { url, size: None }]).boxed(),
-                Err(e) => stream::iter([Target::Failed(Box::new(unreadable(
-                    &url,
-                    None,
-                    &e.to_string(),
-                )))])
+                Err(e) => stream::iter([Target::Failed {
+                    url,
+                    why: e.to_string(),
+                }])
                 .boxed(),
             }
         })
@@ -451,16 +455,87 @@ pub fn check_all_against(
                     Target::One { url, size } => {
                         check_object(&stores, &url, size, &profiles, &opts).await
                     }
-                    Target::Failed(mut c) => {
+                    Target::Failed { url, why } => {
+                        let mut c = unreadable(&url, None, &why);
                         c.report = c
                             .report
                             .for_profiles(profiles.iter().map(|p| p.name.as_str()));
-                        *c
+                        c
                     }
                 }
             }
         })
         .buffer_unordered(jobs)
+        .boxed()
+}
+
+/// Checks each URL as one object (never listed, no `HEAD` first) against
+/// `profiles`, with at most [`RemoteOptions::concurrency`] objects in
+/// flight, yielding the reports in the order of `urls` (for callers that
+/// need one report per input, such as a table's rows). Must be polled
+/// inside a tokio runtime.
+pub fn check_each_against(
+    urls: Vec<Url>,
+    profiles: Vec<Profile>,
+    opts: RemoteOptions,
+) -> BoxStream<'static, Checked> {
+    match Stores::new(&opts) {
+        Ok(s) => check_each_with(Arc::new(s), urls, profiles, opts),
+        Err(e) => {
+            let why = e.to_string();
+            let names: Vec<String> = profiles.iter().map(|p| p.name.clone()).collect();
+            stream::iter(urls.into_iter().map(move |u| {
+                let mut c = unreadable(&u, None, &why);
+                c.report = c.report.for_profiles(names.iter().map(String::as_str));
+                c
+            }))
+            .boxed()
+        }
+    }
+}
+
+/// [`check_each_against`] with stores set up before (see [`probe_url_with`]).
+pub fn check_each_with(
+    stores: Arc<Stores>,
+    urls: Vec<Url>,
+    profiles: Vec<Profile>,
+    opts: RemoteOptions,
+) -> BoxStream<'static, Checked> {
+    let profiles: Arc<[Profile]> = profiles.into();
+    let opts = Arc::new(opts);
+    let jobs = opts.concurrency.max(1);
+    stream::iter(urls)
+        .map(move |url| {
+            let (stores, profiles, opts) = (stores.clone(), profiles.clone(), opts.clone());
+            async move { check_object(&stores, &url, None, &profiles, &opts).await }
+        })
+        .buffered(jobs)
+        .boxed()
+}
+
+/// One object found by [`list_objects`] (its URL and, when listed, its
+/// size), or a listing that failed (the URL listed and why).
+pub type Listed = Result<(Url, Option<u64>), (Url, String)>;
+
+/// The objects the inputs name, as [`check_all`] expands them: an HTTP(S)
+/// URL is itself (size unknown); an object key is itself (its size from a
+/// `HEAD`); a bucket, a URL ending in `/`, or a key that names no object but
+/// prefixes some is listed (with each object's size). A listing that fails
+/// yields `Err((url, why))`.
+/// Must be polled inside a tokio runtime.
+pub fn list_objects(inputs: Vec<Url>, opts: &RemoteOptions) -> BoxStream<'static, Listed> {
+    let stores = match Stores::new(opts) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            let why = e.to_string();
+            return stream::iter(inputs.into_iter().map(move |u| Err((u, why.clone())))).boxed();
+        }
+    };
+    targets(stores, inputs)
+        .map(|t| match t {
+            Target::One { url, size } => Ok((url, size)),
+            Target::Failed { url, why } => Err((url, why)),
+        })
         .boxed()
 }
 

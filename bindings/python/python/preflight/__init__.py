@@ -12,6 +12,14 @@ Python is the same object ``preflight check --format json`` prints.
 A file that cannot be read or parsed is a report with verdict ``"error"``,
 never an exception: only ``probe()`` raises (``ProbeError``), and loading a
 bad profile raises ``ProfileError``.
+
+URLs are read where they live, headers only, by range requests:
+``s3://bucket/prefix/`` (listed), ``s3://bucket/key``, ``gs://``, ``az://``
+and ``http(s)://`` wherever a path is taken (``check``, ``probe``,
+``check_many``, ``check_table``, ``arrow_check``). Credentials, region and
+endpoint come from each cloud's usual environment variables
+(``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_REGION``,
+``AWS_ENDPOINT_URL``, …); ``endpoint_url=`` is the CLI's ``--endpoint-url``.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from ._preflight import (
     check_many,
     check_request,
     fix,
+    list_objects,
     probe,
 )
 
@@ -58,6 +67,7 @@ __all__ = [
     "check_request",
     "check_table",
     "fix",
+    "list_objects",
     "probe",
     "report_schema",
 ]
@@ -123,14 +133,27 @@ def check_table(
     *,
     jobs: Optional[int] = None,
     max_read: Optional[int] = None,
+    endpoint_url: Optional[str] = None,
+    remote_jobs: Optional[int] = None,
 ) -> "pyarrow.Table":
     """Checks files and folders (recursively, in parallel) and returns one
     row per file, ordered by path, with flat columns (``COLUMNS``): path,
     kind, format, bytes, width, height, rotation, duration_s, fps, codec,
     sample_rate, channels, verdict and rules (the violated rule ids).
-    Needs pyarrow."""
+    URLs are read remotely as in ``check_many`` (prefixes listed,
+    ``remote_jobs`` objects at once). A path that is not valid UTF-8 is
+    shown with U+FFFD in the ``path`` column (Arrow strings are UTF-8;
+    ``check_many``'s ``Report.path_bytes`` keeps the bytes). Needs pyarrow."""
     pa = _pyarrow()
-    cols = _check_columns(paths, profile, jobs=jobs, walk=True, max_read=max_read)
+    cols = _check_columns(
+        paths,
+        profile,
+        jobs=jobs,
+        walk=True,
+        max_read=max_read,
+        endpoint_url=endpoint_url,
+        remote_jobs=remote_jobs,
+    )
     return pa.table(cols, schema=report_schema())
 
 
@@ -141,15 +164,27 @@ def arrow_check(
     *,
     jobs: Optional[int] = None,
     max_read: Optional[int] = None,
+    endpoint_url: Optional[str] = None,
+    remote_jobs: Optional[int] = None,
 ) -> "pyarrow.Table":
     """Adds the report columns to an Arrow batch whose ``path_column`` holds
-    file paths, one report per row in row order (for Ray Data:
+    file paths or object URLs (``s3://bucket/key``, ``https://…``: each one
+    object, read by range, headers only, ``remote_jobs`` at once, default
+    64), one report per row in row order (for Ray Data:
     ``ds.map_batches(preflight.arrow_check, batch_format="pyarrow")``).
     Columns of the batch with a report column's name are replaced; no
     ``path`` column is added (the batch has the paths already)."""
     pa = _pyarrow()
     paths = batch.column(path_column).to_pylist()
-    cols = _check_columns(paths, profile, jobs=jobs, walk=False, max_read=max_read)
+    cols = _check_columns(
+        paths,
+        profile,
+        jobs=jobs,
+        walk=False,
+        max_read=max_read,
+        endpoint_url=endpoint_url,
+        remote_jobs=remote_jobs,
+    )
     schema = report_schema()
     out = batch
     for name in COLUMNS[1:]:

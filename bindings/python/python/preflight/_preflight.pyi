@@ -1,7 +1,7 @@
 """Types of the compiled module (re-exported by ``preflight``)."""
 
 import os
-from typing import IO, Any, Dict, Iterable, Iterator, List, Literal, Optional, Union
+from typing import IO, Any, Dict, Iterable, Iterator, List, Literal, Optional, Tuple, Union
 
 __version__: str
 
@@ -109,7 +109,13 @@ class Report:
     ``preflight check --format json`` prints for it."""
 
     @property
-    def path(self) -> str: ...
+    def path(self) -> str:
+        """The path checked (a remote object's URL). A name that is not
+        valid UTF-8 is decoded as ``os.fsdecode`` does (surrogateescape), so
+        ``open(report.path)`` opens it."""
+    @property
+    def path_bytes(self) -> bytes:
+        """The path's bytes as the OS holds them (``os.fsencode(path)``)."""
     @property
     def ok(self) -> bool: ...
     @property
@@ -174,9 +180,16 @@ class FixResult:
     def output_rules(self) -> List[str]: ...
     def to_dict(self) -> Dict[str, Any]: ...
 
-def probe(src: _Source, *, max_read: Optional[int] = None) -> MediaInfo:
-    """Reads the headers of a path, bytes, a memoryview/bytearray or a binary
-    file object (read + seek). Raises ``ProbeError`` when it cannot measure."""
+def probe(
+    src: _Source,
+    *,
+    max_read: Optional[int] = None,
+    endpoint_url: Optional[str] = None,
+) -> MediaInfo:
+    """Reads the headers of a path, bytes, a memoryview/bytearray, a binary
+    file object (read + seek), or a URL (``s3://``, ``gs://``, ``az://``,
+    ``http(s)://``: read by range). Raises ``ProbeError`` when it cannot
+    measure."""
 
 def check(
     src: _Source,
@@ -184,9 +197,13 @@ def check(
     *,
     name: Optional[_Path] = None,
     max_read: Optional[int] = None,
+    endpoint_url: Optional[str] = None,
 ) -> Report:
     """Checks ``src`` against ``profile`` (default ``seedance2``). ``name``
-    is the path reported (its extension is checked against the content)."""
+    is the path reported (its extension is checked against the content). A
+    ``str`` URL (``s3://bucket/key``, ``https://…``) is read by range
+    requests, headers only; ``endpoint_url`` is an S3-compatible store's
+    endpoint (else ``AWS_ENDPOINT_URL`` and the other usual variables)."""
 
 def check_many(
     paths: Union[_Path, Iterable[_Path]],
@@ -194,8 +211,27 @@ def check_many(
     *,
     jobs: Optional[int] = None,
     max_read: Optional[int] = None,
+    endpoint_url: Optional[str] = None,
+    remote_jobs: Optional[int] = None,
 ) -> ReportIter:
-    """Checks files and folders (recursively) in parallel, streaming reports."""
+    """Checks files and folders (recursively) in parallel, streaming reports.
+    URLs among ``paths`` are read remotely, headers only: an
+    ``s3://bucket/prefix/`` (``gs://``, ``az://``) is listed, each object
+    and each ``http(s)://`` URL read by range requests, ``remote_jobs``
+    objects at once (default 64). Credentials, region and endpoint come
+    from each cloud's usual environment (``AWS_ACCESS_KEY_ID``,
+    ``AWS_REGION``, ``AWS_ENDPOINT_URL``, …); ``endpoint_url`` is the CLI's
+    ``--endpoint-url``. ``jobs`` is the threads for local files."""
+
+def list_objects(
+    inputs: Union[str, Iterable[str]],
+    *,
+    endpoint_url: Optional[str] = None,
+) -> List[str]:
+    """The object URLs that ``inputs`` name: a bucket, a prefix ending in
+    ``/``, or a key that names no object but prefixes some is listed; an
+    object key or an ``http(s)://`` URL is itself. Raises ``OSError`` when
+    a listing fails, ``ValueError`` for an input that is not such a URL."""
 
 def check_request(
     items: Iterable[Union[Report, _Path, Dict[str, Any]]],
@@ -214,9 +250,23 @@ def fix(
     all: bool = False,
     dry_run: bool = False,
     aspect: Literal["pad", "crop"] = "pad",
+    pad_color: Union[str, Tuple[int, int, int], None] = None,
+    to: Optional[Literal["jpeg", "png", "webp"]] = None,
+    quality: int = 90,
+    min_quality: int = 60,
+    trim: Literal["start", "middle", "end"] = "start",
+    pad_audio: bool = False,
     jobs: Optional[int] = None,
 ) -> List[FixResult]:
-    """Repairs what fails into ``out_dir`` (``preflight fix SRC --out OUT_DIR``)."""
+    """Repairs what fails into ``out_dir`` (``preflight fix SRC --out OUT_DIR``),
+    with the CLI's options: ``aspect`` (letterbox or centre crop),
+    ``pad_color`` (``black``, ``white``, ``gray``, ``#rrggbb`` or an
+    ``(r, g, b)`` tuple; default black), ``to`` (output image format;
+    default keep an accepted format, else JPEG, or PNG with transparency),
+    ``quality`` / ``min_quality`` (the first and the lowest JPEG quality
+    tried, 1-100), ``trim`` (which part of too-long audio to keep),
+    ``pad_audio`` (pad too-short audio with silence). Raises ``ValueError``
+    for a bad option, as the CLI exits with a usage error."""
 
 def _check_columns(
     paths: Union[_Path, Iterable[_Path]],
@@ -225,4 +275,6 @@ def _check_columns(
     jobs: Optional[int] = None,
     walk: bool = False,
     max_read: Optional[int] = None,
+    endpoint_url: Optional[str] = None,
+    remote_jobs: Optional[int] = None,
 ) -> Dict[str, List[Any]]: ...

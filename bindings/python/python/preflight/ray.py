@@ -8,8 +8,17 @@ each row, in parallel across the cluster (each block is checked by
     checked.filter(lambda r: r["verdict"] != "pass").write_parquet("failing/")
 
 The paths must be readable where the tasks run (a shared file system on a
-cluster). ``s3://`` URIs are not read yet: that waits for preflight's remote
-sources.
+cluster), or be object URLs (``s3://bucket/key``, ``gs://``, ``az://``,
+``https://``), which each task reads by range requests, headers only; list
+a prefix with ``preflight.list_objects``:
+
+    urls = preflight.list_objects("s3://media/refs/")
+    checked = preflight.ray.check_dataset(ray.data.from_items([{"path": u} for u in urls]))
+
+Credentials, region and endpoint come from the usual environment variables
+of the workers (``AWS_ACCESS_KEY_ID``, ``AWS_REGION``, ``AWS_ENDPOINT_URL``,
+… — pass them with ``runtime_env={"env_vars": …}`` on a cluster), or
+``endpoint_url=``.
 """
 
 from __future__ import annotations
@@ -32,6 +41,8 @@ def check_dataset(
     jobs: int = 1,
     batch_size: Optional[int] = 1024,
     max_read: Optional[int] = None,
+    endpoint_url: Optional[str] = None,
+    remote_jobs: Optional[int] = None,
     **map_batches_args: Any,
 ) -> "ray.data.Dataset":
     """Returns ``ds`` with the report columns of ``preflight.COLUMNS`` (but
@@ -40,7 +51,8 @@ def check_dataset(
 
     Ray runs one task per CPU; ``jobs`` is the threads each task checks
     with (1 for local disks; raise it for slow network storage, where a
-    task waits on reads). Other keyword arguments go to ``map_batches``
+    task waits on reads). Object URLs are read ``remote_jobs`` at once per
+    task (default 64). Other keyword arguments go to ``map_batches``
     (``concurrency``, ``num_cpus``, …)."""
     return ds.map_batches(
         arrow_check,
@@ -51,6 +63,8 @@ def check_dataset(
             "profile": profile,
             "jobs": jobs,
             "max_read": max_read,
+            "endpoint_url": endpoint_url,
+            "remote_jobs": remote_jobs,
         },
         **map_batches_args,
     )
