@@ -25,7 +25,7 @@ MATURIN_PEP517_ARGS="--profile dev --locked" \
 
 # moto_server for the S3 tests: the one .ci/remote.sh installed (same pins),
 # else installed here the same way. A missing moto_server fails the tests.
-moto="$target/moto-venv"
+moto="$target/remote-venv"
 if [ ! -x "$moto/bin/moto_server" ]; then
   python3 -m venv "$moto"
   "$moto/bin/pip" install -q --disable-pip-version-check 'moto[s3]==5.2.5' flask flask-cors
