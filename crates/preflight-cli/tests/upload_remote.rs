@@ -31,8 +31,18 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(testdata().join(name)).unwrap()
 }
 
+/// A moov-at-end MP4 of 4 MiB: the fixture with its `mdat` padded.
+const BIG_VIDEO: &str = "video/big_4MiB_moov_end.mp4";
+
+fn bytes_of(name: &str) -> Vec<u8> {
+    if name == BIG_VIDEO {
+        return common::pad_mdat(&fixture(PASS_VIDEO), 4 << 20);
+    }
+    fixture(name)
+}
+
 fn serve(names: &[&str]) -> Arc<Server> {
-    let files = names.iter().map(|n| (n.to_string(), fixture(n))).collect();
+    let files = names.iter().map(|n| (n.to_string(), bytes_of(n))).collect();
     Arc::new(Server::start(
         files,
         Mode {
@@ -91,14 +101,12 @@ fn manifest_entries(dir: &Path) -> Vec<Value> {
 
 #[test]
 fn a_url_is_checked_by_range_then_created_by_url_once() {
-    let files = serve(&[PASS_VIDEO, PASS_IMAGE, FAIL_IMAGE]);
+    let names = [PASS_VIDEO, PASS_IMAGE, FAIL_IMAGE, BIG_VIDEO];
+    let files = serve(&names);
     let s = FakeServer::start();
     let reads = record_reads(&s, &files);
     let d = tempfile::tempdir().unwrap();
-    let urls: Vec<String> = [PASS_VIDEO, PASS_IMAGE, FAIL_IMAGE]
-        .iter()
-        .map(|n| files.url(n).to_string())
-        .collect();
+    let urls: Vec<String> = names.iter().map(|n| files.url(n).to_string()).collect();
     let mut args = vec!["upload", "--group", "refs", "-q"];
     args.extend(urls.iter().map(String::as_str));
     let (code, out, err) = preflight(&s, d.path(), &args);
@@ -107,21 +115,26 @@ fn a_url_is_checked_by_range_then_created_by_url_once() {
         err.contains(&urls[2]) && err.contains("image.width"),
         "{err}"
     );
-    // Two assets, each of the URL form with the URL itself, the service
-    // fetched the fixture's bytes, and the check had read the URL first.
+    // An asset per passing URL, each of the URL form with the URL itself;
+    // the service fetched the file's bytes, and the check had read the URL
+    // (by range) before the create arrived.
     let assets = s.assets();
-    assert_eq!(assets.len(), 2, "{err}");
+    assert_eq!(assets.len(), 3, "{err}");
     let reads = reads.lock().unwrap().clone();
-    assert_eq!(reads.len(), 2);
-    let mut check_cost = HashMap::new();
-    for (name, url) in [PASS_VIDEO, PASS_IMAGE].iter().zip(&urls) {
+    assert_eq!(reads.len(), 3);
+    let passing = [
+        (PASS_VIDEO, &urls[0]),
+        (PASS_IMAGE, &urls[1]),
+        (BIG_VIDEO, &urls[3]),
+    ];
+    for (name, url) in passing {
         let a = assets
             .iter()
             .find(|a| a.upload.url.as_deref() == Some(url.as_str()))
             .unwrap_or_else(|| panic!("no asset made from {url}"));
         assert_eq!(a.upload.form, "url");
         assert_eq!(a.upload.fetch_error, None);
-        assert_eq!(a.upload.bytes, fixture(name), "{name}");
+        assert_eq!(a.upload.bytes, bytes_of(name), "{name}");
         let expected_type = if name.starts_with("video/") {
             "Video"
         } else {
@@ -133,21 +146,32 @@ fn a_url_is_checked_by_range_then_created_by_url_once() {
             before.requests >= 1,
             "{url} was not checked before CreateAsset"
         );
-        // Ranges only: the check read less than the whole file.
+        // Ranges only: at most the head and the tail were read.
+        let size = bytes_of(name).len() as u64;
+        assert!(before.requests <= 2, "{url}: {before:?}");
         assert!(
-            before.bytes <= fixture(name).len() as u64,
+            before.bytes <= size.min(2 * (64 << 10)),
             "{url}: {before:?}"
         );
-        check_cost.insert(*name, *before);
         assert!(out.contains(&format!("{url} → asset://{}", a.id)), "{out}");
+        let create = s
+            .seen()
+            .into_iter()
+            .find(|r| r.action == "CreateAsset" && r.raw.contains(url.as_str()))
+            .unwrap();
+        println!(
+            "{name}: {size} bytes; check {} request(s), {} bytes; CreateAsset body {} bytes",
+            before.requests,
+            before.bytes,
+            create.raw.len()
+        );
     }
-    println!("check before CreateAsset, per object: {check_cost:?}");
     // Never a create for the failing URL; its only read is the check's.
     assert!(s.seen().iter().all(|r| !r.raw.contains(FAIL_IMAGE)));
     assert_eq!(files.counts(FAIL_IMAGE).requests, 1);
     // The manifest knows each by URL and validators, not by content.
     let entries = manifest_entries(d.path());
-    assert_eq!(entries.len(), 2);
+    assert_eq!(entries.len(), 3);
     for e in &entries {
         let url = e["url"].as_str().unwrap();
         assert!(urls.contains(&url.to_string()));
@@ -164,8 +188,8 @@ fn a_url_is_checked_by_range_then_created_by_url_once() {
     let (code, out, err) = preflight(&s, d.path(), &args);
     assert_eq!(code, 1, "{err}");
     assert_eq!(s.count("CreateAsset"), creates, "{err}");
-    assert_eq!(out.matches("(already uploaded)").count(), 2, "{out}");
-    assert_eq!(s.assets().len(), 2);
+    assert_eq!(out.matches("(already uploaded)").count(), 3, "{out}");
+    assert_eq!(s.assets().len(), 3);
 }
 
 #[test]
@@ -258,6 +282,18 @@ fn changed_validators_make_a_new_asset_and_the_same_ones_none() {
         c.create_asset(&g, "x", preflight_api::upload::Payload::Multipart(&f)),
         Err(UploadError::RemoteOnly { .. })
     ));
+    // A presigned URL given as input is known without its signature: not
+    // stored, and the same object when signed again.
+    let signed = remote_checked(
+        &format!("{url}?X-Amz-Signature=abc&X-Amz-Expires=60"),
+        "\"v2\"",
+    );
+    assert_eq!(signed.path(), Path::new(url));
+    let again = up(&mut m, signed);
+    assert_eq!(
+        (again.source, &again.asset_id),
+        (Source::Manifest, &changed.asset_id)
+    );
     // Plain http:// to another machine cannot be made into one.
     let report = FileReport::checked(
         "http://media.example.com/a.jpg",
@@ -342,6 +378,17 @@ fn an_s3_prefix_is_uploaded_from_presigned_urls() {
         assert!(
             out.contains(&format!("s3://media/{key} → asset://{}", a.id)),
             "{out}"
+        );
+        let create = s
+            .seen()
+            .into_iter()
+            .find(|r| r.action == "CreateAsset" && r.raw.contains(key))
+            .unwrap();
+        println!(
+            "s3://media/{key}: {} bytes; CreateAsset body {} bytes (presigned URL {} bytes)",
+            objects[key].len(),
+            create.raw.len(),
+            u.as_str().len()
         );
     }
     assert!(s.seen().iter().all(|r| !r.raw.contains("narrow.jpg")));

@@ -214,7 +214,8 @@ impl Stores {
         let mut body: BoxStream<'static, Result<bytes::Bytes, FetchError>> = match url.scheme() {
             "http" | "https" => {
                 let mut req = self.http.get(url.clone());
-                if let Some(e) = etag {
+                // If-Match compares strongly: a weak ETag never matches.
+                if let Some(e) = etag.filter(|e| !e.starts_with("W/")) {
                     req = req.header(reqwest::header::IF_MATCH, e);
                 }
                 let resp = req.send().await.map_err(|e| {

@@ -332,6 +332,66 @@ pub fn remote_key(url: &str, v: &Validators) -> String {
     h.finalize().to_hex().to_string()
 }
 
+/// Query parameters that sign a URL (S3 SigV4 and SigV2, Google Cloud
+/// Storage, Azure SAS, CloudFront), compared case-insensitively.
+const SIGNATURE_PARAMS: &[&str] = &[
+    "signature",
+    "expires",
+    "awsaccesskeyid",
+    "key-pair-id",
+    "policy",
+    "sig",
+    "se",
+    "st",
+    "sp",
+    "sv",
+    "sr",
+    "spr",
+    "srt",
+    "ss",
+    "skoid",
+    "sktid",
+    "skt",
+    "ske",
+    "sks",
+    "skv",
+];
+
+/// The URL that names a remote object in the manifest and in what is
+/// printed: `url` without its fragment and without the query parameters
+/// that sign it (`X-Amz-*`, `X-Goog-*`, an Azure SAS, CloudFront's
+/// `Signature`…), so that a presigned URL given as input is neither stored
+/// (it is a credential) nor a new object each time it is signed again.
+/// ```
+/// use preflight_api::upload::url_identity;
+/// assert_eq!(
+///     url_identity("https://b.s3.amazonaws.com/a.mp4?X-Amz-Signature=ab&X-Amz-Expires=60&v=2#t"),
+///     "https://b.s3.amazonaws.com/a.mp4?v=2"
+/// );
+/// assert_eq!(url_identity("https://h/a.jpg?sig=x&se=2026"), "https://h/a.jpg");
+/// ```
+pub fn url_identity(url: &str) -> String {
+    let url = url.split('#').next().unwrap_or(url);
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_string();
+    };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|p| {
+            let name = p.split('=').next().unwrap_or("").to_ascii_lowercase();
+            !(p.is_empty()
+                || name.starts_with("x-amz-")
+                || name.starts_with("x-goog-")
+                || SIGNATURE_PARAMS.contains(&name.as_str()))
+        })
+        .collect();
+    if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    }
+}
+
 /// Whether `url` may be handed to the service to fetch: `https://`, or
 /// plain `http://` to this machine only (loopback). Plain HTTP to another
 /// host would let anyone on the path read or alter what the service
@@ -435,9 +495,10 @@ impl CheckedFile {
     /// A remote object that passed the check (`report.path` is its URL as
     /// checked), to be created from `send_url` (the same URL, or a
     /// presigned one) with the URL form of `CreateAsset`: no byte goes
-    /// through this client. Its key in the manifest is [`remote_key`] of
-    /// the checked URL and `validators`. Refused when `send_url` is not
-    /// [`url_for_service`].
+    /// through this client. Its path (printed, and stored in the manifest)
+    /// is the [`url_identity`] of the checked URL, and its key in the
+    /// manifest [`remote_key`] of that and `validators`. Refused when
+    /// `send_url` is not [`url_for_service`].
     pub fn from_remote_report(
         report: &FileReport,
         send_url: &str,
@@ -451,7 +512,9 @@ impl CheckedFile {
         if let Some(n) = validators.size {
             f.bytes = n;
         }
-        let key = remote_key(&report.path.to_string_lossy(), &validators);
+        let identity = url_identity(&report.path.to_string_lossy());
+        let key = remote_key(&identity, &validators);
+        f.path = PathBuf::from(identity);
         let _ = f.hash.set(key);
         f.remote = Some(Box::new(RemoteObject {
             send_url: send_url.to_string(),
