@@ -487,3 +487,27 @@ fn walk_count(dir: &Path) -> usize {
     }
     n
 }
+
+/// An MP3 whose duration was estimated (`--mp3-scan estimate`) is not
+/// uploaded: upload sends only what was measured exactly.
+#[test]
+fn an_estimated_duration_is_not_uploaded() {
+    const MP3: &str = "audio/ok_mp3_vbr_noxing_10s.mp3";
+    let files = serve(&[MP3]);
+    let s = FakeServer::start();
+    let d = tempfile::tempdir().unwrap();
+    let url = files.url(MP3).to_string();
+    let (code, _, err) = preflight(
+        &s,
+        d.path(),
+        &["upload", "--group", "a", "--mp3-scan", "estimate", &url],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("estimated") && err.contains(&url), "{err}");
+    assert_eq!(s.count("CreateAsset"), 0);
+    // Counted frame by frame (the default), it is uploaded by URL.
+    let (code, out, err) = preflight(&s, d.path(), &["upload", "--group", "a", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("{url} → asset://")), "{out}");
+    assert_eq!(s.assets()[0].asset_type, "Audio");
+}

@@ -146,8 +146,16 @@ pub fn check(
             out.requests += u64::from(c.stats.requests);
             out.bytes += c.stats.bytes;
             let r = c.report;
-            let passed = CheckedFile::from_report(&r).is_ok();
-            if passed {
+            let passed = r.verdict == preflight::Verdict::Pass;
+            let estimated = r.warnings.iter().any(|w| w.rule == Rule::FileEstimated);
+            if let (true, Err(e)) = (passed, CheckedFile::from_report(&r)) {
+                out.unsendable.push((r.path.clone(), e.to_string()));
+            } else if passed && estimated {
+                out.unsendable.push((
+                    r.path.clone(),
+                    "its duration was estimated (--mp3-scan estimate), not measured: upload only what was checked exactly (leave --mp3-scan at full)".into(),
+                ));
+            } else if passed {
                 let url = Url::parse(&r.path.to_string_lossy()).ok();
                 let send = match (&url, &stores, presign) {
                     (Some(u), _, _) if matches!(u.scheme(), "http" | "https") => Ok(u.to_string()),
