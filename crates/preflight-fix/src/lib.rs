@@ -503,6 +503,13 @@ impl FixReport {
         }
     }
 
+    /// A report with `status` for `path` and nothing else, for a caller
+    /// that decides about a file without a fix run (a remote object that
+    /// is not downloaded); its public fields are then set as needed.
+    pub fn for_path(path: &Path, status: FixStatus) -> FixReport {
+        FixReport::new(path, status)
+    }
+
     fn not_repaired(mut self, error: impl Into<FixError>) -> FixReport {
         let error = error.into();
         self.status = FixStatus::NotRepaired;

@@ -36,6 +36,7 @@ mod probe;
 mod store;
 
 pub use fetch::FetchError;
+pub use store::MAX_PRESIGN;
 pub use store::{is_remote, object_url, Stores};
 
 use futures::stream::{self, BoxStream, StreamExt};

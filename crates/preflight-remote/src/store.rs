@@ -1,17 +1,22 @@
 //! From URLs to sources: one HTTP client, one object store per bucket
 //! (built from the usual environment of each cloud), listings of prefixes.
 
-use crate::fetch::{store_message, Source};
+use crate::fetch::{store_message, FetchError, Source};
 use crate::{RemoteError, RemoteOptions};
 use futures::stream::{self, BoxStream, StreamExt};
-use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+use object_store::aws::{AmazonS3, AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
 use object_store::gcp::{GoogleCloudStorageBuilder, GoogleConfigKey};
 use object_store::path::Path as StorePath;
+use object_store::signer::{Method, Signer};
 use object_store::{BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt, RetryConfig};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use url::Url;
+
+/// The longest a presigned URL can be valid: 7 days, SigV4's limit.
+pub const MAX_PRESIGN: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// The schemes read from an object store, by the cloud that serves them.
 const S3: &[&str] = &["s3", "s3a"];
@@ -87,41 +92,42 @@ impl Stores {
         Ok(store)
     }
 
-    fn build(&self, url: &Url) -> Result<Arc<dyn ObjectStore>, RemoteError> {
+    /// Retries of a store's requests, from the options.
+    fn retry(&self) -> RetryConfig {
         let o = &self.opts;
-        let retry = RetryConfig {
+        RetryConfig {
             backoff: BackoffConfig::default(),
             max_retries: o.retries as usize,
             retry_timeout: o.timeout * (o.retries + 1),
-        };
-        // An `http://` endpoint, given or read from the environment
-        // (`AWS_ENDPOINT_URL`, `AZURE_STORAGE_ENDPOINT`, `GOOGLE_BASE_URL`,
-        // `STORAGE_EMULATOR_HOST`), is one the user chose: plain HTTP is
-        // allowed for it.
-        let http_ok = |endpoint: Option<String>| {
-            o.allow_http || endpoint.is_some_and(|e| e.starts_with("http://"))
-        };
-        let client = |allow_http: bool| {
-            ClientOptions::new()
-                .with_connect_timeout(o.timeout)
-                .with_timeout(o.timeout)
-                .with_allow_http(allow_http)
-        };
+        }
+    }
+
+    /// Whether plain HTTP is allowed for a store whose endpoint is
+    /// `endpoint`: an `http://` endpoint, given or read from the
+    /// environment (`AWS_ENDPOINT_URL`, `AZURE_STORAGE_ENDPOINT`,
+    /// `GOOGLE_BASE_URL`, `STORAGE_EMULATOR_HOST`), is one the user chose.
+    fn http_ok(&self, endpoint: Option<String>) -> bool {
+        self.opts.allow_http || endpoint.is_some_and(|e| e.starts_with("http://"))
+    }
+
+    /// A store's HTTP client options.
+    fn client(&self, allow_http: bool) -> ClientOptions {
+        ClientOptions::new()
+            .with_connect_timeout(self.opts.timeout)
+            .with_timeout(self.opts.timeout)
+            .with_allow_http(allow_http)
+    }
+
+    fn build(&self, url: &Url) -> Result<Arc<dyn ObjectStore>, RemoteError> {
+        let o = &self.opts;
+        let retry = self.retry();
+        let http_ok = |endpoint| self.http_ok(endpoint);
+        let client = |allow_http| self.client(allow_http);
         let bucket_url = format!("{}://{}", url.scheme(), url.host_str().unwrap_or(""));
         let s = url.scheme();
         let err = |e: object_store::Error| RemoteError::Url(store_message(&e));
         let store: Arc<dyn ObjectStore> = if S3.contains(&s) {
-            let mut b = AmazonS3Builder::from_env()
-                .with_url(bucket_url)
-                .with_retry(retry);
-            if let Some(e) = &o.endpoint_url {
-                b = b.with_endpoint(e);
-            }
-            let allow_http = http_ok(b.get_config_value(&AmazonS3ConfigKey::Endpoint));
-            b = b
-                .with_allow_http(allow_http)
-                .with_client_options(client(allow_http));
-            Arc::new(b.build().map_err(err)?)
+            Arc::new(self.s3(url)?)
         } else if GCS.contains(&s) {
             let mut b = GoogleCloudStorageBuilder::from_env()
                 .with_url(bucket_url)
@@ -160,6 +166,147 @@ impl Stores {
             )));
         };
         Ok(store)
+    }
+
+    /// The S3 store of `url`'s bucket, from the environment and the options.
+    fn s3(&self, url: &Url) -> Result<AmazonS3, RemoteError> {
+        let mut b = AmazonS3Builder::from_env()
+            .with_url(format!(
+                "{}://{}",
+                url.scheme(),
+                url.host_str().unwrap_or("")
+            ))
+            .with_retry(self.retry());
+        if let Some(e) = &self.opts.endpoint_url {
+            b = b.with_endpoint(e);
+        }
+        let allow_http = self.http_ok(b.get_config_value(&AmazonS3ConfigKey::Endpoint));
+        b.with_allow_http(allow_http)
+            .with_client_options(self.client(allow_http))
+            .build()
+            .map_err(|e| RemoteError::Url(store_message(&e)))
+    }
+
+    /// A presigned `GET` URL of the S3 object at `url` (`s3://bucket/key`),
+    /// valid for `expires` (at most [`MAX_PRESIGN`], SigV4's limit), signed
+    /// with the credentials of the environment. Signing is local: no request
+    /// is sent. (A URL signed with temporary credentials stops working when
+    /// they expire, whatever `expires` says.)
+    pub async fn presign_get(&self, url: &Url, expires: Duration) -> Result<Url, RemoteError> {
+        if !S3.contains(&url.scheme()) {
+            return Err(RemoteError::Url(format!(
+                "{}:// objects cannot be presigned here (only s3://)",
+                url.scheme()
+            )));
+        }
+        if expires.is_zero() || expires > MAX_PRESIGN {
+            return Err(RemoteError::Url(format!(
+                "a presigned URL is valid for 1 s to 7 days (SigV4), not {} s",
+                expires.as_secs()
+            )));
+        }
+        let key = key_of(url)?;
+        if key.as_ref().is_empty() || url.path().ends_with('/') {
+            return Err(RemoteError::Url(
+                "a presigned URL names one object, not a prefix".into(),
+            ));
+        }
+        self.s3(url)?
+            .signed_url(Method::GET, &key, expires)
+            .await
+            .map_err(|e| RemoteError::Url(format!("cannot presign: {}", store_message(&e))))
+    }
+
+    /// Downloads the whole object at `url` into `dest`, at most `cap`
+    /// bytes (more is an error, and what was written is partial: the
+    /// caller throws it away). With `etag` (the one its check saw), an
+    /// object whose ETag is no longer that one is refused
+    /// ([`FetchError::Changed`]): what is downloaded is what was checked.
+    /// Returns the bytes written.
+    pub async fn download(
+        &self,
+        url: &Url,
+        etag: Option<&str>,
+        cap: u64,
+        dest: &mut (dyn std::io::Write + Send),
+    ) -> Result<u64, RemoteError> {
+        let mut body: BoxStream<'static, Result<bytes::Bytes, FetchError>> = match url.scheme() {
+            "http" | "https" => {
+                let mut req = self.http.get(url.clone());
+                // If-Match compares strongly: a weak ETag never matches.
+                if let Some(e) = etag.filter(|e| !e.starts_with("W/")) {
+                    req = req.header(reqwest::header::IF_MATCH, e);
+                }
+                let resp = req.send().await.map_err(|e| {
+                    RemoteError::Fetch(FetchError::Transport(e.without_url().to_string()))
+                })?;
+                let status = resp.status().as_u16();
+                if status == 412 {
+                    return Err(FetchError::Changed("its ETag changed".into()).into());
+                }
+                if status == 404 || status == 410 {
+                    return Err(FetchError::NotFound.into());
+                }
+                if status != 200 {
+                    return Err(FetchError::Status { status }.into());
+                }
+                let got = resp.headers().get("etag").and_then(|v| v.to_str().ok());
+                if let (Some(want), Some(got)) = (etag, got) {
+                    if want != got {
+                        return Err(FetchError::Changed(format!(
+                            "ETag {want} when checked, {got} now"
+                        ))
+                        .into());
+                    }
+                }
+                if resp.content_length().is_some_and(|n| n > cap) {
+                    return Err(RemoteError::Url(format!(
+                        "larger than the {cap}-byte download cap"
+                    )));
+                }
+                resp.bytes_stream()
+                    .map(|r| r.map_err(|e| FetchError::Transport(e.without_url().to_string())))
+                    .boxed()
+            }
+            _ => {
+                let store = self.store(url)?;
+                let options = object_store::GetOptions {
+                    if_match: etag.map(str::to_string),
+                    ..object_store::GetOptions::default()
+                };
+                let got = match store.get_opts(&key_of(url)?, options).await {
+                    Ok(g) => g,
+                    Err(object_store::Error::NotFound { .. }) => {
+                        return Err(FetchError::NotFound.into())
+                    }
+                    Err(object_store::Error::Precondition { .. }) => {
+                        return Err(FetchError::Changed("its ETag changed".into()).into())
+                    }
+                    Err(e) => return Err(FetchError::Transport(store_message(&e)).into()),
+                };
+                if got.meta.size > cap {
+                    return Err(RemoteError::Url(format!(
+                        "larger than the {cap}-byte download cap"
+                    )));
+                }
+                got.into_stream()
+                    .map(|r| r.map_err(|e| FetchError::Transport(store_message(&e))))
+                    .boxed()
+            }
+        };
+        let mut n = 0u64;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk?;
+            n += chunk.len() as u64;
+            if n > cap {
+                return Err(RemoteError::Url(format!(
+                    "larger than the {cap}-byte download cap"
+                )));
+            }
+            dest.write_all(&chunk)
+                .map_err(|e| RemoteError::Url(format!("cannot write the download: {e}")))?;
+        }
+        Ok(n)
     }
 
     /// Where the object at `url` is read from.

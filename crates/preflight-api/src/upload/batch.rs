@@ -344,9 +344,11 @@ fn upload_one(
             (id.clone(), n.clone(), Source::Existing, st.clone())
         }
         _ => {
-            let payload = match mode {
-                Mode::Multipart => Payload::Multipart(file),
-                Mode::DataUri => Payload::DataUri(file),
+            let payload = match (file.send_url(), mode) {
+                // A remote object: the service fetches it (no byte through us).
+                (Some(url), _) => Payload::Url(url, file),
+                (None, Mode::Multipart) => Payload::Multipart(file),
+                (None, Mode::DataUri) => Payload::DataUri(file),
             };
             // The intent is on disk before the request goes out.
             {
@@ -382,6 +384,11 @@ fn upload_one(
         duration_s: file.duration_s(),
         status: status.as_str().to_string(),
         uploaded_at: now_unix(),
+        url: file
+            .send_url()
+            .map(|_| file.path().to_string_lossy().into_owned()),
+        etag: file.validators().and_then(|v| v.etag.clone()),
+        last_modified: file.validators().and_then(|v| v.last_modified.clone()),
     };
     {
         let mut m = manifest.lock().unwrap_or_else(|p| p.into_inner());

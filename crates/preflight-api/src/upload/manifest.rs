@@ -109,6 +109,18 @@ pub struct Entry {
     pub status: String,
     /// When it was recorded, in seconds since 1970.
     pub uploaded_at: u64,
+    /// A remote object created by URL: the URL it was checked at
+    /// (`https://…`, `s3://bucket/key`; never a presigned URL). Its
+    /// [`Entry::hash`] is then [`remote_key`](super::remote_key) of this
+    /// URL and the validators below, not a content hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The remote object's ETag when checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// The remote object's Last-Modified date when checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
 }
 
 /// A `CreateAsset` that was about to be sent and has no result yet.
@@ -270,6 +282,15 @@ impl Manifest {
         self.entries.iter().rev().find(|e| e.hash == hash)
     }
 
+    /// The most recent entry of the remote object at `url` in this group
+    /// (of any version).
+    pub fn find_url(&self, group_id: &str, url: &str) -> Option<&Entry> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.group_id == group_id && e.url.as_deref() == Some(url))
+    }
+
     /// The entry of an asset id.
     pub fn find_asset(&self, asset_id: &str) -> Option<&Entry> {
         self.entries.iter().rev().find(|e| e.asset_id == asset_id)
@@ -369,6 +390,9 @@ mod tests {
             duration_s: None,
             status: "Processing".into(),
             uploaded_at: 1,
+            url: None,
+            etag: None,
+            last_modified: None,
         }
     }
 

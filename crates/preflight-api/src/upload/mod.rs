@@ -182,6 +182,21 @@ pub enum UploadError {
         /// The file the content was uploaded with.
         other: PathBuf,
     },
+    /// A remote object whose URL the service cannot be given: not
+    /// `https://` (plain `http://` only to this machine), or not a URL.
+    #[error("{}: {reason}", .path.display())]
+    BadUrl {
+        /// The object (its URL as checked; never a presigned URL).
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A remote object has no local bytes to read (it travels by URL).
+    #[error("{}: a remote object is sent by URL only", .path.display())]
+    RemoteOnly {
+        /// The object.
+        path: PathBuf,
+    },
 }
 
 /// Why a report does not make a [`CheckedFile`].
@@ -249,6 +264,150 @@ pub struct CheckedFile {
     bytes: u64,
     duration_s: Option<f64>,
     hash: std::sync::OnceLock<String>,
+    remote: Option<Box<RemoteObject>>,
+}
+
+/// What identifies the version of a remote object: the validators its
+/// server gave when it was checked (see [`remote_key`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Validators {
+    /// The `ETag`.
+    pub etag: Option<String>,
+    /// The `Last-Modified` date.
+    pub last_modified: Option<String>,
+    /// The size in bytes.
+    pub size: Option<u64>,
+}
+
+impl Validators {
+    /// Validators from what the check's reads saw.
+    pub fn new(etag: Option<String>, last_modified: Option<String>, size: Option<u64>) -> Self {
+        Validators {
+            etag,
+            last_modified,
+            size,
+        }
+    }
+
+    /// Whether an ETag or a Last-Modified date identifies the version (with
+    /// neither, only the size does: a change of the same size goes unseen).
+    pub fn identify(&self) -> bool {
+        self.etag.is_some() || self.last_modified.is_some()
+    }
+}
+
+/// A checked remote object: the service fetches it itself from
+/// [`RemoteObject::send_url`].
+#[derive(Debug, Clone, PartialEq)]
+struct RemoteObject {
+    send_url: String,
+    validators: Validators,
+}
+
+/// The manifest key of a remote object, in place of a content hash (there
+/// is none without downloading it): BLAKE3, 64 hex digits, of its URL (as
+/// checked: `https://…` or `s3://bucket/key`, never a presigned URL) and
+/// its validators. The same URL with the same ETag, Last-Modified and size
+/// gives the same key, so a re-run finds its entry; a changed object gets a
+/// new key (and a new asset).
+/// ```
+/// use preflight_api::upload::{remote_key, Validators};
+/// let v = Validators::new(Some("\"a1\"".into()), None, Some(10));
+/// assert_eq!(remote_key("https://h/a.mp4", &v), remote_key("https://h/a.mp4", &v.clone()));
+/// assert_ne!(remote_key("https://h/a.mp4", &v), remote_key("https://h/b.mp4", &v));
+/// ```
+pub fn remote_key(url: &str, v: &Validators) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(b"preflight remote object v1\0");
+    for part in [
+        url,
+        v.etag.as_deref().unwrap_or(""),
+        v.last_modified.as_deref().unwrap_or(""),
+    ] {
+        h.update(&(part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    h.update(&v.size.map_or(u64::MAX, |n| n).to_le_bytes());
+    h.finalize().to_hex().to_string()
+}
+
+/// Query parameters that sign a URL (S3 SigV4 and SigV2, Google Cloud
+/// Storage, Azure SAS, CloudFront), compared case-insensitively.
+const SIGNATURE_PARAMS: &[&str] = &[
+    "signature",
+    "expires",
+    "awsaccesskeyid",
+    "key-pair-id",
+    "policy",
+    "sig",
+    "se",
+    "st",
+    "sp",
+    "sv",
+    "sr",
+    "spr",
+    "srt",
+    "ss",
+    "skoid",
+    "sktid",
+    "skt",
+    "ske",
+    "sks",
+    "skv",
+];
+
+/// The URL that names a remote object in the manifest and in what is
+/// printed: `url` without its fragment and without the query parameters
+/// that sign it (`X-Amz-*`, `X-Goog-*`, an Azure SAS, CloudFront's
+/// `Signature`…), so that a presigned URL given as input is neither stored
+/// (it is a credential) nor a new object each time it is signed again.
+/// ```
+/// use preflight_api::upload::url_identity;
+/// assert_eq!(
+///     url_identity("https://b.s3.amazonaws.com/a.mp4?X-Amz-Signature=ab&X-Amz-Expires=60&v=2#t"),
+///     "https://b.s3.amazonaws.com/a.mp4?v=2"
+/// );
+/// assert_eq!(url_identity("https://h/a.jpg?sig=x&se=2026"), "https://h/a.jpg");
+/// ```
+pub fn url_identity(url: &str) -> String {
+    let url = url.split('#').next().unwrap_or(url);
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_string();
+    };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|p| {
+            let name = p.split('=').next().unwrap_or("").to_ascii_lowercase();
+            !(p.is_empty()
+                || name.starts_with("x-amz-")
+                || name.starts_with("x-goog-")
+                || SIGNATURE_PARAMS.contains(&name.as_str()))
+        })
+        .collect();
+    if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    }
+}
+
+/// Whether `url` may be handed to the service to fetch: `https://`, or
+/// plain `http://` to this machine only (loopback). Plain HTTP to another
+/// host would let anyone on the path read or alter what the service
+/// fetches, after it was checked.
+pub fn url_for_service(url: &str) -> Result<(), String> {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    if lower.starts_with("https://") {
+        return Ok(());
+    }
+    if lower.starts_with("http://") {
+        if crate::transport::sends_token_in_clear(url) {
+            return Err("plain http:// to another machine: the service would fetch it unencrypted, so what it gets could differ from what was checked (give an https:// URL)".into());
+        }
+        return Ok(());
+    }
+    Err("not an http(s):// URL the service can fetch".into())
 }
 
 impl CheckedFile {
@@ -272,6 +431,9 @@ impl CheckedFile {
     /// other bytes could take the checked ones' place. Returns the hash.
     pub fn pin(&self, limits: &ProbeLimits) -> Result<String, UploadError> {
         use std::io::Seek;
+        if self.remote.is_some() {
+            return self.content_hash();
+        }
         let io = |source| UploadError::Io {
             path: self.path.clone(),
             source,
@@ -326,7 +488,49 @@ impl CheckedFile {
             bytes: info.bytes,
             duration_s: info.duration_s,
             hash: std::sync::OnceLock::new(),
+            remote: None,
         })
+    }
+
+    /// A remote object that passed the check (`report.path` is its URL as
+    /// checked), to be created from `send_url` (the same URL, or a
+    /// presigned one) with the URL form of `CreateAsset`: no byte goes
+    /// through this client. Its path (printed, and stored in the manifest)
+    /// is the [`url_identity`] of the checked URL, and its key in the
+    /// manifest [`remote_key`] of that and `validators`. Refused when
+    /// `send_url` is not [`url_for_service`].
+    pub fn from_remote_report(
+        report: &FileReport,
+        send_url: &str,
+        validators: Validators,
+    ) -> Result<CheckedFile, UploadError> {
+        let mut f = CheckedFile::from_report(report)?;
+        url_for_service(send_url).map_err(|reason| UploadError::BadUrl {
+            path: report.path.clone(),
+            reason,
+        })?;
+        if let Some(n) = validators.size {
+            f.bytes = n;
+        }
+        let identity = url_identity(&report.path.to_string_lossy());
+        let key = remote_key(&identity, &validators);
+        f.path = PathBuf::from(identity);
+        let _ = f.hash.set(key);
+        f.remote = Some(Box::new(RemoteObject {
+            send_url: send_url.to_string(),
+            validators,
+        }));
+        Ok(f)
+    }
+
+    /// For a remote object: the URL the service fetches it from.
+    pub fn send_url(&self) -> Option<&str> {
+        self.remote.as_ref().map(|r| r.send_url.as_str())
+    }
+
+    /// For a remote object: its validators when checked.
+    pub fn validators(&self) -> Option<&Validators> {
+        self.remote.as_ref().map(|r| &r.validators)
     }
 
     /// The file.
@@ -365,6 +569,11 @@ impl CheckedFile {
             path: self.path.clone(),
             source,
         };
+        if self.remote.is_some() {
+            return Err(UploadError::RemoteOnly {
+                path: self.path.clone(),
+            });
+        }
         let f = File::open(&self.path).map_err(io)?;
         let now = f.metadata().map_err(io)?.len();
         if now != self.bytes {
@@ -378,8 +587,15 @@ impl CheckedFile {
     }
 
     /// BLAKE3 hash of the content, 64 lowercase hex digits: the pinned one
-    /// ([`CheckedFile::pin`]), else read now and pinned.
+    /// ([`CheckedFile::pin`]), else read now and pinned. For a remote
+    /// object, its [`remote_key`] (nothing is read).
     pub fn content_hash(&self) -> Result<String, UploadError> {
+        if self.remote.is_some() {
+            // Set when it was made: the key of its URL and validators.
+            return self.hash.get().cloned().ok_or(UploadError::RemoteOnly {
+                path: self.path.clone(),
+            });
+        }
         let f = self.open()?;
         if let Some(h) = self.hash.get() {
             return Ok(h.clone());

@@ -47,11 +47,16 @@ enum Trim {
 #[command(
     after_help = "Repair budget (per file; a file over it is reported as not repaired and the run goes on):
   input size 1 GB, memory for decoded pixels and samples 1 GiB, animation frames × canvas 1 gigapixel,
-  ffmpeg output 4 GB, ffmpeg wall-clock time 60 s + 10 s per second of media."
+  ffmpeg output 4 GB, ffmpeg wall-clock time 60 s + 10 s per second of media.
+Remote inputs (URLs): checked by range; an object that fails and can be repaired is downloaded whole
+  into a private temporary folder, at most 4 × the profile's size limit for its kind (256 MB when the
+  profile sets none, never over 1 GB); objects that pass or cannot be repaired are not downloaded."
 )]
 pub struct FixArgs {
-    /// Files and folders to repair (folders recursively).
-    #[arg(required = true, value_name = "PATH")]
+    /// Files and folders to repair (folders recursively), and URLs
+    /// (`https://`, `s3://bucket/prefix/`, …): checked by range, and only
+    /// those that fail and can be repaired are downloaded.
+    #[arg(required = true, value_name = "PATH|URL")]
     paths: Vec<PathBuf>,
     /// Output folder; each input is mirrored under it (`fix photos --out OUT` writes OUT/photos/…).
     /// It must not be inside an input folder.
@@ -96,6 +101,8 @@ pub struct FixArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     jobs: usize,
+    #[command(flatten)]
+    remote: super::remote::RemoteArgs,
 }
 
 fn parse_color(s: &str) -> Result<[u8; 3], String> {
@@ -171,7 +178,8 @@ pub fn run(args: FixArgs) -> u8 {
         );
         return exit::USAGE;
     }
-    for p in &args.paths {
+    let (urls, local) = super::remote::split(args.paths.clone());
+    for p in &local {
         if std::fs::symlink_metadata(p).is_err() {
             eprintln!(
                 "preflight: {}: no such file or folder",
@@ -214,14 +222,28 @@ pub fn run(args: FixArgs) -> u8 {
             });
         }
     };
-    let reports = match fix_paths_each(&args.paths, &args.out, &profile, &opts, &run, &on_done) {
-        Ok(r) => r,
-        Err(e) => {
-            bar.finish_and_clear();
-            eprintln!("preflight: {e}");
-            return exit::USAGE;
+    let mut reports = if local.is_empty() {
+        Vec::new()
+    } else {
+        match fix_paths_each(&local, &args.out, &profile, &opts, &run, &on_done) {
+            Ok(r) => r,
+            Err(e) => {
+                bar.finish_and_clear();
+                eprintln!("preflight: {e}");
+                return exit::USAGE;
+            }
         }
     };
+    // Remote objects: checked by range, downloaded only to be repaired.
+    reports.extend(super::remote_fix::fix(
+        urls,
+        &args.out,
+        &profile,
+        &args.remote,
+        &opts,
+        &run,
+        &on_done,
+    ));
     bar.finish_and_clear();
     let mut s = FixSummary::default();
     for r in &reports {

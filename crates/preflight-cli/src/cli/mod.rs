@@ -13,6 +13,8 @@ mod output;
 mod paths;
 mod profiles;
 mod remote;
+mod remote_fix;
+mod remote_upload;
 mod request;
 mod task;
 mod upload;

@@ -40,9 +40,18 @@ pub enum ModeArg {
 
 #[derive(Args, Debug)]
 pub struct UploadArgs {
-    /// Files and folders to upload (folders recursively).
-    #[arg(required = true, value_name = "PATH")]
+    /// Files and folders to upload (folders recursively), `https://` URLs
+    /// (created by URL: the service fetches them) and, with --presign,
+    /// `s3://bucket/prefix/` objects.
+    #[arg(required = true, value_name = "PATH|URL")]
     paths: Vec<PathBuf>,
+    /// Create `s3://` objects from presigned GET URLs valid this long
+    /// (e.g. 24h, 90m, 7d; at most 7d, SigV4's limit). Required for
+    /// object-store inputs: preflight never relies on objects being public.
+    #[arg(long, value_name = "DURATION", value_parser = super::remote_upload::parse_presign)]
+    presign: Option<Duration>,
+    #[command(flatten)]
+    remote: super::remote::RemoteArgs,
     /// The group, by the name you chose: used when it exists (with or without
     /// the service's [u-…]-[t-…] prefix), made when it does not.
     #[arg(
@@ -365,17 +374,36 @@ pub fn run(args: UploadArgs) -> u8 {
             return exit::USAGE;
         }
     }
-    let stop = Interrupt::install();
-    // 1. Check everything first.
-    let opts = BatchOptions::default();
-    let mut reports: Vec<FileReport> = match check_paths(args.paths.clone(), &profile, &opts) {
-        Ok(r) => r.filter(|r| !inputs.is_own(&r.path)).collect(),
-        Err(e) => {
-            eprintln!("preflight: {e}");
+    // URLs: refused before any request when they cannot be sent.
+    let (urls, local) = super::remote::split(args.paths.clone());
+    let (urls, refused) = match super::remote_upload::screen(urls, args.presign, &profile) {
+        Ok(u) => u,
+        Err(why) => {
+            eprintln!("preflight: {why}");
             return exit::USAGE;
         }
     };
+    let stop = Interrupt::install();
+    // 1. Check everything first.
+    let opts = BatchOptions::default();
+    let mut reports: Vec<FileReport> = if local.is_empty() {
+        Vec::new()
+    } else {
+        match check_paths(local, &profile, &opts) {
+            Ok(r) => r.filter(|r| !inputs.is_own(&r.path)).collect(),
+            Err(e) => {
+                eprintln!("preflight: {e}");
+                return exit::USAGE;
+            }
+        }
+    };
     reports.sort_by(|a, b| a.path.cmp(&b.path));
+    // Remote objects: checked by range; those that pass travel by URL.
+    let remote = super::remote_upload::check(urls, &profile, &args.remote, args.presign);
+    let remote_paths: HashSet<PathBuf> = remote.reports.iter().map(|r| r.path.clone()).collect();
+    let mut remote_files = remote.files;
+    reports.extend(refused);
+    reports.extend(remote.reports);
     let unreadable = reports
         .iter()
         .filter(|r| {
@@ -390,10 +418,26 @@ pub fn run(args: UploadArgs) -> u8 {
     let mut to_fix = Vec::new();
     let limits = preflight::ProbeLimits::default();
     for r in &reports {
+        let is_remote = remote_paths.contains(&r.path);
+        if is_remote && r.verdict == Verdict::Pass {
+            if let Some((_, why)) = remote.unsendable.iter().find(|(p, _)| *p == r.path) {
+                rejected += 1;
+                eprintln!("error  {}  (not uploaded)", sanitize(&r.path_str()));
+                eprintln!("         ✗ {}", sanitize(why));
+            }
+            continue;
+        }
         // Pinned right after the check: what is sent must hash the same.
-        match CheckedFile::from_report(r).and_then(|f| f.pin(&limits).map(|_| f)) {
+        let checked = if is_remote {
+            Err(())
+        } else {
+            CheckedFile::from_report(r)
+                .and_then(|f| f.pin(&limits).map(|_| f))
+                .map_err(|_| ())
+        };
+        match checked {
             Ok(f) => files.push(f),
-            Err(_) if args.fix && r.verdict == Verdict::Fail => {
+            Err(_) if args.fix && r.verdict == Verdict::Fail && !is_remote => {
                 to_fix.push((r.path.clone(), inputs.mirrored(&r.path)))
             }
             Err(_) => {
@@ -405,11 +449,15 @@ pub fn run(args: UploadArgs) -> u8 {
                 };
                 eprintln!("{what}  {}  (not uploaded)", sanitize(&r.path_str()));
                 for v in &r.violations {
-                    eprintln!("         ✗ {}: {}", v.rule, v.message);
+                    eprintln!("         ✗ {}: {}", v.rule, sanitize(&v.message));
+                }
+                if is_remote && args.fix && r.verdict == Verdict::Fail {
+                    eprintln!("         (--fix does not repair remote objects: `preflight fix URL --out DIR`, then upload the repaired copies)");
                 }
             }
         }
     }
+    files.append(&mut remote_files);
     let mut repair_lost = 0u64;
     if !to_fix.is_empty() {
         let (fixed, lost) = repair(&to_fix, &args.fix_out, &profile);
@@ -479,6 +527,31 @@ pub fn run(args: UploadArgs) -> u8 {
         },
         (None, None) => return api::usage(api::Usage("give --group NAME or --group-id ID".into())),
     };
+    // A remote object uploaded before whose validators changed is another
+    // version: it becomes a new asset (the earlier one keeps the content
+    // the service fetched then).
+    for f in files.iter().filter(|f| f.send_url().is_some()) {
+        let url = f.path().to_string_lossy();
+        if let (Some(e), Ok(key)) = (manifest.find_url(&group_id, &url), f.content_hash()) {
+            if e.hash != key {
+                eprintln!(
+                    "note   {}: changed since it was uploaded as {} (ETag {} → {}, Last-Modified {} → {}): uploading it as a new asset",
+                    sanitize(&url),
+                    asset_uri(&e.asset_id),
+                    sanitize(e.etag.as_deref().unwrap_or("none")),
+                    sanitize(f.validators().and_then(|v| v.etag.as_deref()).unwrap_or("none")),
+                    sanitize(e.last_modified.as_deref().unwrap_or("none")),
+                    sanitize(f.validators().and_then(|v| v.last_modified.as_deref()).unwrap_or("none")),
+                );
+            }
+        }
+        if f.validators().is_some_and(|v| !v.identify()) {
+            eprintln!(
+                "note   {}: the server gives no ETag or Last-Modified: a re-run knows it by URL and size only",
+                sanitize(&url)
+            );
+        }
+    }
     warn_account_limit(&client, files.len() as u64);
     // 3. Upload.
     let bar = progress_bar(args.quiet, files.len() as u64);

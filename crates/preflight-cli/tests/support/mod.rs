@@ -82,6 +82,8 @@ pub struct Upload {
     pub bytes: Vec<u8>,
     /// The URL, for the URL form.
     pub url: Option<String>,
+    /// Why fetching the URL failed (with [`State::fetch_urls`]).
+    pub fetch_error: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -127,6 +129,9 @@ pub struct Group {
     pub id: String,
     pub name: String,
 }
+
+/// What [`State::on_url_create`] calls.
+pub type UrlHook = Arc<dyn Fn(&str) + Send + Sync>;
 
 #[derive(Default)]
 pub struct State {
@@ -178,6 +183,13 @@ pub struct State {
     pub endless_pages: bool,
     /// Downloads answer 302 to this URL.
     pub redirect_downloads: Option<String>,
+    /// A CreateAsset of the URL form fetches its URL, as the service does
+    /// (only `http://127.0.0.1` URLs, the tests' servers): the bytes go to
+    /// [`Upload::bytes`], a failure to [`Upload::fetch_error`].
+    pub fetch_urls: bool,
+    /// Called with the URL of each CreateAsset of the URL form as it
+    /// arrives, before anything is fetched (to see what was read before).
+    pub on_url_create: Option<UrlHook>,
 }
 
 pub struct FakeServer {
@@ -465,10 +477,26 @@ fn handle(mut conn: TcpStream, state: Arc<Mutex<State>>) {
     } else {
         String::new()
     };
-    let (parsed, upload) = parse_body(&req, &action);
+    let (parsed, mut upload) = parse_body(&req, &action);
     if action == "CreateAsset" {
         let lag = state.lock().unwrap().create_lag;
         thread::sleep(lag);
+    }
+    if let Some(u) = upload.as_mut().filter(|u| u.form == "url") {
+        let (fetch, hook) = {
+            let st = state.lock().unwrap();
+            (st.fetch_urls, st.on_url_create.clone())
+        };
+        let url = u.url.clone().unwrap_or_default();
+        if let Some(h) = hook {
+            h(&url);
+        }
+        if fetch {
+            match fetch_url(&url) {
+                Ok(b) => u.bytes = b,
+                Err(e) => u.fetch_error = Some(e),
+            }
+        }
     }
     let mut st = state.lock().unwrap();
     if action == "CreateAsset" {
@@ -622,6 +650,25 @@ fn handle(mut conn: TcpStream, state: Arc<Mutex<State>>) {
     }
 }
 
+/// GETs a URL of a server of the tests (127.0.0.1 only), as the service
+/// fetches the URL form.
+pub fn fetch_url(url: &str) -> Result<Vec<u8>, String> {
+    if !url.starts_with("http://127.0.0.1:") {
+        return Err(format!("not a URL of the tests: {url}"));
+    }
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .proxy(None)
+        .http_status_as_error(true)
+        .build()
+        .into();
+    let mut resp = agent.get(url).call().map_err(|e| e.to_string())?;
+    resp.body_mut()
+        .with_config()
+        .limit(256 << 20)
+        .read_to_vec()
+        .map_err(|e| e.to_string())
+}
+
 fn parse_body(req: &Req, action: &str) -> (Value, Option<Upload>) {
     let ct = req.header("content-type").unwrap_or_default();
     if let Some(b) = ct.strip_prefix("multipart/form-data; boundary=") {
@@ -641,6 +688,7 @@ fn parse_body(req: &Req, action: &str) -> (Value, Option<Upload>) {
                         .decode(data)
                         .unwrap_or_default(),
                     url: None,
+                    fetch_error: None,
                 }
             } else if u.starts_with("http://") || u.starts_with("https://") {
                 Upload {
@@ -649,6 +697,7 @@ fn parse_body(req: &Req, action: &str) -> (Value, Option<Upload>) {
                     filename: None,
                     bytes: Vec::new(),
                     url: Some(u.to_string()),
+                    fetch_error: None,
                 }
             } else {
                 // Raw base64 is taken as PNG by the service.
@@ -660,6 +709,7 @@ fn parse_body(req: &Req, action: &str) -> (Value, Option<Upload>) {
                         .decode(u)
                         .unwrap_or_default(),
                     url: None,
+                    fetch_error: None,
                 }
             });
         }
@@ -709,6 +759,7 @@ fn parse_multipart(body: &[u8], boundary: &str) -> (Value, Option<Upload>) {
                 filename: filename.map(str::to_string),
                 bytes: content.to_vec(),
                 url: None,
+                fetch_error: None,
             });
         } else {
             fields.insert(name.to_string(), json!(String::from_utf8_lossy(content)));
