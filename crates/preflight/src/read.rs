@@ -129,10 +129,7 @@ impl<R> Counter<R> {
 impl<R: Read + Seek> Read for Counter<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.read >= self.max {
-            return Err(io::Error::other(LimitExceeded {
-                actual: self.read.saturating_add(buf.len() as u64),
-                max: self.max,
-            }));
+            return Err(io::Error::other(LimitExceeded { max: self.max }));
         }
         let room = (self.max - self.read).min(buf.len() as u64) as usize;
         let n = match self.inner.read(&mut buf[..room]) {
@@ -173,7 +170,6 @@ impl<R: Seek> Seek for Counter<R> {
 /// The payload of the `io::Error` a [`Counter`] returns when its budget is spent.
 #[derive(Debug)]
 pub(crate) struct LimitExceeded {
-    pub actual: u64,
     pub max: u64,
 }
 
@@ -212,9 +208,13 @@ pub(crate) fn io_error(e: io::Error) -> Error {
 pub(crate) fn own_error(e: &io::Error) -> Option<Error> {
     let inner = e.get_ref()?;
     if let Some(l) = inner.downcast_ref::<LimitExceeded>() {
+        // How far past the budget a probe would have read depends on the
+        // buffering between it and the bytes (a file, a slice, a Blob's
+        // ranges), so the report says only that it needed more: every way
+        // of probing the same bytes gives the same report.
         return Some(Error::Limit {
             kind: LimitKind::BytesRead,
-            actual: l.actual,
+            actual: l.max.saturating_add(1),
             max: l.max,
         });
     }
@@ -280,10 +280,7 @@ impl<'a, R: Read + Seek> HeadThen<'a, R> {
     /// error that says the budget is spent.
     fn room(&self, want: usize) -> io::Result<usize> {
         if self.taken >= self.max {
-            return Err(io::Error::other(LimitExceeded {
-                actual: self.taken.saturating_add(want as u64),
-                max: self.max,
-            }));
+            return Err(io::Error::other(LimitExceeded { max: self.max }));
         }
         Ok(usize::try_from(self.max - self.taken).map_or(want, |r| r.min(want)))
     }
