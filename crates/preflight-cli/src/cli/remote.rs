@@ -84,10 +84,7 @@ pub fn chain(
     let (tx, rx) = std::sync::mpsc::sync_channel::<FileReport>(256);
     let profiles = profiles.to_vec();
     std::thread::spawn(move || {
-        let rt = match tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-        {
+        let rt = match runtime() {
             Ok(rt) => rt,
             Err(e) => {
                 for u in urls {
@@ -127,6 +124,13 @@ pub fn chain(
         });
     });
     Box::new(reports.chain(rx))
+}
+
+/// The network runtime of a remote check, repair or upload.
+pub(super) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
 }
 
 #[cfg(test)]

@@ -122,10 +122,7 @@ pub fn check(
         return out;
     }
     let opts = super::remote::options(args, ProbeLimits::default(), 0);
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match super::remote::runtime() {
         Ok(rt) => rt,
         Err(e) => {
             for u in urls {
