@@ -1051,6 +1051,20 @@ fn cli_needs_a_token_and_a_base_url_and_never_prints_the_token() {
 }
 
 #[test]
+fn cli_upload_to_a_new_group_looks_it_up_once_creates_it_and_lists_once_more() {
+    let s = FakeServer::start();
+    let d = tmp();
+    std::fs::copy(fixture("audio/ok_wav_2.0s.wav"), d.path().join("a.wav")).unwrap();
+    let (code, _, err) = preflight(Some(&s), d.path(), &["upload", "a.wav", "--group", "fresh"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(s.count("CreateAssetGroup"), 1);
+    // One look-up (not found), then one listing after creating it (to find
+    // the oldest of that name, should another run have made one too).
+    assert_eq!(s.count("ListAssetGroups"), 2);
+    assert_eq!(s.assets().len(), 1);
+}
+
+#[test]
 fn cli_upload_uploads_nothing_that_fails_the_check() {
     let s = FakeServer::start();
     let d = tmp();

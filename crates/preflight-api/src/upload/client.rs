@@ -406,9 +406,17 @@ impl Client {
     /// use the oldest ([`Client::find_group`]). Two runs sharing a manifest
     /// never race here (they hold [`Manifest::lock`](crate::upload::Manifest::lock)).
     pub fn find_or_create_group(&self, name: &str) -> Result<Group, UploadError> {
-        if let Some(g) = self.find_group(name)? {
-            return Ok(g);
+        match self.find_group(name)? {
+            Some(g) => Ok(g),
+            None => self.create_group_and_find(name),
         }
+    }
+
+    /// Creates the group `name` (for a caller that has just looked it up
+    /// and not found it), then lists the groups again: when another run
+    /// created one of that name meanwhile, the oldest is the one (see
+    /// [`Client::find_group`]).
+    pub fn create_group_and_find(&self, name: &str) -> Result<Group, UploadError> {
         let id = self.create_group(name)?;
         match self.find_group(name)? {
             Some(g) => Ok(g),

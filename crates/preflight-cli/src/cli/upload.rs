@@ -328,7 +328,7 @@ fn find_or_create_group(
         return Ok(g);
     }
     group_name_fits(name, upload::ASSUMED_PREFIX_CHARS).map_err(GroupError::Name)?;
-    client.find_or_create_group(name).map_err(GroupError::Api)
+    client.create_group_and_find(name).map_err(GroupError::Api)
 }
 
 /// The service holds at most this many assets per account (SPEC §1).
