@@ -121,12 +121,15 @@ impl FileReport {
         let Some((name, first)) = reports.next() else {
             return FileReport::checked(path, info, Report::default());
         };
-        let mut out = FileReport::checked(path, info, first.clone());
-        out.profile = Some(name.clone());
         let rest: Vec<(String, Report)> = reports.collect();
         if rest.is_empty() {
+            // One profile: its report is the file's, moved, not copied.
+            let mut out = FileReport::checked(path, info, first);
+            out.profile = Some(name);
             return out;
         }
+        let mut out = FileReport::checked(path, info, first.clone());
+        out.profile = Some(name.clone());
         out.judgements.push(Judgement {
             verdict: first.verdict(),
             profile: name,
