@@ -521,13 +521,8 @@ fn command(server: Option<&FakeServer>, dir: &Path, args: &[&str]) -> Command {
 /// Runs the binary; the token must never show in its output.
 fn preflight(server: Option<&FakeServer>, dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = command(server, dir, args).output().unwrap();
-    let so = String::from_utf8_lossy(&out.stdout).into_owned();
-    let se = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        !so.contains(TOKEN) && !se.contains(TOKEN),
-        "token leaked:\n{so}\n{se}"
-    );
-    (out.status.code().unwrap_or(-1), so, se)
+    let (code, so, se) = support::without_token(out);
+    (code.unwrap_or(-1), so, se)
 }
 
 fn write_manifest(dir: &Path) -> PathBuf {

@@ -62,13 +62,8 @@ fn preflight(server: &FakeServer, dir: &Path, args: &[&str]) -> (i32, String, St
         .env("PREFLIGHT_RETRY_DELAY_MS", "2");
     support::no_proxy(&mut cmd);
     let out = cmd.output().unwrap();
-    let so = String::from_utf8_lossy(&out.stdout).into_owned();
-    let se = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        !so.contains(TOKEN) && !se.contains(TOKEN),
-        "token leaked:\n{so}\n{se}"
-    );
-    (out.status.code().unwrap_or(-1), so, se)
+    let (code, so, se) = support::without_token(out);
+    (code.unwrap_or(-1), so, se)
 }
 
 /// Records, for each CreateAsset of the URL form, what the fixture

@@ -985,12 +985,18 @@ pub fn ctrl_c_when(
         .status()
         .unwrap();
     assert!(killed.success());
-    let out = child.wait_with_output().unwrap();
-    let (so, se) = (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    without_token(child.wait_with_output().unwrap())
+}
+
+/// A run's exit code, stdout and stderr, once it is shown that neither
+/// output holds the token.
+pub fn without_token(out: std::process::Output) -> (Option<i32>, String, String) {
+    let so = String::from_utf8_lossy(&out.stdout).into_owned();
+    let se = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !so.contains(TOKEN) && !se.contains(TOKEN),
+        "token leaked:\n{so}\n{se}"
     );
-    assert!(!so.contains(TOKEN) && !se.contains(TOKEN), "token leaked");
     (out.status.code(), so, se)
 }
 
