@@ -399,6 +399,69 @@ fn a_closed_stdout_stops_the_run() {
     );
 }
 
+/// Each worker writes its own lines: into a pipe one at a time, into a
+/// file in blocks of many. Either way NDJSON holds each file's report once,
+/// on a line of its own, and then the summary, which counts them all.
+#[test]
+fn ndjson_from_several_workers_is_whole_lines_into_a_pipe_or_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sources: Vec<_> = ["image", "video", "audio"]
+        .iter()
+        .flat_map(|k| std::fs::read_dir(fixtures().join(k)).unwrap())
+        .map(|e| e.unwrap().path())
+        .collect();
+    sources.sort();
+    let n = 3000;
+    for i in 0..n {
+        let s = &sources[i % sources.len()];
+        let name = format!("{i:04}-{}", s.file_name().unwrap().to_string_lossy());
+        std::fs::copy(s, dir.path().join(name)).unwrap();
+    }
+    let args = [
+        "check",
+        "--format",
+        "ndjson",
+        "-j",
+        "3",
+        path_str(dir.path()),
+    ];
+    let piped = preflight(&args).stdout;
+    let elsewhere = tempfile::tempdir().unwrap();
+    let file = elsewhere.path().join("out.ndjson");
+    let status = Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .args(args)
+        .stdout(std::fs::File::create(&file).unwrap())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "some fixtures fail");
+    let blocks = std::fs::read(&file).unwrap();
+    assert!(
+        blocks.len() > 4 * 65536,
+        "{} bytes: more than a few blocks",
+        blocks.len()
+    );
+    let mut outputs = Vec::new();
+    for out in [piped, blocks] {
+        let text = String::from_utf8(out).unwrap();
+        let mut lines: Vec<&str> = text.lines().collect();
+        let summary: Value = serde_json::from_str(lines.pop().unwrap()).unwrap();
+        assert_eq!(summary["summary"]["files"], n);
+        let mut paths: Vec<String> = lines
+            .iter()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+                v["path"].as_str().unwrap().to_string()
+            })
+            .collect();
+        paths.sort();
+        paths.dedup();
+        assert_eq!(paths.len(), n);
+        lines.sort();
+        outputs.push(lines.join("\n"));
+    }
+    assert_eq!(outputs[0], outputs[1], "the same lines either way");
+}
+
 /// Item 16: the big-endian TIFF fixture really is big-endian (`MM\0*`).
 #[test]
 fn big_endian_tiff_fixture_is_big_endian() {

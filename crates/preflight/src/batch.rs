@@ -13,7 +13,9 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 use std::fs::File;
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -116,10 +118,13 @@ struct Buffers {
     tail: Vec<u8>,
 }
 
-/// How much of a file [`check_file`] reads in one go before probing: the
-/// whole of most pictures and short clips, and the headers of most others
-/// (a Prober's [`MIN_RANGE`](crate::MIN_RANGE)).
-const HEAD_READ: usize = 64 << 10;
+/// How much of a file [`check_file`] reads in one go before probing: what
+/// the sniffer looks at ([`SNIFF_LEN`](crate::SNIFF_LEN), 16 KiB), which
+/// holds the whole of most pictures and short clips and the headers of
+/// most other files. Only what a reader needs past it is read after (an
+/// MP3's frames, a GIF's, a moov at the end): a file is not read further
+/// for nothing, and most are read in fewer bytes than a 64 KiB read takes.
+const HEAD_READ: usize = sniff::HEAD_LEN;
 
 thread_local! {
     /// The head and tail buffers of each worker, allocated once.
@@ -132,9 +137,10 @@ thread_local! {
 /// listing showed a regular file, so the path is opened without a `stat`
 /// before (a FIFO or a device is never opened: opening one may block or act).
 ///
-/// The file is opened once, its size taken from the open file, and its first
-/// 64 KiB (or all of it) read in one call into a buffer the thread keeps; the
-/// probe reads from that buffer and asks the file only for what lies beyond.
+/// The file is opened once and its first 16 KiB (or all of it) read into a
+/// buffer the thread keeps; the probe reads from that buffer and asks the
+/// file only for what lies beyond. A file shorter than that is measured by
+/// what was read; only a longer one is asked its size (see below).
 fn check_file(
     path: PathBuf,
     walked_file: bool,
@@ -173,22 +179,6 @@ fn measure_and_judge(
             );
         }
     };
-    let meta = match file.metadata() {
-        Ok(m) => m,
-        Err(e) => {
-            return error_report(
-                &path,
-                None,
-                Rule::FileUnreadable,
-                format!("cannot read: {e}"),
-            )
-        }
-    };
-    if !meta.is_file() {
-        // Replaced since it was listed.
-        return error_report(&path, None, Rule::FileUnreadable, not_a_file_message(&meta));
-    }
-    let len = meta.len();
     BUFFERS.with(|cell| {
         // A re-entrant call (none today) gets buffers of its own.
         let mut own = Buffers {
@@ -200,21 +190,48 @@ fn measure_and_judge(
             Ok(b) => b,
             Err(_) => &mut own,
         };
-        let want = len.min(HEAD_READ as u64).min(limits.max_bytes_read) as usize;
+        let want = (HEAD_READ as u64).min(limits.max_bytes_read) as usize;
         if buf.len() < want {
             buf.resize(want, 0);
         }
         let got = match read_head(&file, &mut buf[..want]) {
             Ok(n) => n,
             Err(e) => {
+                let size = file.metadata().ok().map(|m| m.len());
                 return error_report(
                     &path,
-                    Some(len),
+                    size,
                     Rule::FileUnreadable,
                     format!("cannot read: {e}"),
-                )
+                );
             }
         };
+        // A head shorter than asked for is the whole file: `read_head` stops
+        // early only where a read gives nothing, at the end. So most files
+        // need no `stat`: their size is what was read (the floor's two reads,
+        // not a `stat` and a read). A longer file, or none at all (an empty
+        // file, or a device swapped in since the listing), is looked at.
+        let len = if got > 0 && got < want {
+            got as u64
+        } else {
+            match file.metadata() {
+                Ok(m) if m.is_file() => m.len(),
+                // Replaced since it was listed.
+                Ok(m) => {
+                    return error_report(&path, None, Rule::FileUnreadable, not_a_file_message(&m))
+                }
+                Err(e) => {
+                    return error_report(
+                        &path,
+                        None,
+                        Rule::FileUnreadable,
+                        format!("cannot read: {e}"),
+                    )
+                }
+            }
+        };
+        // What was read is all there is to read (the file may have grown since).
+        let got = got.min(usize::try_from(len).unwrap_or(usize::MAX));
         let head = &buf[..got];
         let mut reader = HeadThen::new(
             head,
@@ -423,58 +440,159 @@ pub fn check_paths_against(
     profiles: &[Profile],
     opts: &BatchOptions,
 ) -> Result<impl Iterator<Item = FileReport>, BatchError> {
-    let filter = Filter {
-        include: globset(&opts.include)?,
-        exclude: globset(&opts.exclude)?,
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs)
-        .build()
-        .map_err(|source| BatchError::Threads {
-            jobs: opts.jobs,
-            source,
-        })?;
+    let run = Run::new(opts)?;
     let profiles: Arc<[Profile]> = profiles.into();
-    let limits = opts.limits.clone();
-    let follow = opts.follow_links;
     // Reports travel in small batches: one channel hand-over (and at most one
     // wake-up of the reader) for many files. A batch goes when it is full or
     // when its first report has waited REPORT_WAIT, so a report reaches the
     // reader no later than that after the next file its worker finishes.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<FileReport>>(64);
     std::thread::spawn(move || {
-        let tx = &tx;
-        // A receiver that has gone (a broken pipe, an iterator dropped
-        // half-way) stops the walk and the workers.
-        let _stopped_early = pool.install(|| {
-            walk(paths, follow, filter)
-                .par_bridge()
-                .try_fold(Batch::default, |mut batch, item| {
-                    let report = match item {
-                        Item::File(p, is_file) => check_file(p, is_file, &profiles, &limits),
-                        Item::Failed(r) => r.for_profiles(profiles.iter().map(|p| p.name.as_str())),
-                    };
-                    if batch.reports.is_empty() {
-                        batch.since = Some(Instant::now());
-                    }
-                    batch.reports.push(report);
-                    let waited = batch.since.is_some_and(|t| t.elapsed() >= REPORT_WAIT);
-                    if batch.reports.len() >= REPORT_BATCH || waited {
-                        tx.send(std::mem::take(&mut batch.reports)).map_err(drop)?;
-                    }
-                    Ok::<Batch, ()>(batch)
-                })
-                .try_for_each(|batch| {
-                    let batch = batch?;
-                    if batch.reports.is_empty() {
-                        Ok(())
-                    } else {
-                        tx.send(batch.reports).map_err(drop)
-                    }
-                })
+        let send = |batch: &mut Batch| -> ControlFlow<()> {
+            match tx.send(std::mem::take(&mut batch.reports)) {
+                Ok(()) => ControlFlow::Continue(()),
+                // A receiver that has gone (a broken pipe, an iterator
+                // dropped half-way) stops the walk and the workers.
+                Err(_) => ControlFlow::Break(()),
+            }
+        };
+        let left = run.fold(paths, &profiles, Batch::default, |batch, report| {
+            if batch.reports.is_empty() {
+                batch.since = Some(Instant::now());
+            }
+            batch.reports.push(report);
+            let waited = batch.since.is_some_and(|t| t.elapsed() >= REPORT_WAIT);
+            if batch.reports.len() >= REPORT_BATCH || waited {
+                send(batch)?;
+            }
+            ControlFlow::Continue(())
         });
+        for mut batch in left.into_iter().filter(|b| !b.reports.is_empty()) {
+            if send(&mut batch).is_break() {
+                break;
+            }
+        }
     });
     Ok(rx.into_iter().flatten())
+}
+
+/// [`check_paths_against`] with each report handed over on the worker that
+/// made it, with no thread in between: each worker folds its reports into
+/// a state of its own (made by `init`, added to by `step`), and the call
+/// returns the states, for the caller to merge, when every file is done.
+/// This is how to print, count or collect reports at the speed of the disk:
+/// no report crosses a thread and no worker waits for a reader (the CLI's
+/// `check` prints each worker's lines in large blocks this way).
+///
+/// A `step` that returns [`ControlFlow::Break`] (say, on a closed output)
+/// ends the run: no file is started after it, and the states are returned
+/// as they are. The call blocks; `step` runs on `opts.jobs` worker threads.
+///
+/// ```
+/// use preflight::{check_paths_with, BatchOptions, Profile, Verdict};
+/// use std::ops::ControlFlow;
+/// # let dir = tempfile::tempdir().unwrap();
+/// # std::fs::write(dir.path().join("notes.txt"), b"not media").unwrap();
+/// # std::fs::write(dir.path().join("empty.mp4"), b"").unwrap();
+/// // Files and failures, counted by each worker and summed at the end.
+/// let per_worker = check_paths_with(
+///     vec![dir.path().to_path_buf()],
+///     &[Profile::seedance2()],
+///     &BatchOptions::new(),
+///     || (0u64, 0u64),
+///     |(files, failed), report| {
+///         *files += 1;
+///         *failed += u64::from(report.verdict != Verdict::Pass);
+///         ControlFlow::Continue(())
+///     },
+/// )?;
+/// let (files, failed) = per_worker
+///     .iter()
+///     .fold((0, 0), |(f, x), (g, y)| (f + g, x + y));
+/// assert_eq!((files, failed), (2, 2));
+/// # Ok::<(), preflight::BatchError>(())
+/// ```
+pub fn check_paths_with<S, I, F>(
+    paths: Vec<PathBuf>,
+    profiles: &[Profile],
+    opts: &BatchOptions,
+    init: I,
+    step: F,
+) -> Result<Vec<S>, BatchError>
+where
+    S: Send,
+    I: Fn() -> S + Sync + Send,
+    F: Fn(&mut S, FileReport) -> ControlFlow<()> + Sync + Send,
+{
+    Ok(Run::new(opts)?.fold(paths, profiles, init, step))
+}
+
+/// What a batch needs before it starts: its filters and its workers.
+struct Run {
+    filter: Filter,
+    pool: rayon::ThreadPool,
+    follow_links: bool,
+    limits: ProbeLimits,
+}
+
+impl Run {
+    fn new(opts: &BatchOptions) -> Result<Run, BatchError> {
+        let filter = Filter {
+            include: globset(&opts.include)?,
+            exclude: globset(&opts.exclude)?,
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(opts.jobs)
+            .build()
+            .map_err(|source| BatchError::Threads {
+                jobs: opts.jobs,
+                source,
+            })?;
+        Ok(Run {
+            filter,
+            pool,
+            follow_links: opts.follow_links,
+            limits: opts.limits.clone(),
+        })
+    }
+
+    /// Walks `paths` lazily and checks each file on the pool, folding the
+    /// reports into the workers' states (see [`check_paths_with`]).
+    fn fold<S, I, F>(self, paths: Vec<PathBuf>, profiles: &[Profile], init: I, step: F) -> Vec<S>
+    where
+        S: Send,
+        I: Fn() -> S + Sync + Send,
+        F: Fn(&mut S, FileReport) -> ControlFlow<()> + Sync + Send,
+    {
+        let Run {
+            filter,
+            pool,
+            follow_links,
+            limits,
+        } = self;
+        let stop = AtomicBool::new(false);
+        let stopped = || stop.load(Ordering::Relaxed);
+        pool.install(|| {
+            walk(paths, follow_links, filter)
+                // After a stop the walk ends at the next file asked for.
+                .take_while(|_| !stopped())
+                .par_bridge()
+                .fold(&init, |mut state, item| {
+                    if stopped() {
+                        return state;
+                    }
+                    let report = match item {
+                        Item::File(p, is_file) => check_file(p, is_file, profiles, &limits),
+                        Item::Failed(r) => r.for_profiles(profiles.iter().map(|p| p.name.as_str())),
+                    };
+                    if step(&mut state, report).is_break() {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                    state
+                })
+                .collect()
+        })
+    }
 }
 
 /// Reports handed to the reader at once, at most.

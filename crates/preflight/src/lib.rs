@@ -89,8 +89,8 @@ mod sniff;
 #[cfg(feature = "fs")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fs")))]
 pub use batch::{
-    check_path, check_path_against, check_paths, check_paths_against, count_files, BatchError,
-    BatchOptions,
+    check_path, check_path_against, check_paths, check_paths_against, check_paths_with,
+    count_files, BatchError, BatchOptions,
 };
 pub use check::{check, fmt_apart, fmt_num, human_bytes, Report, Verdict, Violation};
 pub use error::{Error, LimitKind, Result};

@@ -297,6 +297,19 @@ impl<'a, R: Read + Seek> HeadThen<'a, R> {
         let off = self.pos.checked_sub(self.buf_at)?;
         usize::try_from(off).ok().filter(|&o| o < self.buf_len)
     }
+
+    /// The next `n` bytes when they are already in memory (in the head or
+    /// the buffer) and within the budget: what one `read` would hand out.
+    fn ready(&self, n: usize) -> Option<&[u8]> {
+        if self.max.saturating_sub(self.taken) < n as u64 {
+            return None;
+        }
+        let held = match self.in_head() {
+            Some(at) => &self.head[at..],
+            None => &self.buf[self.in_buf()?..self.buf_len],
+        };
+        held.get(..n)
+    }
 }
 
 impl<R: Read + Seek> io::BufRead for HeadThen<'_, R> {
@@ -346,6 +359,27 @@ impl<R: Read + Seek> Read for HeadThen<'_, R> {
         out[..n].copy_from_slice(&b[..n]);
         self.consume(n);
         Ok(n)
+    }
+
+    /// The probes read their fields a few bytes at a time: when the bytes
+    /// are in memory this is one copy, with no call through `read`.
+    fn read_exact(&mut self, out: &mut [u8]) -> io::Result<()> {
+        use io::BufRead;
+        if let Some(b) = self.ready(out.len()) {
+            out.copy_from_slice(b);
+            self.consume(out.len());
+            return Ok(());
+        }
+        let mut out = out;
+        while !out.is_empty() {
+            match self.read(out) {
+                Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                Ok(n) => out = &mut out[n..],
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 }
 

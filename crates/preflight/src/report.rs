@@ -537,4 +537,28 @@ impl Summary {
             *self.rules.entry(v.rule).or_default() += 1;
         }
     }
+
+    /// Counts another summary's files in: the sum of two parts of a run
+    /// (say, each worker's of `check_paths_with`).
+    /// Profiles are matched by name; one only `other` has is added at the
+    /// end. `elapsed_s` is left as it is: the parts ran side by side.
+    pub fn merge(&mut self, other: Summary) {
+        self.files += other.files;
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.errors += other.errors;
+        for (rule, n) in other.rules {
+            *self.rules.entry(rule).or_default() += n;
+        }
+        for p in other.profiles {
+            match self.profiles.iter_mut().find(|q| q.name == p.name) {
+                Some(q) => {
+                    q.passed += p.passed;
+                    q.failed += p.failed;
+                    q.errors += p.errors;
+                }
+                None => self.profiles.push(p),
+            }
+        }
+    }
 }

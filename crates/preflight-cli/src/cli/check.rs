@@ -8,11 +8,11 @@ use super::paths;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use preflight::{
-    check_paths_against, count_files, BatchOptions, FileReport, ProbeLimits, Profile, Summary,
-    Verdict,
+    check_paths_with, count_files, BatchOptions, FileReport, ProbeLimits, Profile, Summary, Verdict,
 };
 use preflight::{fmt_num, human_bytes};
 use std::io::{self, IsTerminal, Write};
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -83,44 +83,119 @@ pub enum Verify {
     Decode,
 }
 
-/// Decodes each measured file of `reports` (in parallel, as they come) and
-/// turns a decoding failure into `file.corrupt`.
-fn decoded(
-    reports: impl Iterator<Item = FileReport> + Send + 'static,
-) -> impl Iterator<Item = FileReport> {
-    use rayon::iter::{ParallelBridge, ParallelIterator};
-    let (tx, rx) = std::sync::mpsc::sync_channel::<FileReport>(256);
-    std::thread::spawn(move || {
-        let limits = preflight_fix::FixLimits::default();
-        reports.par_bridge().for_each_with(tx, |tx, mut r| {
-            if r.verdict != Verdict::Error {
-                if let Some(info) = &r.info {
-                    match preflight_fix::verify_decode(&r.path, info, &limits) {
-                        Ok(preflight_fix::Verified::Skipped(why)) => {
-                            r.add_warning(preflight::Violation::new(
-                                preflight::Rule::FileNotVerified,
-                                None,
-                                None,
-                                format!("not decoded: {why}"),
-                            ))
-                        }
-                        Ok(preflight_fix::Verified::Decoded) | Ok(_) => {}
-                        Err(e) => r.add_violation(
-                            preflight::Violation::new(
-                                preflight::Rule::FileCorrupt,
-                                None,
-                                None,
-                                format!("decoding failed: {e}"),
-                            ),
-                            true,
-                        ),
-                    }
-                }
+/// Decodes a measured file (on the worker that checked it) and turns a
+/// decoding failure into `file.corrupt`.
+fn decoded(mut r: FileReport, limits: &preflight_fix::FixLimits) -> FileReport {
+    if r.verdict == Verdict::Error {
+        return r;
+    }
+    let Some(info) = &r.info else { return r };
+    match preflight_fix::verify_decode(&r.path, info, limits) {
+        Ok(preflight_fix::Verified::Skipped(why)) => r.add_warning(preflight::Violation::new(
+            preflight::Rule::FileNotVerified,
+            None,
+            None,
+            format!("not decoded: {why}"),
+        )),
+        Ok(preflight_fix::Verified::Decoded) | Ok(_) => {}
+        Err(e) => r.add_violation(
+            preflight::Violation::new(
+                preflight::Rule::FileCorrupt,
+                None,
+                None,
+                format!("decoding failed: {e}"),
+            ),
+            true,
+        ),
+    }
+    r
+}
+
+/// NDJSON is written in blocks of about this size when nobody reads it as
+/// it comes (a file, `/dev/null`).
+const OUT_BLOCK: usize = 64 << 10;
+
+/// Where the reports of a run go: each worker adds the reports it makes to
+/// a [`Tally`] of its own (its lines not yet written, its counts), so the
+/// workers print and count side by side and no report crosses a thread.
+struct Sink<'a> {
+    format: OutputFormat,
+    /// Write each line as it is made (someone reads as it comes).
+    flush_each: bool,
+    bar: &'a ProgressBar,
+    profiles: &'a [Profile],
+    decode: Option<preflight_fix::FixLimits>,
+}
+
+/// A worker's part of a run.
+struct Tally {
+    /// NDJSON lines not yet written.
+    out: Vec<u8>,
+    summary: Summary,
+    unreadable: u64,
+    /// The reports of `json` and `table`, printed in order at the end.
+    kept: Vec<FileReport>,
+    /// Why its lines could not be written (a closed stdout ends the run).
+    failed: Option<io::Error>,
+}
+
+impl Sink<'_> {
+    fn tally(&self) -> Tally {
+        let ndjson = self.format == OutputFormat::Ndjson;
+        Tally {
+            out: Vec::with_capacity(if ndjson { OUT_BLOCK + (4 << 10) } else { 0 }),
+            summary: Summary::for_profiles(self.profiles),
+            unreadable: 0,
+            kept: Vec::new(),
+            failed: None,
+        }
+    }
+
+    fn add(&self, t: &mut Tally, r: FileReport) -> ControlFlow<()> {
+        let r = match &self.decode {
+            Some(limits) => decoded(r, limits),
+            None => r,
+        };
+        self.bar.inc(1);
+        t.summary.add(&r);
+        if r.verdict == Verdict::Error
+            && r.violations
+                .iter()
+                .any(|v| v.rule == preflight::Rule::FileUnreadable)
+        {
+            t.unreadable += 1;
+        }
+        if self.format != OutputFormat::Ndjson {
+            t.kept.push(r);
+            return ControlFlow::Continue(());
+        }
+        let written = write_report_json(&mut t.out, &r).and_then(|_| {
+            t.out.push(b'\n');
+            if self.flush_each || t.out.len() >= OUT_BLOCK {
+                write_block(&mut t.out)
+            } else {
+                Ok(())
             }
-            let _ = tx.send(r);
         });
-    });
-    rx.into_iter()
+        match written {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                // A closed stdout (`| head -1`) stops the run.
+                t.failed = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    }
+}
+
+/// Writes whole lines to stdout under its lock (lines from two workers never
+/// mix) and empties `out`.
+fn write_block(out: &mut Vec<u8>) -> io::Result<()> {
+    let mut lock = io::stdout().lock();
+    lock.write_all(out)?;
+    lock.flush()?;
+    out.clear();
+    Ok(())
 }
 
 /// The profiles named by `--profile`, in order; a usage error when one
@@ -179,18 +254,17 @@ pub fn run(args: CheckArgs) -> u8 {
         .exclude(args.exclude.clone())
         .limits(limits);
     let start = Instant::now();
-    let reports: Box<dyn Iterator<Item = FileReport>> =
-        match check_paths_against(roots.clone(), &profiles, &opts) {
-            Ok(r) if args.verify == Verify::Decode => Box::new(decoded(r)),
-            Ok(r) => Box::new(r),
-            Err(e) => {
-                eprintln!("preflight: {e}");
-                return exit::USAGE;
-            }
-        };
-    let remote_opts = super::remote::options(&args.remote, opts.limits.clone(), args.jobs);
     let decode = args.verify == Verify::Decode;
-    let reports = super::remote::chain(reports, urls, &profiles, remote_opts, decode);
+    // Remote objects are read (by a thread of their own) while the local
+    // files are checked, and counted in after them.
+    let remote_opts = super::remote::options(&args.remote, opts.limits.clone(), args.jobs);
+    let remote = super::remote::chain(
+        Box::new(std::iter::empty()),
+        urls,
+        &profiles,
+        remote_opts,
+        decode,
+    );
     let bar = progress_bar(args.quiet);
     // With remote inputs the bar counts objects as they finish (no total).
     if !bar.is_hidden() && !has_remote {
@@ -209,38 +283,54 @@ pub fn run(args: CheckArgs) -> u8 {
             }
         });
     }
+    let sink = Sink {
+        format: args.format,
+        // Line by line only when someone reads as it comes (a terminal, a pipe).
+        flush_each: args.format == OutputFormat::Ndjson && stdout_is_live(),
+        bar: &bar,
+        profiles: &profiles,
+        decode: decode.then(preflight_fix::FixLimits::default),
+    };
+    let mut tallies = match check_paths_with(
+        roots,
+        &profiles,
+        &opts,
+        || sink.tally(),
+        |t, r| sink.add(t, r),
+    ) {
+        Ok(t) => t,
+        Err(e) => {
+            bar.finish_and_clear();
+            eprintln!("preflight: {e}");
+            return exit::USAGE;
+        }
+    };
+    if tallies.iter().all(|t| t.failed.is_none()) {
+        let mut rest = sink.tally();
+        for r in remote {
+            if sink.add(&mut rest, r).is_break() {
+                break;
+            }
+        }
+        tallies.push(rest);
+    }
     let mut summary = Summary::for_profiles(&profiles);
     let mut unreadable = 0u64;
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(64 << 10, stdout.lock());
-    // Line by line only when someone reads as it comes (a terminal, a pipe).
-    let flush_each = args.format == OutputFormat::Ndjson && stdout_is_live();
     let mut kept: Vec<FileReport> = Vec::new();
     let mut write_result = Ok(());
-    for r in reports {
-        bar.inc(1);
-        summary.add(&r);
-        if r.verdict == Verdict::Error
-            && r.violations
-                .iter()
-                .any(|v| v.rule == preflight::Rule::FileUnreadable)
-        {
-            unreadable += 1;
+    for mut t in tallies {
+        if let Some(e) = t.failed.take() {
+            write_result = write_result.and(Err(e));
         }
-        match args.format {
-            OutputFormat::Ndjson => {
-                write_result = write_report_json(&mut out, &r)
-                    .and_then(|_| out.write_all(b"\n"))
-                    .and_then(|_| if flush_each { out.flush() } else { Ok(()) });
-                if write_result.is_err() {
-                    // A closed stdout (`| head -1`) stops the run: returning
-                    // ends the process, and with it the walk and the workers.
-                    break;
-                }
-            }
-            _ => kept.push(r),
+        if write_result.is_ok() && !t.out.is_empty() {
+            write_result = write_block(&mut t.out);
         }
+        summary.merge(t.summary);
+        unreadable += t.unreadable;
+        kept.append(&mut t.kept);
     }
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(64 << 10, stdout.lock());
     bar.finish_and_clear();
     summary.elapsed_s = start.elapsed().as_secs_f64();
     kept.sort_by(|a, b| a.path.cmp(&b.path));
