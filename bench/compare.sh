@@ -7,6 +7,7 @@
 # (spread over sub-folders), warms the page cache, then times, median of RUNS:
 #   preflight check --format ndjson --jobs JOBS DIR
 #   the floor: bench/floor.rs (walk, then open, read 64 KiB, close; JOBS threads)
+#   (these two in turns, run by run)
 #   exiftool -fast2 -json -r DIR
 #   a loop of `ffprobe -show_streams -show_format` per file
 #   a loop of `mediainfo --Output=JSON` per file
@@ -95,8 +96,16 @@ ffprobe_loop() { for f in "${SAMPLE[@]}"; do ffprobe -v quiet -show_streams -sho
 mediainfo_loop() { for f in "${SAMPLE[@]}"; do mediainfo --Output=JSON "$f"; done; }
 SCALE=$(echo "$N / ${#SAMPLE[@]}" | bc -l)
 
-T_PF=$(time_runs preflight 1 "$PF" check --format ndjson --jobs "$JOBS" "$DIR")
-T_FLOOR=$(time_runs floor 1 "$FLOOR" "$DIR" "$JOBS")
+# preflight and the floor take turns, run by run, so that both meet the same
+# machine (a neighbour's load, the page cache) and their ratio is fair.
+seconds() { local a b; a=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; b=$(date +%s.%N); echo "$b - $a" | bc -l; }
+PF_T=(); FLOOR_T=()
+for ((r = 0; r < RUNS; r++)); do
+  PF_T+=("$(seconds "$PF" check --format ndjson --jobs "$JOBS" "$DIR")")
+  FLOOR_T+=("$(seconds "$FLOOR" "$DIR" "$JOBS")")
+done
+T_PF=$(printf '%s\n' "${PF_T[@]}" | median)
+T_FLOOR=$(printf '%s\n' "${FLOOR_T[@]}" | median)
 per_file() { echo "$1 * 1000000 / $N" | bc -l; }
 if [ "$PEERS" = 0 ]; then
   printf '\n%-34s %12s %12s\n' "tool (median of $RUNS)" "seconds" "µs per file"

@@ -196,18 +196,19 @@ impl FileReport {
     /// Each profile's name and verdict: the judgements when there are
     /// several, else the single profile (when named) and the verdict.
     pub fn verdicts(&self) -> Vec<(&str, Verdict)> {
-        if self.judgements.is_empty() {
-            self.profile
-                .as_deref()
-                .map(|p| (p, self.verdict))
-                .into_iter()
-                .collect()
-        } else {
-            self.judgements
-                .iter()
-                .map(|j| (j.profile.as_str(), j.verdict))
-                .collect()
-        }
+        self.each_verdict().collect()
+    }
+
+    /// [`FileReport::verdicts`], one at a time (nothing allocated).
+    fn each_verdict(&self) -> impl Iterator<Item = (&str, Verdict)> {
+        let single = match self.judgements.is_empty() {
+            true => self.profile.as_deref(),
+            false => None,
+        };
+        self.judgements
+            .iter()
+            .map(|j| (j.profile.as_str(), j.verdict))
+            .chain(single.map(|p| (p, self.verdict)))
     }
 
     /// The names of the profiles under which `v` (one of `violations` or
@@ -509,7 +510,7 @@ impl Summary {
 
     /// Counts one report in.
     pub fn add(&mut self, r: &FileReport) {
-        for (name, verdict) in r.verdicts() {
+        for (name, verdict) in r.each_verdict() {
             let i = match self.profiles.iter().position(|p| p.name == name) {
                 Some(i) => i,
                 None => {

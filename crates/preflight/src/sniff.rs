@@ -475,8 +475,7 @@ pub fn extension_matches(format: Format, ext: Option<&str>) -> bool {
     if exts.is_empty() {
         return true;
     }
-    let ext = ext.to_ascii_lowercase();
-    exts.contains(&ext.as_str())
+    exts.iter().any(|e| e.eq_ignore_ascii_case(ext))
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@
 
 use crate::error::{Error, LimitKind, Result};
 use crate::info::{Format, MediaInfo};
-use crate::mpeg_audio::{frame_header, id3v2_len, is_free_format, vbr_tag, VbrKind};
+use crate::mpeg_audio::{frame_header, id3v2_len, is_free_format, vbr_tag, FrameHeader, VbrKind};
 use crate::read::{read_up_to, seek_to, ProbeLimits};
 use std::io::{BufRead, Read, Seek};
 
@@ -388,6 +388,11 @@ impl<R: BufRead + Seek> Walker<'_, R> {
         let buf = self.br.fill_buf().map_err(crate::read::io_error)?;
         // Offsets in `buf` are below its length, so they fit in a u64.
         let mut off = 0usize;
+        // Frame after frame repeats its header but for the padding bit (and
+        // a VBR file a few bitrates): what a header says depends only on its
+        // bits that `KEY` keeps, so the last two are kept decoded.
+        const KEY: u32 = 0xFFFF_FFC0;
+        let mut seen: [(u32, Option<FrameHeader>); 2] = [(0, None); 2];
         let outcome = loop {
             let at = pos + off as u64;
             let Some(h) = buf.get(off..off + 4) else {
@@ -396,9 +401,16 @@ impl<R: BufRead + Seek> Walker<'_, R> {
             if at + 4 > self.end {
                 break Buffered::At(at);
             }
-            let Some(f) = frame_header([h[0], h[1], h[2], h[3]])
-                .filter(|f| (f.version, f.sample_rate) == lock)
-            else {
+            let key = u32::from_be_bytes([h[0], h[1], h[2], h[3]]) & KEY;
+            let header = match seen.iter().find(|(k, f)| *k == key && f.is_some()) {
+                Some((_, f)) => *f,
+                None => {
+                    let f = frame_header([h[0], h[1], h[2], h[3]]);
+                    seen = [(key, f), seen[0]];
+                    f
+                }
+            };
+            let Some(f) = header.filter(|f| (f.version, f.sample_rate) == lock) else {
                 break Buffered::At(at);
             };
             self.items += 1;
