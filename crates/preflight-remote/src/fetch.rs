@@ -158,7 +158,8 @@ async fn http_get(
             .await;
         let resp = match sent {
             Ok(r) => r,
-            Err(e) if attempt <= opts.retries => {
+            // A refused redirect is refused again: not retried.
+            Err(e) if attempt <= opts.retries && !e.is_redirect() => {
                 stats.retries += 1;
                 tokio::time::sleep(backoff(attempt, None)).await;
                 let _ = e;
@@ -240,6 +241,8 @@ fn transport_message(e: &reqwest::Error) -> String {
         "timed out".to_string()
     } else if e.is_connect() {
         "cannot connect".to_string()
+    } else if e.is_redirect() {
+        "redirect not followed".to_string()
     } else {
         "transfer failed".to_string()
     };

@@ -37,7 +37,7 @@ mod store;
 
 pub use fetch::FetchError;
 pub use store::MAX_PRESIGN;
-pub use store::{is_remote, object_url, Stores};
+pub use store::{is_remote, object_url, redirect_refused, Stores, MAX_REDIRECTS};
 
 use futures::stream::{self, BoxStream, StreamExt};
 use preflight::{FileReport, MediaInfo, ProbeLimits, Profile, Rule, Violation};

@@ -43,6 +43,49 @@ pub fn object_url(base: &Url, key: &str) -> Url {
     u
 }
 
+/// Most redirects an `http(s)://` input is followed through.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// Why a redirect of an `http(s)://` input is not followed (`None`: it is),
+/// given the URLs already visited (the input first) and the target:
+/// - more than [`MAX_REDIRECTS`];
+/// - from `https` to anything else: bytes asked for privately are not
+///   fetched in the clear;
+/// - from a public host to this machine or its network (an address that is
+///   not [public](preflight::net::is_public), or `localhost`): a URL from
+///   someone else must not reach through preflight what they cannot reach
+///   themselves (a cloud's metadata service at 169.254.169.254, an admin
+///   page on the local network). An input that names such a host itself is
+///   the user's own choice, and its redirects are followed anywhere.
+///
+/// A host *name* is judged by how it is written, not by what it resolves
+/// to: a public name that resolves to a private address is followed.
+pub fn redirect_refused(previous: &[Url], to: &Url) -> Option<&'static str> {
+    if previous.len() > MAX_REDIRECTS {
+        return Some("more than 5 redirects");
+    }
+    if previous.last().is_some_and(|from| from.scheme() == "https") && to.scheme() != "https" {
+        return Some("a redirect from https to another scheme");
+    }
+    if previous.first().is_some_and(|u| !internal(u)) && internal(to) {
+        return Some("a redirect from a public host to an internal address");
+    }
+    None
+}
+
+/// Whether a URL's host is this machine or a non-public address.
+fn internal(u: &Url) -> bool {
+    match u.host() {
+        Some(url::Host::Ipv4(a)) => !preflight::net::is_public(a.into()),
+        Some(url::Host::Ipv6(a)) => !preflight::net::is_public(a.into()),
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        None => true,
+    }
+}
+
 /// The HTTP client and the object stores met so far (one per bucket).
 pub struct Stores {
     opts: RemoteOptions,
@@ -57,6 +100,12 @@ impl Stores {
     pub fn new(opts: &RemoteOptions) -> Result<Stores, RemoteError> {
         crate::install_crypto_provider();
         let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::custom(
+                |attempt| match redirect_refused(attempt.previous(), attempt.url()) {
+                    Some(why) => attempt.error(why),
+                    None => attempt.follow(),
+                },
+            ))
             .user_agent(concat!("preflight/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(opts.timeout)
             .read_timeout(opts.timeout)
@@ -392,6 +441,60 @@ fn list(store: Arc<dyn ObjectStore>, prefix: StorePath, base: Url) -> Listing {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn redirects_stay_on_https_and_out_of_internal_networks() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        let refused = |chain: &[&str], to: &str| {
+            let chain: Vec<Url> = chain.iter().map(|s| u(s)).collect();
+            redirect_refused(&chain, &u(to))
+        };
+        // Followed: https to https anywhere public, http up to https, and
+        // anything from an input that names an internal host itself.
+        assert_eq!(
+            refused(&["https://cdn.example/a"], "https://other.example/b"),
+            None
+        );
+        assert_eq!(
+            refused(&["http://cdn.example/a"], "https://cdn.example/a"),
+            None
+        );
+        assert_eq!(
+            refused(&["http://127.0.0.1:8080/a"], "http://127.0.0.1:8081/b"),
+            None
+        );
+        assert_eq!(
+            refused(&["http://10.0.0.5/a"], "http://192.168.1.9/b"),
+            None
+        );
+        // Refused: a downgrade, and a public host sending us inside.
+        assert!(refused(&["https://cdn.example/a"], "http://cdn.example/a").is_some());
+        for inside in [
+            "https://127.0.0.1/x",
+            "https://169.254.169.254/latest/meta-data/",
+            "https://10.1.2.3/x",
+            "https://[::1]/x",
+            "https://[::ffff:127.0.0.1]/x",
+            "https://localhost/x",
+            "https://admin.localhost./x",
+        ] {
+            assert!(
+                refused(&["https://cdn.example/a"], inside).is_some(),
+                "{inside}"
+            );
+        }
+        // A chain is judged by where it started.
+        assert!(refused(
+            &["https://cdn.example/a", "https://other.example/b"],
+            "https://10.0.0.1/c"
+        )
+        .is_some());
+        // At most five redirects.
+        let five = ["https://h.example/0"; 5];
+        assert_eq!(refused(&five, "https://h.example/5"), None);
+        let six = ["https://h.example/0"; 6];
+        assert!(refused(&six, "https://h.example/6").is_some());
+    }
+
     use super::*;
 
     #[test]

@@ -259,6 +259,45 @@ async fn failures_are_retried_and_missing_files_reported() {
     assert_eq!(probed.stats.requests, 2);
 }
 
+/// An input's redirects are followed, five at most: the sixth is refused
+/// (not retried), and the report says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_are_followed_five_times_and_no_more() {
+    let corpus = Corpus::new();
+    let server = Server::start(
+        corpus.files.clone(),
+        Mode {
+            ranges: true,
+            fail_first: false,
+        },
+    );
+    let profile = Profile::builtin("seedance2").unwrap();
+    let opts = RemoteOptions::default();
+    let name = "video/ok_1280x720_30fps_5s.mp4";
+    // redirect/4 → 3 → 2 → 1 → 0 → the file: five redirects.
+    let Checked { report, .. } =
+        check_url(&server.url(&format!("redirect/4/{name}")), &profile, &opts).await;
+    assert_eq!(
+        as_local(report, &corpus, name),
+        local(&corpus, name, &profile)
+    );
+    let Checked { report, stats, .. } =
+        check_url(&server.url(&format!("redirect/5/{name}")), &profile, &opts).await;
+    assert_eq!(report.verdict, preflight::Verdict::Error);
+    assert_eq!(report.violations[0].rule, Rule::FileUnreadable);
+    let message = &report.violations[0].message;
+    assert!(
+        message.contains("redirect not followed: more than 5 redirects"),
+        "{message}"
+    );
+    assert_eq!(stats.requests, 1, "a refused redirect is not retried");
+    assert_eq!(
+        server.counts(name).requests,
+        1,
+        "only the first check reached the file"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn budgets_stop_a_probe() {
     let corpus = Corpus::new();

@@ -78,6 +78,7 @@ pub mod fs;
 pub mod harness;
 mod info;
 pub mod mpeg_audio;
+pub mod net;
 mod probe;
 mod profile;
 mod read;

@@ -111,6 +111,21 @@ fn serve(
             e.requests += 1;
             e.requests == 1
         };
+        // `/redirect/N/name`: N + 1 redirects, then `/name`.
+        if let Some((n, name)) = path
+            .strip_prefix("/redirect/")
+            .and_then(|rest| rest.split_once('/'))
+        {
+            let to = match n.parse::<u32>().unwrap_or(0) {
+                0 => format!("/{name}"),
+                n => format!("/redirect/{}/{name}", n - 1),
+            };
+            let _ = write!(
+                out,
+                "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\n\r\n"
+            );
+            continue;
+        }
         let Some(body) = files.get(path.trim_start_matches('/')) else {
             let _ = out.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
             continue;
