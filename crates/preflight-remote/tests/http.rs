@@ -94,6 +94,42 @@ impl Corpus {
     }
 }
 
+/// The corpus served from 127.0.0.1 in one mode, and the profile the
+/// tests judge by.
+struct Served {
+    corpus: Corpus,
+    server: Server,
+    profile: Profile,
+}
+
+fn served(ranges: bool, fail_first: bool) -> Served {
+    let corpus = Corpus::new();
+    let server = Server::start(corpus.files.clone(), Mode { ranges, fail_first });
+    let profile = Profile::builtin("seedance2").unwrap();
+    Served {
+        corpus,
+        server,
+        profile,
+    }
+}
+
+impl Served {
+    /// Checks the file served as `name` (a path under the server).
+    async fn check(&self, name: &str, opts: &RemoteOptions) -> Checked {
+        check_url(&self.server.url(name), &self.profile, opts).await
+    }
+
+    /// The report a local check of `name` gives.
+    fn local(&self, name: &str) -> FileReport {
+        local(&self.corpus, name, &self.profile)
+    }
+
+    /// A remote report with the local path of `name`, to compare.
+    fn as_local(&self, r: FileReport, name: &str) -> FileReport {
+        as_local(r, &self.corpus, name)
+    }
+}
+
 fn local(c: &Corpus, name: &str, profile: &Profile) -> FileReport {
     check_path(&c.local_path(name), profile, &ProbeLimits::default())
 }
@@ -120,28 +156,20 @@ fn is_moov_end(d: &[u8]) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ranged_reports_equal_local_within_the_goals() {
-    let corpus = Corpus::new();
-    let server = Server::start(
-        corpus.files.clone(),
-        Mode {
-            ranges: true,
-            fail_first: false,
-        },
-    );
-    let profile = Profile::builtin("seedance2").unwrap();
+    let s = served(true, false);
     let opts = RemoteOptions::default();
     let mut table = Vec::new();
-    for name in corpus.names() {
-        let data = &corpus.files[&name];
-        let Checked { report, stats, .. } = check_url(&server.url(&name), &profile, &opts).await;
+    for name in s.corpus.names() {
+        let data = &s.corpus.files[&name];
+        let Checked { report, stats, .. } = s.check(&name, &opts).await;
         assert_eq!(
             report.path.to_str(),
-            Some(server.url(&name).as_str()),
+            Some(s.server.url(&name).as_str()),
             "the report keeps the URL as its path"
         );
-        let want = local(&corpus, &name, &profile);
-        assert_eq!(as_local(report, &corpus, &name), want, "{name}");
-        let served = server.counts(&name);
+        let want = s.local(&name);
+        assert_eq!(s.as_local(report, &name), want, "{name}");
+        let served = s.server.counts(&name);
         assert_eq!(
             served.requests, stats.requests,
             "{name}: requests seen by both sides"
@@ -184,21 +212,13 @@ async fn ranged_reports_equal_local_within_the_goals() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_ignores_range_is_streamed_and_said_so() {
-    let corpus = Corpus::new();
-    let server = Server::start(
-        corpus.files.clone(),
-        Mode {
-            ranges: false,
-            fail_first: false,
-        },
-    );
-    let profile = Profile::builtin("seedance2").unwrap();
+    let s = served(false, false);
     let opts = RemoteOptions::default();
-    for name in corpus.names() {
-        let Checked { report, stats, .. } = check_url(&server.url(&name), &profile, &opts).await;
+    for name in s.corpus.names() {
+        let Checked { report, stats, .. } = s.check(&name, &opts).await;
         assert!(stats.streamed, "{name}");
-        let mut want = local(&corpus, &name, &profile);
-        let mut got = as_local(report, &corpus, &name);
+        let mut want = s.local(&name);
+        let mut got = s.as_local(report, &name);
         // The remote report says how it was read; apart from that, the same.
         let said = got
             .warnings
@@ -210,8 +230,7 @@ async fn a_server_that_ignores_range_is_streamed_and_said_so() {
         assert_eq!(got, want, "{name}");
     }
     // Early stop: a faststart 4 MiB MP4 is judged from its first bytes.
-    let Checked { stats, .. } =
-        check_url(&server.url("big/faststart_4m.mp4"), &profile, &opts).await;
+    let Checked { stats, .. } = s.check("big/faststart_4m.mp4", &opts).await;
     assert!(
         stats.bytes < 1 << 20,
         "received {} bytes of 4 MiB",
@@ -221,25 +240,14 @@ async fn a_server_that_ignores_range_is_streamed_and_said_so() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failures_are_retried_and_missing_files_reported() {
-    let corpus = Corpus::new();
-    let server = Server::start(
-        corpus.files.clone(),
-        Mode {
-            ranges: true,
-            fail_first: true,
-        },
-    );
-    let profile = Profile::builtin("seedance2").unwrap();
+    let s = served(true, true);
     let opts = RemoteOptions::default();
     let name = "video/ok_1280x720_30fps_5s.mp4";
-    let Checked { report, stats, .. } = check_url(&server.url(name), &profile, &opts).await;
-    assert_eq!(
-        as_local(report, &corpus, name),
-        local(&corpus, name, &profile)
-    );
+    let Checked { report, stats, .. } = s.check(name, &opts).await;
+    assert_eq!(s.as_local(report, name), s.local(name));
     assert_eq!((stats.requests, stats.retries), (2, 1));
 
-    let Checked { report, .. } = check_url(&server.url("no/such.mp4"), &profile, &opts).await;
+    let Checked { report, .. } = s.check("no/such.mp4", &opts).await;
     assert_eq!(report.verdict, preflight::Verdict::Error);
     assert_eq!(report.violations[0].rule, Rule::FileUnreadable);
     assert!(
@@ -263,26 +271,13 @@ async fn failures_are_retried_and_missing_files_reported() {
 /// (not retried), and the report says why.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redirects_are_followed_five_times_and_no_more() {
-    let corpus = Corpus::new();
-    let server = Server::start(
-        corpus.files.clone(),
-        Mode {
-            ranges: true,
-            fail_first: false,
-        },
-    );
-    let profile = Profile::builtin("seedance2").unwrap();
+    let s = served(true, false);
     let opts = RemoteOptions::default();
     let name = "video/ok_1280x720_30fps_5s.mp4";
     // redirect/4 → 3 → 2 → 1 → 0 → the file: five redirects.
-    let Checked { report, .. } =
-        check_url(&server.url(&format!("redirect/4/{name}")), &profile, &opts).await;
-    assert_eq!(
-        as_local(report, &corpus, name),
-        local(&corpus, name, &profile)
-    );
-    let Checked { report, stats, .. } =
-        check_url(&server.url(&format!("redirect/5/{name}")), &profile, &opts).await;
+    let Checked { report, .. } = s.check(&format!("redirect/4/{name}"), &opts).await;
+    assert_eq!(s.as_local(report, name), s.local(name));
+    let Checked { report, stats, .. } = s.check(&format!("redirect/5/{name}"), &opts).await;
     assert_eq!(report.verdict, preflight::Verdict::Error);
     assert_eq!(report.violations[0].rule, Rule::FileUnreadable);
     let message = &report.violations[0].message;
@@ -292,7 +287,7 @@ async fn redirects_are_followed_five_times_and_no_more() {
     );
     assert_eq!(stats.requests, 1, "a refused redirect is not retried");
     assert_eq!(
-        server.counts(name).requests,
+        s.server.counts(name).requests,
         1,
         "only the first check reached the file"
     );
@@ -300,48 +295,30 @@ async fn redirects_are_followed_five_times_and_no_more() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn budgets_stop_a_probe() {
-    let corpus = Corpus::new();
-    let server = Server::start(
-        corpus.files.clone(),
-        Mode {
-            ranges: true,
-            fail_first: false,
-        },
-    );
-    let profile = Profile::builtin("seedance2").unwrap();
+    let s = served(true, false);
     // The moov-at-end file needs a second request.
     let opts = RemoteOptions::default().max_requests(1);
-    let Checked { report, stats, .. } =
-        check_url(&server.url("big/moov_end_4m.mp4"), &profile, &opts).await;
+    let Checked { report, stats, .. } = s.check("big/moov_end_4m.mp4", &opts).await;
     assert_eq!(report.violations[0].rule, Rule::FileLimit);
     assert_eq!(stats.requests, 1);
     // A byte budget smaller than the moov.
     let opts = RemoteOptions::default().limits(ProbeLimits::default().max_bytes_read(256 << 10));
-    let Checked { report, .. } =
-        check_url(&server.url("big/moov_end_1m_moov.mp4"), &profile, &opts).await;
+    let Checked { report, .. } = s.check("big/moov_end_1m_moov.mp4", &opts).await;
     assert_eq!(report.violations[0].rule, Rule::FileLimit, "{report:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mp3_estimate_is_one_request_and_marked() {
-    let corpus = Corpus::new();
-    let server = Server::start(
-        corpus.files.clone(),
-        Mode {
-            ranges: true,
-            fail_first: false,
-        },
-    );
-    let profile = Profile::builtin("seedance2").unwrap();
+    let s = served(true, false);
     // 81 KB, constant bitrate: the head holds its first frames.
     let name = "audio/ok_mp3_cbr128_stereo_5s.mp3";
-    let full = check_url(&server.url(name), &profile, &RemoteOptions::default()).await;
+    let full = s.check(name, &RemoteOptions::default()).await;
     assert!(
         full.stats.requests > 1,
         "a full scan walks the frames past the head"
     );
     let opts = RemoteOptions::default().mp3_scan(Mp3Scan::Estimate);
-    let est = check_url(&server.url(name), &profile, &opts).await;
+    let est = s.check(name, &opts).await;
     assert_eq!(est.stats.requests, 1);
     assert!(est
         .report
@@ -357,7 +334,7 @@ async fn mp3_estimate_is_one_request_and_marked() {
     // A 200 KB ID3v2 cover before the first frame: the reader jumps past
     // it and the rest is read at once, so the frames are counted (exact).
     let name = "audio/ok_mp3_id3v2_cover_id3v1_5s.mp3";
-    let est = check_url(&server.url(name), &profile, &opts).await;
+    let est = s.check(name, &opts).await;
     assert_eq!(est.stats.requests, 2);
     assert!(!est
         .report
