@@ -200,7 +200,16 @@ impl Prober {
             total,
             pos: 0,
         };
-        match probe_counted(sparse, Some(total), &self.limits).result {
+        // The range from offset 0 (usually the whole file, or all the
+        // headers) is read in place, as `probe_bytes` reads a slice; past it
+        // the other ranges are read through a buffer.
+        let head = match self.ranges.first() {
+            Some((0, data)) => &data[..],
+            _ => &[],
+        };
+        let mut past_head = Vec::new();
+        let mut r = HeadThen::new(head, &mut past_head, sparse, total, &self.limits);
+        match probe_inner(&mut r, Some(total), &self.limits) {
             Ok(info) => Ok(Step::Done(info)),
             Err(Error::Incomplete { offset }) => {
                 let len = self.want_len().min(total.saturating_sub(offset)).max(1);

@@ -27,16 +27,16 @@
 use crate::error::{Error, LimitKind, Result};
 use crate::info::{Format, MediaInfo};
 use crate::read::{array, read_up_to, ProbeLimits};
-use std::io::{Read, Seek};
+use std::io::{BufRead, Seek};
 
 const FORMAT: &str = "gif";
 
 /// Reads the headers of a GIF file into a [`MediaInfo`].
-pub fn probe<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<MediaInfo> {
+pub fn probe<R: BufRead + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<MediaInfo> {
     read(r, size, limits).map_err(|e| e.in_format(FORMAT))
 }
 
-fn read<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<MediaInfo> {
+fn read<R: BufRead + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<MediaInfo> {
     let h: [u8; 13] = array(r)?;
     if &h[..6] != b"GIF87a" && &h[..6] != b"GIF89a" {
         return Err(Error::malformed(FORMAT, "bad signature"));
@@ -80,10 +80,14 @@ fn skip_color_table<R: Seek>(r: &mut R, packed: u8) -> Result<()> {
     Ok(())
 }
 
-/// One byte, or `None` at the end of the data.
-fn next_byte<R: Read>(r: &mut R) -> Result<Option<u8>> {
-    let mut b = [0u8; 1];
-    Ok((read_up_to(r, &mut b)? == 1).then_some(b[0]))
+/// One byte, or `None` at the end of the data: taken from the reader's
+/// buffer (the walk over sub-blocks reads a length byte at a time).
+fn next_byte<R: BufRead>(r: &mut R) -> Result<Option<u8>> {
+    let Some(&b) = r.fill_buf().map_err(crate::read::io_error)?.first() else {
+        return Ok(None);
+    };
+    r.consume(1);
+    Ok(Some(b))
 }
 
 /// Why the block walk ended.
@@ -111,7 +115,7 @@ fn tick(items: &mut u64, limits: &ProbeLimits) -> Result<()> {
 }
 
 /// Counts image descriptors up to the trailer or the end of the data.
-fn count_frames<R: Read + Seek>(r: &mut R, limits: &ProbeLimits) -> Result<(u64, End)> {
+fn count_frames<R: BufRead + Seek>(r: &mut R, limits: &ProbeLimits) -> Result<(u64, End)> {
     let mut frames = 0u64;
     let mut items = 0u64;
     loop {
