@@ -13,7 +13,7 @@
 
 use gungraun::{library_benchmark, library_benchmark_group, main};
 use preflight::bundle::{AssetType, Bundle, Item, Mode};
-use preflight::{check, probe_bytes, MediaInfo, ProbeLimits, Profile, Report};
+use preflight::{check, probe_bytes, MediaInfo, ProbeLimits, Prober, Profile, Report, Step};
 use preflight_instructions::{head, read};
 use std::hint::black_box;
 
@@ -48,6 +48,27 @@ fn sniff(head: Vec<u8>) -> preflight::Format {
 fn probe(bytes: Vec<u8>) -> MediaInfo {
     let limits = ProbeLimits::default();
     black_box(probe_bytes(black_box(&bytes), &limits).expect("a fixture that probes"))
+}
+
+// The sans-I/O `Prober` as the browser and remote checks drive it: fed the
+// first 64 KiB, then each range it asks for.
+#[library_benchmark(setup = read)]
+#[bench::mp4_moov_at_end("video/ok_1280x720_30fps_5s_moov_end.mp4")]
+#[bench::jpeg_exif("image/ok_exif_orient6_1000x600.jpg")]
+#[bench::gif("image/ok_gif_anim_3f_400x400.gif")]
+#[bench::mp3_no_xing("audio/ok_mp3_vbr_noxing_10s.mp3")]
+fn prober(bytes: Vec<u8>) -> MediaInfo {
+    let total = bytes.len() as u64;
+    let mut p = Prober::new(Some(total), ProbeLimits::default());
+    let (mut offset, mut len) = (0u64, preflight::MIN_RANGE);
+    loop {
+        let end = (offset + len).min(total);
+        match p.feed(offset, black_box(&bytes[offset as usize..end as usize])) {
+            Ok(Step::Done(info)) => return black_box(info),
+            Ok(Step::NeedRange { offset: o, len: l }) => (offset, len) = (o, l),
+            other => panic!("a fixture that probes: {other:?}"),
+        }
+    }
 }
 
 /// A measured file and the profile to check it against.
@@ -96,7 +117,7 @@ fn request_rules(input: (Bundle, Profile)) -> (Report, u64) {
 }
 
 library_benchmark_group!(name = sniff_group; benchmarks = sniff);
-library_benchmark_group!(name = probe_group; benchmarks = probe);
+library_benchmark_group!(name = probe_group; benchmarks = probe, prober);
 library_benchmark_group!(name = check_group; benchmarks = check_file, request_rules);
 
 main!(
