@@ -9,13 +9,11 @@
 
 use super::api::{self, ApiArgs};
 use super::exit;
-use super::request::Ctx;
+use super::request::Lookup;
 use super::task::{self, WaitOpts};
 use clap::Args;
-use preflight::Profile;
 use preflight_api::generate::{self, TaskOptions};
 use preflight_api::upload::manifest::DEFAULT_FILE;
-use preflight_api::upload::Manifest;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -66,38 +64,18 @@ pub struct GenerateArgs {
 }
 
 pub fn run(args: GenerateArgs) -> u8 {
-    let profile = match Profile::from_name_or_path(&args.profile) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("preflight: {e}");
-            return exit::USAGE;
-        }
-    };
-    let manifest = match Manifest::load(&args.manifest) {
-        Ok(m) => m,
-        Err(e) => return api::fail(&e),
-    };
     // A dry run needs no service (asset ids may still be looked up there).
-    let client = if !args.dry_run || args.api.configured() {
-        match args.api.client() {
-            Ok(c) => Some(c),
-            Err(u) => return api::usage(u),
-        }
-    } else {
-        None
+    let lookup = match Lookup::open(&args.profile, &args.manifest, &args.api, !args.dry_run) {
+        Ok(l) => l,
+        Err(code) => return code,
     };
-    let ctx = Ctx {
-        manifest: &manifest,
-        client: client.as_ref(),
-        profile: &profile,
-    };
-    let bundle = match ctx.bundle(args.text.clone(), args.first_frame.as_deref(), &args.items) {
+    let bundle = match lookup.bundle(args.text.clone(), args.first_frame.as_deref(), &args.items) {
         Ok(b) => b,
         Err(code) => return code,
     };
     let mut opts = TaskOptions::new(args.model.clone())
         .tasks_path(args.wait.tasks_path.clone())
-        .limits(profile.request.clone());
+        .limits(lookup.profile.request.clone());
     opts.ratio = args.ratio.clone();
     opts.resolution = args.resolution.clone();
     opts.duration = args.duration;
@@ -112,15 +90,7 @@ pub fn run(args: GenerateArgs) -> u8 {
         eprintln!("preflight: nothing was sent");
         return exit::USAGE;
     }
-    let report = bundle.check(&profile.request);
-    for v in &report.violations {
-        eprintln!("✗ {}: {}", v.rule, v.message);
-    }
-    for w in &report.warnings {
-        eprintln!("! {}: {}", w.rule, w.message);
-    }
-    if !report.violations.is_empty() {
-        eprintln!("preflight: the bundle breaks the request rules; nothing was sent");
+    if !lookup.request_rules_pass(&bundle, "nothing was sent") {
         return exit::FAIL;
     }
     if args.dry_run {
@@ -129,10 +99,10 @@ pub fn run(args: GenerateArgs) -> u8 {
             Err(e) => task::fail(&e),
         };
     }
-    let Some(client) = client else {
+    let Some(client) = &lookup.client else {
         return exit::USAGE;
     };
-    let id = match generate::submit(&client, &bundle, &opts) {
+    let id = match generate::submit(client, &bundle, &opts) {
         Ok(id) => id,
         Err(e) => return task::fail(&e),
     };
@@ -143,5 +113,5 @@ pub fn run(args: GenerateArgs) -> u8 {
     if code != exit::PASS {
         return code;
     }
-    task::wait_and_save(&client, &id, &args.wait)
+    task::wait_and_save(client, &id, &args.wait)
 }

@@ -48,59 +48,77 @@ pub struct RequestArgs {
 struct Unresolved(u8, String);
 
 pub fn run(args: RequestArgs) -> u8 {
-    let profile = match Profile::from_name_or_path(&args.profile) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("preflight: {e}");
-            return exit::USAGE;
-        }
-    };
-    let manifest = match Manifest::load(&args.manifest) {
-        Ok(m) => m,
-        Err(e) => return api::fail(&e),
-    };
-    let client = if args.api.configured() {
-        match args.api.client() {
-            Ok(c) => Some(c),
-            Err(u) => return api::usage(u),
-        }
-    } else {
-        None
-    };
-    let ctx = Ctx {
-        manifest: &manifest,
-        client: client.as_ref(),
-        profile: &profile,
-    };
-    let mut bundle = match ctx.bundle(args.text.clone(), args.first_frame.as_deref(), &args.items) {
-        Ok(b) => b,
+    let lookup = match Lookup::open(&args.profile, &args.manifest, &args.api, false) {
+        Ok(l) => l,
         Err(code) => return code,
     };
+    let mut bundle =
+        match lookup.bundle(args.text.clone(), args.first_frame.as_deref(), &args.items) {
+            Ok(b) => b,
+            Err(code) => return code,
+        };
     if args.first_frame.is_none() {
         bundle.set_mode(args.mode);
     }
-    let report = bundle.check(&profile.request);
-    for v in &report.violations {
-        eprintln!("✗ {}: {}", v.rule, v.message);
-    }
-    for w in &report.warnings {
-        eprintln!("! {}: {}", w.rule, w.message);
-    }
-    if !report.violations.is_empty() {
-        eprintln!("preflight: the bundle breaks the request rules; no content printed");
+    if !lookup.request_rules_pass(&bundle, "no content printed") {
         return exit::FAIL;
     }
     api::print_json(&bundle.content())
 }
 
-/// Where items are looked up (shared with `generate`).
-pub(super) struct Ctx<'a> {
-    pub(super) manifest: &'a Manifest,
-    pub(super) client: Option<&'a Client>,
-    pub(super) profile: &'a Profile,
+/// Where the items of `request` and `generate` are looked up: the profile,
+/// the manifest and, when it is configured (or needed), the service.
+pub(super) struct Lookup {
+    pub(super) profile: Profile,
+    manifest: Manifest,
+    pub(super) client: Option<Client>,
 }
 
-impl Ctx<'_> {
+impl Lookup {
+    /// Loads the profile and the manifest, and connects to the service when
+    /// `need_service` or when it is configured; the exit code when one of
+    /// them cannot be had.
+    pub(super) fn open(
+        profile: &str,
+        manifest: &Path,
+        api: &ApiArgs,
+        need_service: bool,
+    ) -> Result<Lookup, u8> {
+        let profile = Profile::from_name_or_path(profile).map_err(|e| {
+            eprintln!("preflight: {e}");
+            exit::USAGE
+        })?;
+        let manifest = Manifest::load(manifest).map_err(|e| api::fail(&e))?;
+        let client = if need_service || api.configured() {
+            Some(api.client().map_err(api::usage)?)
+        } else {
+            None
+        };
+        Ok(Lookup {
+            profile,
+            manifest,
+            client,
+        })
+    }
+
+    /// Checks `bundle` against the profile's request rules and prints what
+    /// breaks them (✗) and the warnings (!); `false`, with "the bundle
+    /// breaks the request rules; {consequence}", when something does.
+    pub(super) fn request_rules_pass(&self, bundle: &Bundle, consequence: &str) -> bool {
+        let report = bundle.check(&self.profile.request);
+        for v in &report.violations {
+            eprintln!("✗ {}: {}", v.rule, v.message);
+        }
+        for w in &report.warnings {
+            eprintln!("! {}: {}", w.rule, w.message);
+        }
+        if !report.violations.is_empty() {
+            eprintln!("preflight: the bundle breaks the request rules; {consequence}");
+            return false;
+        }
+        true
+    }
+
     /// The bundle of `text`, an optional first frame and the items; every
     /// item that cannot be resolved is reported on stderr, and the worst exit
     /// code returned.
@@ -166,7 +184,7 @@ impl Ctx<'_> {
             })?;
             return Ok(Item::asset(id, ty, e.duration_s));
         }
-        let Some(client) = self.client else {
+        let Some(client) = &self.client else {
             return Err(Unresolved(
                 exit::USAGE,
                 format!(
@@ -197,7 +215,7 @@ impl Ctx<'_> {
     }
 
     fn resolve_file(&self, path: &Path) -> Result<Item, Unresolved> {
-        let checked = match CheckedFile::check(path, self.profile, &ProbeLimits::default()) {
+        let checked = match CheckedFile::check(path, &self.profile, &ProbeLimits::default()) {
             Ok(c) => c,
             Err(report) => {
                 let rules: Vec<String> = report
