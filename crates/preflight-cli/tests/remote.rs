@@ -122,6 +122,49 @@ fn one_passing_url_exits_0_and_a_missing_one_is_unreadable() {
     assert_eq!(out.status.code(), Some(2), "nothing could be read");
 }
 
+/// `--verify decode` decodes the local files only: a URL is judged on its
+/// headers and says so (`file.not_verified`), next to a local file that was
+/// decoded.
+#[test]
+fn verify_decode_judges_urls_on_their_headers() {
+    let name = "image/ok_300x300.jpg";
+    let files = [(
+        name.to_string(),
+        std::fs::read(testdata().join(name)).unwrap(),
+    )]
+    .into();
+    let server = Server::start(
+        files,
+        Mode {
+            ranges: true,
+            fail_first: false,
+        },
+    );
+    let url = server.url(name);
+    let a_local = testdata().join(name);
+    let out = preflight(&[
+        "check",
+        "--format",
+        "json",
+        "--verify",
+        "decode",
+        url.as_str(),
+        a_local.to_str().unwrap(),
+    ]);
+    let r = files_by_path(&out);
+    let remote = &r[url.as_str()];
+    assert_eq!(remote["verdict"], "pass", "{remote}");
+    assert_eq!(remote["violations"], serde_json::json!([]), "{remote}");
+    assert_eq!(
+        remote["warnings"][0]["rule"], "file.not_verified",
+        "{remote}"
+    );
+    let local = &r[a_local.to_str().unwrap()];
+    assert_eq!(local["verdict"], "pass", "{local}");
+    assert_eq!(local["warnings"], serde_json::json!([]), "{local}");
+    assert_eq!(out.status.code(), Some(0));
+}
+
 /// Settings of a run of `preflight`: environment variables and arguments.
 type Config<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
 
