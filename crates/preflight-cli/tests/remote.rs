@@ -89,21 +89,20 @@ fn urls_and_local_paths_mixed_give_the_local_reports() {
     }
 }
 
+/// A 127.0.0.1 server (honouring `Range`) of the one fixture `name`.
+fn serve_one(name: &str) -> Server {
+    let body = std::fs::read(testdata().join(name)).unwrap();
+    let mode = Mode {
+        ranges: true,
+        fail_first: false,
+    };
+    Server::start([(name.to_string(), body)].into(), mode)
+}
+
 #[test]
 fn one_passing_url_exits_0_and_a_missing_one_is_unreadable() {
     let name = "video/ok_1280x720_30fps_5s_moov_end.mp4";
-    let files = [(
-        name.to_string(),
-        std::fs::read(testdata().join(name)).unwrap(),
-    )]
-    .into();
-    let server = Server::start(
-        files,
-        Mode {
-            ranges: true,
-            fail_first: false,
-        },
-    );
+    let server = serve_one(name);
     let out = preflight(&["check", server.url(name).as_str()]);
     assert_eq!(
         out.status.code(),
@@ -128,18 +127,7 @@ fn one_passing_url_exits_0_and_a_missing_one_is_unreadable() {
 #[test]
 fn verify_decode_judges_urls_on_their_headers() {
     let name = "image/ok_300x300.jpg";
-    let files = [(
-        name.to_string(),
-        std::fs::read(testdata().join(name)).unwrap(),
-    )]
-    .into();
-    let server = Server::start(
-        files,
-        Mode {
-            ranges: true,
-            fail_first: false,
-        },
-    );
+    let server = serve_one(name);
     let url = server.url(name);
     let a_local = testdata().join(name);
     let out = preflight(&[
