@@ -403,6 +403,20 @@ impl<R> Seek for HeadThen<'_, R> {
     }
 }
 
+/// Counts one more item (a box, a chunk, a segment, a frame…) in `items`
+/// against [`ProbeLimits::max_items`] (`max`): past it, [`Error::Limit`].
+pub(crate) fn count_item(items: &mut u64, max: u64) -> Result<()> {
+    *items = items.saturating_add(1);
+    if *items > max {
+        return Err(Error::Limit {
+            kind: LimitKind::Items,
+            actual: *items,
+            max,
+        });
+    }
+    Ok(())
+}
+
 /// Reads exactly `N` bytes.
 pub(crate) fn array<const N: usize, R: Read + ?Sized>(r: &mut R) -> Result<[u8; N]> {
     let mut b = [0u8; N];

@@ -13,7 +13,7 @@
 //! walk past the parent's end, and the number of chunks visited is capped by
 //! [`ProbeLimits::max_items`].
 
-use crate::error::{Error, LimitKind, Result};
+use crate::error::Result;
 use crate::read::{array, seek_to, ProbeLimits};
 use std::io::{Read, Seek};
 
@@ -112,14 +112,7 @@ impl Chunks {
         let Some(offset) = self.next.checked_add(8).filter(|&o| o <= self.end) else {
             return Ok(None);
         };
-        self.visited += 1;
-        if self.visited > self.max_items {
-            return Err(Error::Limit {
-                kind: LimitKind::Items,
-                actual: self.visited,
-                max: self.max_items,
-            });
-        }
+        crate::read::count_item(&mut self.visited, self.max_items)?;
         seek_to(r, self.next)?;
         let b: [u8; 8] = array(r)?;
         let id = [b[0], b[1], b[2], b[3]];
@@ -162,6 +155,7 @@ impl Chunks {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::{Error, LimitKind};
     use std::io::Cursor;
 
     fn chunk(id: &[u8; 4], payload: &[u8]) -> Vec<u8> {

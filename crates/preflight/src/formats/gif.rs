@@ -103,15 +103,7 @@ enum End {
 
 /// Counts one more block or sub-block against `limits.max_items`.
 fn tick(items: &mut u64, limits: &ProbeLimits) -> Result<()> {
-    *items += 1;
-    if *items > limits.max_items {
-        return Err(Error::Limit {
-            kind: LimitKind::Items,
-            actual: *items,
-            max: limits.max_items,
-        });
-    }
-    Ok(())
+    crate::read::count_item(items, limits.max_items)
 }
 
 /// Counts image descriptors up to the trailer or the end of the data.

@@ -110,15 +110,7 @@ impl<'l> Walker<'l> {
 
     /// Counts one more item (a box, a fragment, …) against `max_items`.
     pub fn count_item(&mut self) -> Result<()> {
-        self.items = self.items.saturating_add(1);
-        if self.items > self.limits.max_items {
-            return Err(Error::Limit {
-                kind: LimitKind::Items,
-                actual: self.items,
-                max: self.limits.max_items,
-            });
-        }
-        Ok(())
+        crate::read::count_item(&mut self.items, self.limits.max_items)
     }
 
     /// The top-level boxes of a file of `size` bytes.

@@ -25,7 +25,7 @@
 //! EXIF Orientation is present.
 
 use super::exif;
-use crate::error::{Error, LimitKind, Result};
+use crate::error::{Error, Result};
 use crate::info::{Format, MediaInfo};
 use crate::read::{array, ProbeLimits, ReadExt};
 use std::io::{Read, Seek};
@@ -50,14 +50,7 @@ fn read<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<Me
     let mut exif_seen = false;
     let mut segments = 0u64;
     loop {
-        segments += 1;
-        if segments > limits.max_items {
-            return Err(Error::Limit {
-                kind: LimitKind::Items,
-                actual: segments,
-                max: limits.max_items,
-            });
-        }
+        crate::read::count_item(&mut segments, limits.max_items)?;
         let m = next_marker(r)?;
         match m {
             0x01 | 0xD0..=0xD7 => continue, // TEM, RSTm: no length
@@ -151,6 +144,7 @@ fn frame_header<R: Read>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::LimitKind;
     use crate::formats::exif::build;
     use proptest::prelude::*;
     use std::io::Cursor;

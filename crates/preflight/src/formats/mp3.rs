@@ -314,15 +314,7 @@ impl<R: BufRead + Seek> Walker<'_, R> {
     }
 
     fn count_item(&mut self) -> Result<()> {
-        self.items += 1;
-        if self.items > self.max_items {
-            return Err(Error::Limit {
-                kind: LimitKind::Items,
-                actual: self.items,
-                max: self.max_items,
-            });
-        }
-        Ok(())
+        crate::read::count_item(&mut self.items, self.max_items)
     }
 
     /// Counts frames from `pos` to the end of the audio.
@@ -413,14 +405,8 @@ impl<R: BufRead + Seek> Walker<'_, R> {
             let Some(f) = header.filter(|f| (f.version, f.sample_rate) == lock) else {
                 break Buffered::At(at);
             };
-            self.items += 1;
-            if self.items > self.max_items {
-                return Err(Error::Limit {
-                    kind: LimitKind::Items,
-                    actual: self.items,
-                    max: self.max_items,
-                });
-            }
+            // `buf` borrows the reader, so the count is kept field by field.
+            crate::read::count_item(&mut self.items, self.max_items)?;
             let next = at + u64::from(f.frame_len);
             if next > self.end {
                 // A last frame cut short: not counted.

@@ -22,7 +22,7 @@
 //! `num_frames` of 0 or 1).
 
 use super::exif;
-use crate::error::{Error, LimitKind, Result};
+use crate::error::{Error, Result};
 use crate::info::{Format, MediaInfo};
 use crate::read::{array, ProbeLimits};
 use std::io::{Read, Seek};
@@ -66,14 +66,7 @@ fn read<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<Me
     let mut frames = None;
     let mut chunks = 1u64; // IHDR
     loop {
-        chunks += 1;
-        if chunks > limits.max_items {
-            return Err(Error::Limit {
-                kind: LimitKind::Items,
-                actual: chunks,
-                max: limits.max_items,
-            });
-        }
+        crate::read::count_item(&mut chunks, limits.max_items)?;
         let c: [u8; 8] = array(r)?;
         let len = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
         if len > MAX_U31 {
@@ -105,6 +98,7 @@ fn read<R: Read + Seek>(r: &mut R, size: u64, limits: &ProbeLimits) -> Result<Me
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::LimitKind;
     use crate::formats::exif::build;
     use proptest::prelude::*;
     use std::io::Cursor;

@@ -29,7 +29,7 @@
 //! whether or not its flag is set, as exiftool does.
 
 use super::exif;
-use crate::error::{Error, LimitKind, Result};
+use crate::error::{Error, Result};
 use crate::info::{Format, MediaInfo};
 use crate::read::{array, read_up_to, ProbeLimits};
 use std::io::{Read, Seek};
@@ -190,14 +190,7 @@ fn walk_extended<R: Read + Seek>(
     let mut anmf = 0u64;
     let mut chunks = 1u64; // VP8X
     while let Some(c) = chunk(r, &mut pos, riff_end)? {
-        chunks += 1;
-        if chunks > limits.max_items {
-            return Err(Error::Limit {
-                kind: LimitKind::Items,
-                actual: chunks,
-                max: limits.max_items,
-            });
-        }
+        crate::read::count_item(&mut chunks, limits.max_items)?;
         let padded = c.len + (c.len & 1);
         match &c.id {
             b"EXIF" if !exif_seen => {
@@ -219,6 +212,7 @@ fn walk_extended<R: Read + Seek>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::LimitKind;
     use crate::formats::exif::build;
     use proptest::prelude::*;
     use std::io::Cursor;
