@@ -7,8 +7,8 @@
 mod common;
 
 use common::{
-    azurite_put, fake_gcs_bucket, fake_gcs_put, fixtures, start_azurite, start_fake_gcs,
-    start_moto, testdata, Mode, Server, AZURITE_ACCOUNT, AZURITE_KEY, MOTO_ENV,
+    azurite_put, fake_gcs_bucket, fake_gcs_put, fixtures, moto_bucket, moto_put, start_azurite,
+    start_fake_gcs, start_moto, testdata, Mode, Server, AZURITE_ACCOUNT, AZURITE_KEY, MOTO_ENV,
 };
 use serde_json::Value;
 use std::collections::HashMap;
@@ -214,18 +214,8 @@ fn an_s3_prefix_checks_like_its_local_copies() {
     let Some((_moto, endpoint)) = start_moto() else {
         return;
     };
-    // An unsigned PUT per object (moto does not check signatures).
-    let agent = ureq::Agent::new_with_defaults();
-    agent
-        .put(&format!("{endpoint}/media"))
-        .send_empty()
-        .expect("create the bucket");
-    let put = |key: &str, body: &[u8]| {
-        agent
-            .put(&format!("{endpoint}/media/{key}"))
-            .send(body)
-            .expect("put an object");
-    };
+    moto_bucket(&endpoint, "media");
+    let put = |key: &str, body: &[u8]| moto_put(&endpoint, "media", key, body);
     prefix_checks_like_local("s3://media/", put, &[(&[], &["--endpoint-url", &endpoint])]);
 }
 

@@ -8,7 +8,7 @@
 mod common;
 mod support;
 
-use common::{start_moto, testdata, Counts, Mode, Server, MOTO_ENV};
+use common::{moto_bucket, moto_put, start_moto, testdata, Counts, Mode, Server, MOTO_ENV};
 use preflight::{FileReport, Format, MediaInfo, Report};
 use preflight_api::upload::{
     upload_files, Client, ClientConfig, Manifest, RetryPolicy, Source, Timeouts, Token,
@@ -313,11 +313,7 @@ fn an_s3_prefix_is_uploaded_from_presigned_urls() {
     let Some((_moto, endpoint)) = start_moto() else {
         return;
     };
-    let agent = ureq::Agent::new_with_defaults();
-    agent
-        .put(&format!("{endpoint}/media"))
-        .send_empty()
-        .expect("create the bucket");
+    moto_bucket(&endpoint, "media");
     let mut objects = HashMap::new();
     for (key, name) in [
         ("in/clip.mp4", PASS_VIDEO),
@@ -325,10 +321,7 @@ fn an_s3_prefix_is_uploaded_from_presigned_urls() {
         ("in/narrow.jpg", FAIL_IMAGE),
     ] {
         let body = fixture(name);
-        agent
-            .put(&format!("{endpoint}/media/{key}"))
-            .send(&body[..])
-            .expect("put an object");
+        moto_put(&endpoint, "media", key, &body);
         objects.insert(key, body);
     }
     let s = FakeServer::start();

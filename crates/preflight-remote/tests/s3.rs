@@ -13,23 +13,11 @@
 mod bucket;
 mod common;
 
-use common::{set_credentials, start_moto};
+use common::{moto_bucket, set_credentials, start_moto};
 use object_store::aws::AmazonS3Builder;
 use object_store::ClientOptions;
 use preflight_remote::RemoteOptions;
 use std::sync::Arc;
-
-async fn create_bucket(endpoint: &str, bucket: &str) {
-    // object_store makes no buckets: a plain S3 `PUT /bucket` (moto does
-    // not check signatures).
-    let client = reqwest::Client::new();
-    let r = client
-        .put(format!("{endpoint}/{bucket}"))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "create bucket: {}", r.status());
-}
 
 #[test]
 fn bucket_of_fixtures_checks_like_local_at_the_server_rate() {
@@ -44,9 +32,9 @@ fn bucket_of_fixtures_checks_like_local_at_the_server_rate() {
         .enable_all()
         .build()
         .unwrap();
+    let bucket = "media";
+    moto_bucket(&endpoint, bucket);
     rt.block_on(async {
-        let bucket = "media";
-        create_bucket(&endpoint, bucket).await;
         let s3 = Arc::new(
             AmazonS3Builder::from_env()
                 .with_bucket_name(bucket)

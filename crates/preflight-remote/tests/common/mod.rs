@@ -539,6 +539,19 @@ pub fn http_date(t: std::time::SystemTime) -> String {
     )
 }
 
+/// Creates the bucket `name` on moto_server: a plain S3 `PUT /bucket`
+/// (object_store makes no buckets; moto does not check signatures).
+pub fn moto_bucket(endpoint: &str, name: &str) {
+    let (status, reply) = http(endpoint, "PUT", &format!("/{name}"), &[], b"");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&reply));
+}
+
+/// Puts an object on moto_server, unsigned.
+pub fn moto_put(endpoint: &str, bucket: &str, key: &str, body: &[u8]) {
+    let (status, reply) = http(endpoint, "PUT", &format!("/{bucket}/{key}"), &[], body);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&reply));
+}
+
 /// Creates the bucket `name` on fake-gcs-server (its JSON API, no
 /// credentials).
 pub fn fake_gcs_bucket(endpoint: &str, name: &str) {
