@@ -40,7 +40,7 @@ impl FormHeader {
 }
 
 /// Reads the form header at offset 0. A file shorter than 12 bytes gives
-/// [`Error::Truncated`] labelled `"file"` (the caller's format replaces it).
+/// [`Error::Truncated`](crate::Error::Truncated) labelled `"file"` (the caller's format replaces it).
 pub fn read_form_header<R: Read + Seek + ?Sized>(r: &mut R) -> Result<FormHeader> {
     seek_to(r, 0)?;
     let b: [u8; 12] = array(r)?;
