@@ -98,6 +98,28 @@ class Bucket:
         s3_request("PUT", f"{self.base}/{self.quote(key)}", data)
 
 
+def moto_replies(port):
+    """Whether moto answers on 127.0.0.1:`port`: a connection whose ends
+    differ, and a reply to `GET /` with moto's own header in it (whatever
+    else may listen there while moto starts replies otherwise)."""
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+            if conn.getsockname() == conn.getpeername():
+                return False
+            conn.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            reply = b""
+            while b"x-amzn-requestid" not in reply and len(reply) < 16384:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                reply += chunk
+            return b"x-amzn-requestid" in reply
+    except OSError:
+        return False
+
+
 @pytest.fixture(scope="session")
 def s3_endpoint():
     """An S3-compatible server (moto_server) on 127.0.0.1, started here and
@@ -110,24 +132,31 @@ def s3_endpoint():
     exe = moto_server_bin()
     if exe is None:
         pytest.skip("no moto_server (pip install 'moto[s3]' flask flask-cors)")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [exe, "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    # The port is free when picked, not surely when moto binds it a second
+    # later: moto counts as started when its own reply comes back, and a
+    # moto that exits at start is started again on another port.
+    exits = []
+    for _ in range(3):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        proc = subprocess.Popen(
+            [exe, "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and not moto_replies(port):
+            if time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"moto_server did not answer on port {port} within 60 s")
+            time.sleep(0.1)
+        if proc.poll() is None:
+            break
+        exits.append(f"exit {proc.returncode} on port {port}")
+    else:
+        pytest.fail(f"moto_server exited at start ({', '.join(exits)})")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"moto_server did not start (exit {proc.poll()})")
-                time.sleep(0.1)
         saved = {k: os.environ.get(k) for k in S3_ENV}
         os.environ.update(S3_ENV)
         yield f"http://127.0.0.1:{port}"

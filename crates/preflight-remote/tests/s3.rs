@@ -13,11 +13,36 @@
 mod bucket;
 mod common;
 
-use common::{moto_bucket, set_credentials, start_moto};
+use common::{moto_bucket, replies, set_credentials, start_moto, Mode, Server, MOTO};
 use object_store::aws::AmazonS3Builder;
 use object_store::ClientOptions;
 use preflight_remote::RemoteOptions;
+use std::collections::HashMap;
 use std::sync::Arc;
+
+/// What tells a started emulator from whatever else answers on its port
+/// (another test's server may sit there while the emulator starts): the
+/// tests' own HTTP server replies, but not as moto does, and moto does.
+#[test]
+fn a_server_is_taken_for_moto_only_when_moto_replies() {
+    let other = Server::start(
+        HashMap::new(),
+        Mode {
+            ranges: true,
+            fail_first: false,
+        },
+    );
+    let other_addr = other.base.trim_start_matches("http://").to_string();
+    assert!(!replies(&other_addr, MOTO.probe));
+    assert!(
+        replies(&other_addr, ("/", "HTTP/1.1 404")),
+        "the tests' server does reply"
+    );
+    let Some((_moto, endpoint)) = start_moto() else {
+        return;
+    };
+    assert!(replies(endpoint.trim_start_matches("http://"), MOTO.probe));
+}
 
 #[test]
 fn bucket_of_fixtures_checks_like_local_at_the_server_rate() {

