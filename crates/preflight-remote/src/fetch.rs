@@ -3,7 +3,7 @@
 //! [`Source::get`] that returns either the range asked for or, when an HTTP
 //! server ignores `Range`, the whole body as a stream.
 
-use crate::{FetchStats, RemoteOptions};
+use crate::{dns, FetchStats, RemoteOptions};
 use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::StreamExt;
@@ -158,8 +158,8 @@ async fn http_get(
             .await;
         let resp = match sent {
             Ok(r) => r,
-            // A refused redirect is refused again: not retried.
-            Err(e) if attempt <= opts.retries && !e.is_redirect() => {
+            // A refused redirect or address is refused again: not retried.
+            Err(e) if attempt <= opts.retries && !e.is_redirect() && !dns::internal_only(&e) => {
                 stats.retries += 1;
                 tokio::time::sleep(backoff(attempt, None)).await;
                 let _ = e;
@@ -235,7 +235,7 @@ async fn http_get(
 
 /// The message of a reqwest error with its causes (the URL left out: it is
 /// the report's path already).
-fn transport_message(e: &reqwest::Error) -> String {
+pub(crate) fn transport_message(e: &reqwest::Error) -> String {
     use std::error::Error as _;
     let mut msg = if e.is_timeout() {
         "timed out".to_string()

@@ -31,6 +31,7 @@
 //! [`RemoteOptions::concurrency`] objects in flight: [`check_all`].
 #![warn(missing_docs)]
 
+mod dns;
 mod fetch;
 mod probe;
 mod store;
@@ -244,7 +245,7 @@ pub async fn probe_url(url: &Url, opts: &RemoteOptions) -> Probed {
 /// runtime that first used them, which must outlive them.
 pub async fn probe_url_with(stores: &Stores, url: &Url, opts: &RemoteOptions) -> Probed {
     let mut stats = FetchStats::default();
-    let result = match stores.source(url, None) {
+    let result = match stores.source(url, None).await {
         Ok(src) => {
             let out = probe::probe(&src, opts, &mut stats).await;
             stats.size = out.total;
@@ -323,7 +324,7 @@ async fn check_object_once(
     profiles: &[Profile],
     opts: &RemoteOptions,
 ) -> Checked {
-    let src = match stores.source(url, size) {
+    let src = match stores.source(url, size).await {
         Ok(s) => s,
         Err(e) => return unreadable(url, size, &e.to_string()),
     };

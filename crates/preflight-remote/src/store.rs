@@ -1,7 +1,8 @@
 //! From URLs to sources: one HTTP client, one object store per bucket
 //! (built from the usual environment of each cloud), listings of prefixes.
 
-use crate::fetch::{store_message, FetchError, Source};
+use crate::dns::{self, Lookup};
+use crate::fetch::{store_message, transport_message, FetchError, Source};
 use crate::{RemoteError, RemoteOptions};
 use futures::stream::{self, BoxStream, StreamExt};
 use object_store::aws::{AmazonS3, AmazonS3Builder, AmazonS3ConfigKey};
@@ -58,8 +59,9 @@ pub const MAX_REDIRECTS: usize = 5;
 ///   page on the local network). An input that names such a host itself is
 ///   the user's own choice, and its redirects are followed anywhere.
 ///
-/// A host *name* is judged by how it is written, not by what it resolves
-/// to: a public name that resolves to a private address is followed.
+/// This judges a host as it is written; one *named* is judged by what it
+/// resolves to when it is connected to (`crate::dns`): from an input whose
+/// host is public, a name is reached at its public addresses only.
 pub fn redirect_refused(previous: &[Url], to: &Url) -> Option<&'static str> {
     if previous.len() > MAX_REDIRECTS {
         return Some("more than 5 redirects");
@@ -71,6 +73,33 @@ pub fn redirect_refused(previous: &[Url], to: &Url) -> Option<&'static str> {
         return Some("a redirect from a public host to an internal address");
     }
     None
+}
+
+/// An HTTP client for `http(s)://` inputs: redirects by
+/// [`redirect_refused`], names looked up by `lookup` (to their public
+/// addresses only with `public_only`).
+fn http_client(
+    opts: &RemoteOptions,
+    lookup: Lookup,
+    public_only: bool,
+) -> Result<reqwest::Client, RemoteError> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::custom(
+            |attempt| match redirect_refused(attempt.previous(), attempt.url()) {
+                Some(why) => attempt.error(why),
+                None => attempt.follow(),
+            },
+        ))
+        .user_agent(concat!("preflight/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(opts.timeout)
+        .read_timeout(opts.timeout)
+        .pool_max_idle_per_host(opts.concurrency.max(1))
+        .dns_resolver(Arc::new(dns::Resolver {
+            lookup,
+            public_only,
+        }))
+        .build()
+        .map_err(|e| RemoteError::Url(format!("cannot set up HTTP: {e}")))
 }
 
 /// Whether a URL's host is this machine or a non-public address.
@@ -86,37 +115,73 @@ fn internal(u: &Url) -> bool {
     }
 }
 
-/// The HTTP client and the object stores met so far (one per bucket).
+/// The HTTP clients and the object stores met so far (one per bucket).
 pub struct Stores {
     opts: RemoteOptions,
+    /// For inputs whose host is internal, as written or as resolved: the
+    /// user's own choice; their redirects go anywhere.
     http: reqwest::Client,
+    /// For inputs whose host is public: every host it meets, its own and
+    /// each redirect's, is reached at its public addresses only
+    /// ([`dns::Resolver`]).
+    http_public: reqwest::Client,
+    lookup: Lookup,
+    /// Input host names looked up so far: whether each resolves inside.
+    origins: Mutex<HashMap<String, bool>>,
     stores: Mutex<HashMap<String, Arc<dyn ObjectStore>>>,
 }
+
+/// Most input host names whose lookup is kept (then the memo starts over).
+const MAX_ORIGINS: usize = 10_000;
 
 type Listing = BoxStream<'static, Result<(Url, u64), (Url, String)>>;
 
 impl Stores {
-    /// Sets up the HTTP client (rustls with `ring`).
+    /// Sets up the HTTP clients (rustls with `ring`).
     pub fn new(opts: &RemoteOptions) -> Result<Stores, RemoteError> {
+        Stores::with_lookup(opts, dns::system_lookup())
+    }
+
+    /// [`Stores::new`] with host names looked up by `lookup`.
+    pub(crate) fn with_lookup(opts: &RemoteOptions, lookup: Lookup) -> Result<Stores, RemoteError> {
         crate::install_crypto_provider();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::custom(
-                |attempt| match redirect_refused(attempt.previous(), attempt.url()) {
-                    Some(why) => attempt.error(why),
-                    None => attempt.follow(),
-                },
-            ))
-            .user_agent(concat!("preflight/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(opts.timeout)
-            .read_timeout(opts.timeout)
-            .pool_max_idle_per_host(opts.concurrency.max(1))
-            .build()
-            .map_err(|e| RemoteError::Url(format!("cannot set up HTTP: {e}")))?;
         Ok(Stores {
             opts: opts.clone(),
-            http,
+            http: http_client(opts, lookup.clone(), false)?,
+            http_public: http_client(opts, lookup.clone(), true)?,
+            lookup,
+            origins: Mutex::new(HashMap::new()),
             stores: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The client for the `http(s)://` input `url`, by where its host is.
+    async fn http_for(&self, url: &Url) -> &reqwest::Client {
+        let inside = match url.host() {
+            Some(url::Host::Domain(d)) if !internal(url) => {
+                let host = d.trim_end_matches('.').to_ascii_lowercase();
+                let known = self.origins.lock().ok().and_then(|m| m.get(&host).copied());
+                match known {
+                    Some(inside) => inside,
+                    None => {
+                        let inside = dns::resolves_internal(&self.lookup, &host).await;
+                        if let Ok(mut m) = self.origins.lock() {
+                            if m.len() >= MAX_ORIGINS {
+                                m.clear();
+                            }
+                            m.insert(host, inside);
+                        }
+                        inside
+                    }
+                }
+            }
+            _ => internal(url),
+        };
+        if inside {
+            &self.http
+        } else {
+            &self.http_public
+        }
     }
 
     /// The store serving `url`'s bucket, built on first use.
@@ -281,13 +346,13 @@ impl Stores {
     ) -> Result<u64, RemoteError> {
         let mut body: BoxStream<'static, Result<bytes::Bytes, FetchError>> = match url.scheme() {
             "http" | "https" => {
-                let mut req = self.http.get(url.clone());
+                let mut req = self.http_for(url).await.get(url.clone());
                 // If-Match compares strongly: a weak ETag never matches.
                 if let Some(e) = etag.filter(|e| !e.starts_with("W/")) {
                     req = req.header(reqwest::header::IF_MATCH, e);
                 }
                 let resp = req.send().await.map_err(|e| {
-                    RemoteError::Fetch(FetchError::Transport(e.without_url().to_string()))
+                    RemoteError::Fetch(FetchError::Transport(transport_message(&e)))
                 })?;
                 let status = resp.status().as_u16();
                 if status == 412 {
@@ -359,10 +424,10 @@ impl Stores {
     }
 
     /// Where the object at `url` is read from.
-    pub(crate) fn source(&self, url: &Url, size: Option<u64>) -> Result<Source, RemoteError> {
+    pub(crate) async fn source(&self, url: &Url, size: Option<u64>) -> Result<Source, RemoteError> {
         match url.scheme() {
             "http" | "https" => Ok(Source::Http {
-                client: self.http.clone(),
+                client: self.http_for(url).await.clone(),
                 url: url.clone(),
             }),
             _ => Ok(Source::Store {
@@ -485,6 +550,129 @@ mod tests {
     }
 
     use super::*;
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpListener;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A server on 127.0.0.1 that answers `/moved` with a redirect to
+    /// `location` and anything else with 200 and 100 bytes; counts the
+    /// requests it gets.
+    fn server(location: impl Fn(u16) -> String + Send + 'static) -> (u16, Arc<AtomicUsize>) {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let hits = Arc::new(AtomicUsize::new(0));
+        let h = hits.clone();
+        std::thread::spawn(move || {
+            for conn in l.incoming() {
+                let Ok(mut conn) = conn else { continue };
+                let mut line = String::new();
+                let mut r = BufReader::new(conn.try_clone().unwrap());
+                if r.read_line(&mut line).is_err() {
+                    continue;
+                }
+                while let Ok(n) = r.read_line(&mut String::new()) {
+                    if n <= 2 {
+                        break;
+                    }
+                }
+                h.fetch_add(1, Ordering::SeqCst);
+                let reply = if line.starts_with("GET /moved ") {
+                    format!(
+                        "HTTP/1.1 302 Found\r\nLocation: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                        location(port)
+                    )
+                    .into_bytes()
+                } else {
+                    let mut v =
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\n"
+                            .to_vec();
+                    v.extend([7u8; 100]);
+                    v
+                };
+                let _ = conn.write_all(&reply);
+            }
+        });
+        (port, hits)
+    }
+
+    fn download(stores: &Stores, url: &str) -> Result<Vec<u8>, String> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut out = Vec::new();
+        rt.block_on(stores.download(&Url::parse(url).unwrap(), None, 1 << 20, &mut out))
+            .map(|_| out)
+            .map_err(|e| e.to_string())
+    }
+
+    /// An input host that is internal as resolved is the user's choice, as
+    /// one written so; so are the names its redirects lead to.
+    #[test]
+    fn names_that_resolve_inside_are_reached_from_inputs_inside() {
+        let lookup =
+            dns::tests::table(&[("media.test", &["127.0.0.1"]), ("cdn.test", &["127.0.0.1"])]);
+        let stores = Stores::with_lookup(&RemoteOptions::default(), lookup).unwrap();
+        let (port, hits) = server(|port| format!("http://cdn.test:{port}/b"));
+        assert_eq!(
+            download(&stores, &format!("http://media.test:{port}/a")).unwrap(),
+            [7; 100]
+        );
+        assert_eq!(
+            download(&stores, &format!("http://127.0.0.1:{port}/moved")).unwrap(),
+            [7; 100]
+        );
+        assert_eq!(
+            download(&stores, &format!("http://media.test:{port}/moved")).unwrap(),
+            [7; 100]
+        );
+        assert_eq!(hits.load(Ordering::SeqCst), 5);
+    }
+
+    /// DNS rebinding: the input's name answers a public address when it is
+    /// judged and 127.0.0.1 when the connection is made; the connection is
+    /// not made, the error says why, and it is not retried.
+    #[test]
+    fn a_public_name_that_rebinds_inside_is_not_connected_to() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let c = calls.clone();
+        let lookup: Lookup = Arc::new(move |host: String| {
+            let first = c.fetch_add(1, Ordering::SeqCst) == 0;
+            Box::pin(async move {
+                assert_eq!(host, "rebind.test");
+                let ip = if first { "93.184.216.34" } else { "127.0.0.1" };
+                Ok(vec![ip.parse().unwrap()])
+            })
+        });
+        let opts = RemoteOptions::default();
+        let stores = Stores::with_lookup(&opts, lookup).unwrap();
+        let (port, hits) = server(|_| String::new());
+        let url = format!("http://rebind.test:{port}/a.mp3");
+        let e = download(&stores, &url).unwrap_err();
+        assert!(
+            e.contains("rebind.test resolves only to internal addresses"),
+            "{e}"
+        );
+        // The probe path: one request, no retries.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let probed = rt.block_on(crate::probe_url_with(
+            &stores,
+            &Url::parse(&url).unwrap(),
+            &opts,
+        ));
+        let e = probed.result.unwrap_err().to_string();
+        assert!(
+            e.contains("rebind.test resolves only to internal addresses"),
+            "{e}"
+        );
+        assert_eq!((probed.stats.requests, probed.stats.retries), (1, 0));
+        assert_eq!(hits.load(Ordering::SeqCst), 0);
+        // Judged once (memo), then looked up at each connection.
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
 
     #[test]
     fn remote_inputs() {
