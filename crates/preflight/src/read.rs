@@ -417,6 +417,21 @@ pub(crate) fn count_item(items: &mut u64, max: u64) -> Result<()> {
     Ok(())
 }
 
+/// Asserts that `got` is the item limit `max` passed by one item (what
+/// [`count_item`] reports): the tests of each reader's endless chains.
+#[cfg(test)]
+#[track_caller]
+pub(crate) fn assert_item_limit<T: std::fmt::Debug>(got: Result<T>, max: u64) {
+    match got {
+        Err(Error::Limit {
+            kind: LimitKind::Items,
+            actual,
+            max: m,
+        }) if m == max && actual == max + 1 => {}
+        other => panic!("expected the item limit {max} passed by one, got {other:?}"),
+    }
+}
+
 /// Reads exactly `N` bytes.
 pub(crate) fn array<const N: usize, R: Read + ?Sized>(r: &mut R) -> Result<[u8; N]> {
     let mut b = [0u8; N];

@@ -150,6 +150,7 @@ fn count_frames<R: BufRead + Seek>(r: &mut R, limits: &ProbeLimits) -> Result<(u
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::read::assert_item_limit;
     use crate::read::Counter;
     use proptest::prelude::*;
     use std::io::{BufReader, Cursor};
@@ -327,22 +328,8 @@ mod tests {
     #[test]
     fn endless_sub_blocks_hit_max_items() {
         let v = gif(100, 100, 4); // each frame: ~2-3 sub-blocks
-        let l = ProbeLimits {
-            max_items: 10,
-            ..ProbeLimits::default()
-        };
-        let e = probe(&mut Cursor::new(&v), v.len() as u64, &l).unwrap_err();
-        assert!(
-            matches!(
-                e,
-                Error::Limit {
-                    kind: LimitKind::Items,
-                    actual: 11,
-                    max: 10
-                }
-            ),
-            "{e}"
-        );
+        let l = ProbeLimits::default().max_items(10);
+        assert_item_limit(probe(&mut Cursor::new(&v), v.len() as u64, &l), 10);
         // An endless chain of empty extensions: bounded by the data.
         let mut v = gif(100, 100, 1);
         v.pop();

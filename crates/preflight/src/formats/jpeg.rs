@@ -144,8 +144,8 @@ fn frame_header<R: Read>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::LimitKind;
     use crate::formats::exif::build;
+    use crate::read::assert_item_limit;
     use proptest::prelude::*;
     use std::io::Cursor;
 
@@ -429,22 +429,8 @@ mod tests {
             v.extend(seg(0xFE, b"comment"));
         }
         v.extend(sof(0xC0, 10, 10));
-        let l = ProbeLimits {
-            max_items: 50,
-            ..ProbeLimits::default()
-        };
-        let e = probe(&mut Cursor::new(&v), v.len() as u64, &l).unwrap_err();
-        assert!(
-            matches!(
-                e,
-                Error::Limit {
-                    kind: LimitKind::Items,
-                    actual: 51,
-                    max: 50
-                }
-            ),
-            "{e}"
-        );
+        let l = ProbeLimits::default().max_items(50);
+        assert_item_limit(probe(&mut Cursor::new(&v), v.len() as u64, &l), 50);
         assert!(run(&v).is_ok());
     }
 

@@ -479,6 +479,7 @@ impl<R: BufRead + Seek> Walker<'_, R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::read::assert_item_limit;
     use crate::read::Counter;
     use proptest::prelude::*;
     use std::io::{BufReader, Cursor};
@@ -957,17 +958,7 @@ mod tests {
     fn item_limit_is_a_limit_error() {
         let v = frames(100);
         let limits = ProbeLimits::default().max_items(50);
-        let got = probe(&mut Cursor::new(&v), v.len() as u64, &limits);
-        assert!(
-            matches!(
-                got,
-                Err(Error::Limit {
-                    kind: LimitKind::Items,
-                    ..
-                })
-            ),
-            "{got:?}"
-        );
+        assert_item_limit(probe(&mut Cursor::new(&v), v.len() as u64, &limits), 50);
     }
 
     #[test]

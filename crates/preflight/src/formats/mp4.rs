@@ -1114,6 +1114,7 @@ fn read_trun<R: Read + Seek>(
 mod tests {
     use super::super::isobmff::build::*;
     use super::*;
+    use crate::read::assert_item_limit;
     use proptest::prelude::*;
     use std::io::Cursor;
 
@@ -1882,21 +1883,8 @@ mod tests {
     #[test]
     fn too_many_items_is_a_limit() {
         let f = file(&moov(&mvhd(0, 1000, 5000), &[&cfr()]));
-        let l = ProbeLimits {
-            max_items: 5,
-            ..ProbeLimits::default()
-        };
-        let e = probe(&mut Cursor::new(&f[..]), f.len() as u64, &l).unwrap_err();
-        assert!(
-            matches!(
-                e,
-                Error::Limit {
-                    kind: LimitKind::Items,
-                    ..
-                }
-            ),
-            "{e}"
-        );
+        let l = ProbeLimits::default().max_items(5);
+        assert_item_limit(probe(&mut Cursor::new(&f[..]), f.len() as u64, &l), 5);
     }
 
     #[test]

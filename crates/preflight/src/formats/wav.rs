@@ -295,7 +295,7 @@ fn codec_name(tag: u16, bits: u16) -> Result<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::LimitKind;
+    use crate::read::assert_item_limit;
     use proptest::prelude::*;
     use std::io::Cursor;
 
@@ -809,21 +809,8 @@ mod tests {
         chunks.push(chunk(b"fmt ", &fmt(1, 1, 8000, 2, 16)));
         chunks.push(chunk(b"data", &[0; 2]));
         let v = wav(b"RIFF", &chunks);
-        let limits = ProbeLimits {
-            max_items: 50,
-            ..ProbeLimits::default()
-        };
-        let got = probe(&mut Cursor::new(&v), v.len() as u64, &limits);
-        assert!(
-            matches!(
-                got,
-                Err(Error::Limit {
-                    kind: LimitKind::Items,
-                    ..
-                })
-            ),
-            "{got:?}"
-        );
+        let limits = ProbeLimits::default().max_items(50);
+        assert_item_limit(probe(&mut Cursor::new(&v), v.len() as u64, &limits), 50);
         assert!(run(&v).is_ok());
     }
 

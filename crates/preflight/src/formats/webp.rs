@@ -212,8 +212,8 @@ fn walk_extended<R: Read + Seek>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::LimitKind;
     use crate::formats::exif::build;
+    use crate::read::assert_item_limit;
     use proptest::prelude::*;
     use std::io::Cursor;
 
@@ -544,22 +544,8 @@ mod tests {
         let mut cs = vec![vp8x_chunk(0, 10, 10)];
         cs.extend((0..500).map(|_| chunk(b"XMP ", b"")));
         let v = riff(&cs);
-        let l = ProbeLimits {
-            max_items: 100,
-            ..ProbeLimits::default()
-        };
-        let e = probe(&mut Cursor::new(&v), v.len() as u64, &l).unwrap_err();
-        assert!(
-            matches!(
-                e,
-                Error::Limit {
-                    kind: LimitKind::Items,
-                    actual: 101,
-                    max: 100
-                }
-            ),
-            "{e}"
-        );
+        let l = ProbeLimits::default().max_items(100);
+        assert_item_limit(probe(&mut Cursor::new(&v), v.len() as u64, &l), 100);
         assert!(run(&v).is_ok());
     }
 
