@@ -142,6 +142,12 @@ pub struct Prober {
     /// Sorted, disjoint, non-adjacent ranges of the file seen so far.
     ranges: Vec<(u64, Vec<u8>)>,
     cached: u64,
+    /// The range last asked for (start, end), until it is all held: a feed
+    /// of part of it asks for the rest without probing again. (A probe on
+    /// part of a range mostly stops where the last one did; a caller that
+    /// fed a byte at a time made each byte a whole probe, quadratic in the
+    /// file.)
+    wanted: Option<(u64, u64)>,
 }
 
 impl Prober {
@@ -152,6 +158,7 @@ impl Prober {
             limits,
             ranges: Vec::new(),
             cached: 0,
+            wanted: None,
         }
     }
 
@@ -195,6 +202,17 @@ impl Prober {
                 len: self.want_len(),
             });
         };
+        if let Some((start, end)) = self.wanted {
+            let end = end.min(total);
+            let gap = self.first_gap(start);
+            if gap < end {
+                return Ok(Step::NeedRange {
+                    offset: gap,
+                    len: end - gap,
+                });
+            }
+            self.wanted = None;
+        }
         let sparse = Sparse {
             ranges: &self.ranges,
             total,
@@ -213,6 +231,7 @@ impl Prober {
             Ok(info) => Ok(Step::Done(info)),
             Err(Error::Incomplete { offset }) => {
                 let len = self.want_len().min(total.saturating_sub(offset)).max(1);
+                self.wanted = Some((offset, offset.saturating_add(len)));
                 Ok(Step::NeedRange { offset, len })
             }
             Err(e) => Err(e),
@@ -246,6 +265,27 @@ impl Prober {
             return Ok(());
         }
         let end = offset + bytes.len() as u64;
+        // The usual feed continues a range and reaches no other: appended
+        // in place (amortized, where rebuilding the range made a caller
+        // feeding small pieces copy the file once per piece).
+        let i = self.ranges.partition_point(|(s, _)| *s < offset);
+        if let Some(prev) = i.checked_sub(1) {
+            let (s, d) = &self.ranges[prev];
+            let next_start = self.ranges.get(i).map_or(u64::MAX, |r| r.0);
+            if s + d.len() as u64 == offset && end < next_start {
+                let grown = bytes.len() as u64;
+                if self.cached.saturating_add(grown) > self.limits.max_bytes_read {
+                    return Err(Error::Limit {
+                        kind: LimitKind::BytesRead,
+                        actual: self.cached.saturating_add(grown),
+                        max: self.limits.max_bytes_read,
+                    });
+                }
+                self.ranges[prev].1.extend_from_slice(bytes);
+                self.cached += grown;
+                return Ok(());
+            }
+        }
         // Merge every range that overlaps or touches [offset, end).
         let mut start = offset;
         let mut stop = end;

@@ -181,3 +181,53 @@ fn the_prober_fed_small_pieces_agrees_with_the_whole_file() {
         }
     }
 }
+
+#[test]
+fn the_prober_fed_part_of_a_range_asks_for_the_rest_of_it() {
+    // Fed a byte at a time, the prober asks for the rest of the range it
+    // asked for (the first byte of it not yet fed, to its end), probes
+    // again only once the range is all there, and ends with the whole
+    // file's result: a caller whose source gives a little at a time costs
+    // a probe per range, not a probe per byte.
+    let limits = ProbeLimits::default();
+    let mut shrunk = 0;
+    for p in fixtures() {
+        let data = std::fs::read(&p).unwrap();
+        if data.len() > 256 << 10 {
+            continue;
+        }
+        let mut fed = vec![false; data.len()];
+        let mut prober = Prober::new(Some(data.len() as u64), limits.clone());
+        let first = data.len().min(16);
+        fed[..first].fill(true);
+        let mut step = prober.feed(0, &data[..first]);
+        let got = loop {
+            match step {
+                Ok(Step::NeedRange { offset, len }) => {
+                    let (at, end) = (offset as usize, (offset + len) as usize);
+                    assert!(!fed[at], "{}: asked for {at} again", p.display());
+                    fed[at] = true;
+                    step = prober.feed(offset, &data[at..at + 1]);
+                    if let Some(gap) = (at + 1..end).find(|&i| !fed[i]) {
+                        assert_eq!(
+                            step.as_ref().ok(),
+                            Some(&Step::NeedRange {
+                                offset: gap as u64,
+                                len: (end - gap) as u64
+                            }),
+                            "{}",
+                            p.display()
+                        );
+                        shrunk += 1;
+                    }
+                }
+                Ok(Step::Done(info)) => break Ok(info),
+                Ok(other) => panic!("unexpected step {other:?}"),
+                Err(e) => break Err(e),
+            }
+        };
+        let whole = probe_bytes(&data, &limits);
+        assert_eq!(outcome(&got), outcome(&whole), "{}", p.display());
+    }
+    assert!(shrunk > 10_000, "{shrunk}");
+}
