@@ -90,7 +90,8 @@ pub fn probe_path(path: impl AsRef<std::path::Path>, limits: &ProbeLimits) -> Re
 pub enum Step {
     /// The headers are read: here is the measurement.
     Done(MediaInfo),
-    /// Feed the bytes `offset .. offset + len` (fewer is fine, more too).
+    /// Feed the bytes `offset .. offset + len` (more is fine; fewer too,
+    /// and then the next step asks for the rest).
     NeedRange {
         /// Where the wanted range starts.
         offset: u64,
