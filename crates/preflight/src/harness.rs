@@ -127,8 +127,9 @@ pub fn probe_and_check(data: &[u8]) {
 
 /// The sans-I/O [`Prober`](crate::Prober), fed the ranges it asks for in
 /// pieces whose size the first byte of `data` picks, must agree exactly with
-/// a probe of the whole data; it must never ask for an empty range or for
-/// bytes past the end.
+/// a probe of the whole data; it must never ask for an empty range, for
+/// bytes past the end, or for bytes it holds (so each feed brings at least
+/// one new byte, and it is done after at most one feed per byte).
 pub fn prober_agrees(data: &[u8]) {
     let Some((&k, data)) = data.split_first() else {
         return;
@@ -138,7 +139,9 @@ pub fn prober_agrees(data: &[u8]) {
     let piece = 1 + (k as u64 % 64) * 97;
     let mut p = crate::Prober::new(Some(data.len() as u64), limits);
     let (mut offset, mut len) = (0u64, piece);
-    for _ in 0..100_000 {
+    let mut fed = vec![false; data.len()];
+    // Each feed starts at a byte the prober does not hold.
+    for _ in 0..=data.len() + 1 {
         let start = offset as usize;
         assert!(
             start <= data.len(),
@@ -146,6 +149,7 @@ pub fn prober_agrees(data: &[u8]) {
             data.len()
         );
         let end = (offset + len.min(piece)).min(data.len() as u64) as usize;
+        fed[start..end].fill(true);
         match p.feed(start as u64, &data[start..end]) {
             Ok(crate::Step::Done(info)) => {
                 assert_eq!(Ok(info), whole);
@@ -153,6 +157,10 @@ pub fn prober_agrees(data: &[u8]) {
             }
             Ok(crate::Step::NeedRange { offset: o, len: l }) => {
                 assert!(l > 0, "asked for an empty range");
+                assert!(
+                    !fed.get(o as usize).copied().unwrap_or(false),
+                    "asked for offset {o} again"
+                );
                 (offset, len) = (o, l);
             }
             Err(e) => {
@@ -161,5 +169,5 @@ pub fn prober_agrees(data: &[u8]) {
             }
         }
     }
-    panic!("the prober did not finish");
+    panic!("the prober asked for bytes it holds: more feeds than bytes");
 }

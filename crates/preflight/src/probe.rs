@@ -408,6 +408,9 @@ pub(crate) fn probe_inner<R: BufRead + Seek>(
         r.seek(SeekFrom::Start(0)).map_err(crate::read::io_error)?;
         f
     } else {
+        // The sniffer's window, however much the buffer holds (the whole
+        // file for `probe_bytes`): the same bytes decide on every path.
+        let head = &head[..head.len().min(sniff::HEAD_LEN)];
         match sniff::classify(head) {
             // MPEG audio may start after up to 64 KiB of other bytes.
             Format::Unknown if size > head.len() as u64 => {

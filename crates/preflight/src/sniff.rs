@@ -47,8 +47,9 @@ pub fn sniff<R: Read + Seek>(r: &mut R) -> Result<Format> {
     }
     let format = classify(&head);
     if format == Format::Unknown && head.len() == HEAD_LEN {
-        // MPEG audio may start later (SPEC §1): look through 64 KiB.
-        head.resize(MPEG_SEARCH, 0);
+        // MPEG audio may start later (SPEC §1): look through 64 KiB, with
+        // room for the chain of the last start.
+        head.resize(MPEG_SEARCH_READ, 0);
         seek_to(r, 0)?;
         let n = read_up_to(r, &mut head)?;
         head.truncate(n);
@@ -204,6 +205,12 @@ pub fn classify(b: &[u8]) -> Format {
 /// frame (SPEC §1: the first chain of valid frames within the first 64 KiB).
 pub(crate) const MPEG_SEARCH: usize = 64 * 1024;
 
+/// The bytes read to search: [`MPEG_SEARCH`] for where a chain may start
+/// and 16 KiB more for its frames (four frames of at most 2,881 bytes). A
+/// search sees no further, so its answer is the same whether the caller
+/// holds these 80 KiB or the whole file.
+pub(crate) const MPEG_SEARCH_READ: usize = MPEG_SEARCH + 16 * 1024;
+
 /// A Layer III frame at offset 0 that carries a Xing/Info/VBRI tag: a file of
 /// one (possibly cut) metadata frame is still MP3.
 fn mp3_tag_frame(b: &[u8]) -> bool {
@@ -240,9 +247,11 @@ fn mpeg_chain_at(b: &[u8], at: usize) -> Option<Format> {
     })
 }
 
-/// The first chain of MPEG audio frames within the first [`MPEG_SEARCH`]
-/// bytes of `b`, after bytes that are not frames.
+/// The first chain of MPEG audio frames that starts within the first
+/// [`MPEG_SEARCH`] bytes of `b`, after bytes that are not frames (its
+/// frames within [`MPEG_SEARCH_READ`]).
 fn mpeg_search(b: &[u8]) -> Format {
+    let b = &b[..b.len().min(MPEG_SEARCH_READ)];
     let window = &b[..b.len().min(MPEG_SEARCH)];
     let mut at = 1;
     while let Some(i) = window

@@ -231,3 +231,32 @@ fn the_prober_fed_part_of_a_range_asks_for_the_rest_of_it() {
     }
     assert!(shrunk > 10_000, "{shrunk}");
 }
+
+#[test]
+fn mpeg_audio_after_other_bytes_is_found_alike_however_much_is_held() {
+    // Frames that start just inside the 64 KiB searched for MPEG audio and
+    // chain past it, then more bytes: a probe of the whole slice, of a
+    // reader, and the prober in pieces of 1 and 98 bytes must all find the
+    // MP3 (fuzzing found the slice saying MP3 and the others Unknown: the
+    // chain was checked against whatever the caller held).
+    let mut data = vec![0x55u8; 65_300];
+    for _ in 0..40 {
+        // MPEG-1 Layer III, 128 kbit/s, 44.1 kHz: 417 bytes a frame.
+        let mut f = vec![0u8; 417];
+        f[..4].copy_from_slice(&[0xFF, 0xFB, 0x90, 0x64]);
+        data.extend_from_slice(&f);
+    }
+    data.extend_from_slice(&[0x55; 70_000]);
+    let limits = ProbeLimits::default();
+    let whole = probe_bytes(&data, &limits).unwrap();
+    assert_eq!(whole.format, preflight::Format::Mp3);
+    let read = probe_reader(Cursor::new(&data), Some(data.len() as u64), &limits).unwrap();
+    assert_eq!(read, whole);
+    let (fed, _) = prober_loop(&data, true, 16);
+    assert_eq!(fed.unwrap(), whole);
+    for k in [0u8, 1] {
+        let mut input = vec![k];
+        input.extend_from_slice(&data);
+        preflight::harness::prober_agrees(&input);
+    }
+}
