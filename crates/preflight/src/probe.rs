@@ -144,12 +144,20 @@ pub struct Prober {
     ranges: Vec<(u64, Vec<u8>)>,
     cached: u64,
     /// The range last asked for (start, end), until it is all held: a feed
-    /// of part of it asks for the rest without probing again. (A probe on
-    /// part of a range mostly stops where the last one did; a caller that
-    /// fed a byte at a time made each byte a whole probe, quadratic in the
-    /// file.)
+    /// of part of it asks for the rest without probing again, until
+    /// [`PROBE_STEP`] or a quarter of what was held at the last probe has
+    /// come since. (A caller that fed a byte at a time made each byte a
+    /// whole probe, quadratic in the file; probing only once the range is
+    /// whole would read a source that gives little at a time further than
+    /// the headers need.)
     wanted: Option<(u64, u64)>,
+    /// What was held at the last probe.
+    held_at_probe: u64,
 }
+
+/// The least a [`Prober`] is fed between two probes while a range it
+/// asked for is still coming.
+const PROBE_STEP: u64 = 4 << 10;
 
 impl Prober {
     /// A prober for a file of `total_len` bytes (`None`: unknown).
@@ -160,6 +168,7 @@ impl Prober {
             ranges: Vec::new(),
             cached: 0,
             wanted: None,
+            held_at_probe: 0,
         }
     }
 
@@ -206,7 +215,8 @@ impl Prober {
         if let Some((start, end)) = self.wanted {
             let end = end.min(total);
             let gap = self.first_gap(start);
-            if gap < end {
+            let step = PROBE_STEP.max(self.held_at_probe / 4);
+            if gap < end && self.cached - self.held_at_probe < step {
                 return Ok(Step::NeedRange {
                     offset: gap,
                     len: end - gap,
@@ -214,6 +224,7 @@ impl Prober {
             }
             self.wanted = None;
         }
+        self.held_at_probe = self.cached;
         let sparse = Sparse {
             ranges: &self.ranges,
             total,
