@@ -11,12 +11,14 @@
 //! a client whose resolver ([`Resolver`] with `public_only`) gives every host it meets —
 //! the input's, each redirect's — its public addresses only, at the moment
 //! of connecting. An input whose host is internal, as written or as
-//! resolved, is the user's own choice and is fetched as before.
+//! resolved (to non-public addresses only), is the user's own choice and is
+//! fetched as before.
 
 use futures::future::BoxFuture;
 use preflight::net::is_public;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Looks a host name up: its addresses.
 pub(crate) type Lookup =
@@ -33,12 +35,14 @@ pub(crate) fn system_lookup() -> Lookup {
     })
 }
 
-/// Whether `host` (a name) resolves to an address that is not public; a
-/// name that cannot be looked up is not (its connection will fail).
-pub(crate) async fn resolves_internal(lookup: &Lookup, host: &str) -> bool {
-    match lookup(host.to_string()).await {
-        Ok(ips) => ips.into_iter().any(|ip| !is_public(ip)),
-        Err(_) => false,
+/// Whether `host` (a name) resolves to non-public addresses only. A name
+/// with a public address among its answers is public (it is then reached
+/// at those only), and so is one that cannot be looked up within `wait`
+/// (its connection, which looks it up again, fails on its own).
+pub(crate) async fn resolves_internal(lookup: &Lookup, host: &str, wait: Duration) -> bool {
+    match tokio::time::timeout(wait, lookup(host.to_string())).await {
+        Ok(Ok(ips)) => !ips.is_empty() && ips.into_iter().all(|ip| !is_public(ip)),
+        _ => false,
     }
 }
 
@@ -122,6 +126,7 @@ pub(crate) mod tests {
 
     fn runtime() -> tokio::runtime::Runtime {
         tokio::runtime::Builder::new_current_thread()
+            .enable_all()
             .build()
             .unwrap()
     }
@@ -178,13 +183,19 @@ pub(crate) mod tests {
         assert_eq!(all.len(), 2);
 
         // How an input's own host is judged.
+        let wait = Duration::from_secs(5);
         for (h, internal) in [
             ("cdn.example", false),
-            ("mixed.example", true),
+            ("mixed.example", false),
             ("metadata.example", true),
+            ("rebound.example", true),
             ("missing.example", false),
         ] {
-            assert_eq!(rt.block_on(resolves_internal(&lookup, h)), internal, "{h}");
+            assert_eq!(
+                rt.block_on(resolves_internal(&lookup, h, wait)),
+                internal,
+                "{h}"
+            );
         }
     }
 }

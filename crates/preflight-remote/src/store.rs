@@ -164,7 +164,8 @@ impl Stores {
                 match known {
                     Some(inside) => inside,
                     None => {
-                        let inside = dns::resolves_internal(&self.lookup, &host).await;
+                        let inside =
+                            dns::resolves_internal(&self.lookup, &host, self.opts.timeout).await;
                         if let Ok(mut m) = self.origins.lock() {
                             if m.len() >= MAX_ORIGINS {
                                 m.clear();
