@@ -124,7 +124,8 @@ pub(crate) mod tests {
         })
     }
 
-    fn runtime() -> tokio::runtime::Runtime {
+    /// A runtime for one test's requests.
+    pub(crate) fn runtime() -> tokio::runtime::Runtime {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

@@ -597,10 +597,7 @@ mod tests {
     }
 
     fn download(stores: &Stores, url: &str) -> Result<Vec<u8>, String> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = dns::tests::runtime();
         let mut out = Vec::new();
         rt.block_on(stores.download(&Url::parse(url).unwrap(), None, 1 << 20, &mut out))
             .map(|_| out)
@@ -655,10 +652,7 @@ mod tests {
             "{e}"
         );
         // The probe path: one request, no retries.
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = dns::tests::runtime();
         let probed = rt.block_on(crate::probe_url_with(
             &stores,
             &Url::parse(&url).unwrap(),

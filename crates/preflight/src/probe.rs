@@ -272,6 +272,19 @@ impl Prober {
         from
     }
 
+    /// Whether `grown` more bytes may be held ([`ProbeLimits::max_bytes_read`]).
+    fn room_for(&self, grown: u64) -> Result<()> {
+        let actual = self.cached.saturating_add(grown);
+        if actual > self.limits.max_bytes_read {
+            return Err(Error::Limit {
+                kind: LimitKind::BytesRead,
+                actual,
+                max: self.limits.max_bytes_read,
+            });
+        }
+        Ok(())
+    }
+
     fn insert(&mut self, offset: u64, bytes: &[u8]) -> Result<()> {
         if bytes.is_empty() {
             return Ok(());
@@ -286,13 +299,7 @@ impl Prober {
             let next_start = self.ranges.get(i).map_or(u64::MAX, |r| r.0);
             if s + d.len() as u64 == offset && end < next_start {
                 let grown = bytes.len() as u64;
-                if self.cached.saturating_add(grown) > self.limits.max_bytes_read {
-                    return Err(Error::Limit {
-                        kind: LimitKind::BytesRead,
-                        actual: self.cached.saturating_add(grown),
-                        max: self.limits.max_bytes_read,
-                    });
-                }
+                self.room_for(grown)?;
                 self.ranges[prev].1.extend_from_slice(bytes);
                 self.cached += grown;
                 return Ok(());
@@ -315,15 +322,11 @@ impl Prober {
         }
         let old: u64 = merged_from.iter().map(|(_, d)| d.len() as u64).sum();
         let grown = (stop - start).saturating_sub(old);
-        if self.cached.saturating_add(grown) > self.limits.max_bytes_read {
+        if let Err(e) = self.room_for(grown) {
             self.ranges = keep;
             self.ranges.extend(merged_from);
             self.ranges.sort_by_key(|r| r.0);
-            return Err(Error::Limit {
-                kind: LimitKind::BytesRead,
-                actual: self.cached.saturating_add(grown),
-                max: self.limits.max_bytes_read,
-            });
+            return Err(e);
         }
         let mut buf = vec![0u8; (stop - start) as usize];
         for (s, d) in &merged_from {
